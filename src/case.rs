@@ -1,0 +1,120 @@
+//! A case: one documented request example, resolved under an edition into what to send and what
+//! to expect. Pure: no I/O.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::config::{Edition, Family};
+use crate::fixture::{Corpus, NotificationFixture, OperationDef, RequestFixture, ResponseFixture};
+
+/// What one case sends and expects under one edition.
+#[derive(Debug, Clone)]
+pub struct Case<'c> {
+    /// The request fixture the case comes from.
+    pub fixture: &'c RequestFixture,
+    /// Its file.
+    pub path: &'c Path,
+    /// The operation's name (`cancelMediaProcessing`).
+    pub operation: &'c str,
+    /// How the operation is addressed.
+    pub op: &'c OperationDef,
+    /// The edition the expectations come from.
+    pub edition: Edition,
+    /// The body to send, after the edition's changes.
+    pub body: Option<Value>,
+    /// The expected response.
+    pub response: &'c ResponseFixture,
+    /// The notifications the exchange must cause, in order.
+    pub notifications: Vec<&'c NotificationFixture>,
+    /// Why the edition changed this case, when it did.
+    pub edition_change: Option<&'c str>,
+}
+
+impl<'c> Case<'c> {
+    /// The stable id (the request fixture's).
+    pub fn id(&self) -> &'c str {
+        &self.fixture.id
+    }
+
+    /// The families this operation's documents list, in canonical order.
+    pub fn families(&self) -> Vec<Family> {
+        let mut out: Vec<Family> = self.op.families.iter().filter_map(|f| Family::parse(f)).collect();
+        out.sort();
+        out
+    }
+
+    /// The path to request, relative to the target's base URL.
+    pub fn path_for(&self, family: Family, app_id: &str, call_id: &str) -> String {
+        let mut p = family.call_path(app_id, call_id);
+        if let Some(action) = &self.op.action {
+            p.push('/');
+            p.push_str(action);
+        }
+        p
+    }
+
+    /// The snapshot's name: the case id, marked with the edition when the edition changes the case.
+    pub fn snapshot_name(&self) -> String {
+        match self.edition_change {
+            Some(_) => format!("{}@{}", self.id(), self.edition.name()),
+            None => self.id().to_string(),
+        }
+    }
+
+    /// A one-line name of the operation for messages: `call: cancelMediaProcessing (POST …/calls/{id}/cancelMediaProcessing)`.
+    pub fn operation_line(&self) -> String {
+        let action = self.op.action.as_deref().map(|a| format!("/{a}")).unwrap_or_default();
+        format!("call: {} ({} …/calls/{{id}}{action})", self.operation, self.op.method)
+    }
+}
+
+impl Corpus {
+    /// Resolves case `id` under `edition`.
+    pub fn case(&self, id: &str, edition: Edition) -> Result<Case<'_>, String> {
+        let (path, fixture) = self.requests.get(id).ok_or_else(|| format!("no request fixture with id {id:?}"))?;
+        let operation = fixture.provenance.operation.as_str();
+        let op = self
+            .operations
+            .get(operation)
+            .ok_or_else(|| format!("{id}: unknown operation {operation:?}"))?;
+        let change = self.editions.get(edition.name()).and_then(|e| e.operations.get(operation));
+        let mut body = fixture.request.body.clone();
+        let mut response_id = fixture.response.as_str();
+        if let Some(change) = change {
+            if let Some(Value::Object(map)) = body.as_mut() {
+                for key in &change.request_remove {
+                    map.remove(key);
+                }
+            }
+            if let Some(r) = &change.response {
+                response_id = r;
+            }
+        }
+        let response = self
+            .responses
+            .get(response_id)
+            .ok_or_else(|| format!("{id}: no response fixture {response_id:?}"))?;
+        let notifications = fixture
+            .notifications
+            .iter()
+            .map(|n| self.notification(n).ok_or_else(|| format!("{id}: no notification fixture {n:?}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Case {
+            fixture,
+            path,
+            operation,
+            op,
+            edition,
+            body,
+            response,
+            notifications,
+            edition_change: change.map(|c| c.why.as_str()),
+        })
+    }
+
+    /// Every case id, sorted.
+    pub fn case_ids(&self) -> Vec<&str> {
+        self.requests.keys().map(String::as_str).collect()
+    }
+}

@@ -1,0 +1,745 @@
+//! Checks: what a target answered and sent, against what the case expects.
+//!
+//! Never performs I/O. One walk over each documented body does two things at once: it checks every
+//! documented value by its rule and builds the *projection* (what CONTRACT.md says must match, with
+//! server-generated values replaced by placeholders) that the snapshot pins. Checks and snapshots
+//! therefore cannot disagree about what "must match" means.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::{json, Map, Value};
+
+use crate::case::Case;
+use crate::fixture::Corpus;
+use crate::listener::Heard;
+use crate::schema::{SchemaError, Schemas};
+use crate::secret::redact;
+use crate::target::{preview, Observed};
+
+/// Which part of an exchange a finding is about (the columns of a conformance matrix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Aspect {
+    /// The case could not run (no provisioning hook, target unreachable).
+    Setup,
+    /// The status code.
+    Status,
+    /// Documented headers.
+    Headers,
+    /// The body: emptiness, media type, schema, documented values.
+    Body,
+    /// The notifications the exchange must cause.
+    Notifications,
+}
+
+impl fmt::Display for Aspect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Aspect::Setup => "setup",
+            Aspect::Status => "status",
+            Aspect::Headers => "headers",
+            Aspect::Body => "body",
+            Aspect::Notifications => "notifications",
+        })
+    }
+}
+
+/// One deviation from the contract.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Which part of the exchange.
+    pub aspect: Aspect,
+    /// What was checked (`header Location`, `body /status`, `notification 2 (…terminated)`).
+    pub subject: String,
+    /// The rule, in words a stranger can act on.
+    pub expected: String,
+    /// What the target did.
+    pub actual: String,
+    /// The schema error behind it, when a schema failed.
+    pub schema: Option<SchemaError>,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "[{}] {}", self.aspect, self.subject)?;
+        writeln!(f, "      expected: {}", self.expected)?;
+        write!(f, "      actual:   {}", self.actual)?;
+        if let Some(s) = &self.schema {
+            let at = if s.instance_path.is_empty() { "(root)" } else { &s.instance_path };
+            write!(
+                f,
+                "\n      schema:   {} at {at}: {}\n      schema path: {} (keyword {})",
+                s.schema, s.message, s.schema_path, s.keyword
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything the checks concluded about one exchange.
+#[derive(Debug, Clone, Default)]
+pub struct Verdict {
+    /// Deviations: any one fails the case.
+    pub findings: Vec<Finding>,
+    /// Things worth reporting that are not failures (an unlisted termination code).
+    pub infos: Vec<String>,
+}
+
+impl Verdict {
+    fn fail(&mut self, aspect: Aspect, subject: impl Into<String>, expected: impl Into<String>, actual: impl Into<String>) {
+        self.findings.push(Finding {
+            aspect,
+            subject: subject.into(),
+            expected: expected.into(),
+            actual: redact(&actual.into()),
+            schema: None,
+        });
+    }
+
+    fn schema_errors(&mut self, aspect: Aspect, subject: &str, errors: Vec<SchemaError>, instance: &Value) {
+        for e in errors {
+            let actual = pointer_preview(instance, &e.instance_path);
+            self.findings.push(Finding {
+                aspect,
+                subject: format!("{subject} against schema {}", e.schema),
+                expected: format!("valid {} (schemas/{}.json)", e.schema, e.schema),
+                actual,
+                schema: Some(e),
+            });
+        }
+    }
+
+    /// Whether the exchange conforms.
+    pub fn passed(&self) -> bool {
+        self.findings.is_empty()
+    }
+}
+
+fn pointer_preview(v: &Value, ptr: &str) -> String {
+    let at = v.pointer(ptr).unwrap_or(v);
+    let text = at.to_string();
+    if text.chars().count() > 300 {
+        format!("{}…", text.chars().take(300).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// How a documented value that is not a literal is matched (the `rules` of a fixture).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Equal to the documented value (the default for every documented property).
+    Exact,
+    /// Header: an absolute URL of an operation of this call, `…/calls/{call}/operations/{op}`.
+    OperationOfCall,
+    /// Equal to the operationId in `Location`.
+    LocationOperationId,
+    /// Equal to the request body's property of the same name.
+    EchoRequest,
+    /// `null` or a resultInfo object.
+    NullOrResultInfo,
+    /// Any non-null value the server chooses.
+    ServerGenerated,
+    /// A resource path naming this call.
+    CallResource,
+    /// A resource path naming this call's operation from `Location`.
+    OperationResource,
+    /// Why a call ended: `terminationReason` (legacy) or `resultInfo` (current).
+    TerminationReason,
+}
+
+/// A rule and whether the property may be absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleSpec {
+    /// The rule.
+    pub rule: Rule,
+    /// Whether absence is fine (dialect- or page-dependent properties).
+    pub optional: bool,
+}
+
+impl RuleSpec {
+    /// Parses a fixture's rule text (`optional:call-resource`).
+    pub fn parse(text: &str) -> Result<RuleSpec, String> {
+        let (optional, name) = match text.strip_prefix("optional:") {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let rule = match name {
+            "exact" => Rule::Exact,
+            "operation-of-call" => Rule::OperationOfCall,
+            "location-operation-id" => Rule::LocationOperationId,
+            "echo-request" => Rule::EchoRequest,
+            "null-or-resultInfo" => Rule::NullOrResultInfo,
+            "server-generated" => Rule::ServerGenerated,
+            "call-resource" => Rule::CallResource,
+            "operation-resource" => Rule::OperationResource,
+            "termination-reason" => Rule::TerminationReason,
+            other => return Err(format!("unknown rule {other:?}")),
+        };
+        Ok(RuleSpec { rule, optional })
+    }
+
+    fn describe(&self) -> &'static str {
+        match self.rule {
+            Rule::Exact => "the documented value",
+            Rule::OperationOfCall => "an absolute URL …/calls/{this call}/operations/{operationId}",
+            Rule::LocationOperationId => "the operationId of the Location header",
+            Rule::EchoRequest => "the request's value, echoed",
+            Rule::NullOrResultInfo => "null or a resultInfo object",
+            Rule::ServerGenerated => "a value chosen by the server",
+            Rule::CallResource => "a resource path naming this call (…/calls/{id})",
+            Rule::OperationResource => "a resource path naming the operation from Location (…/calls/{id}/operations/{operationId})",
+            Rule::TerminationReason => "why the call ended: resultInfo (current dialect) or terminationReason (legacy)",
+        }
+    }
+
+    fn placeholder(&self, actual: &Value) -> Value {
+        match self.rule {
+            Rule::Exact | Rule::EchoRequest => actual.clone(),
+            Rule::OperationOfCall => json!("[base]/calls/[call-id]/operations/[operation-id]"),
+            Rule::LocationOperationId => json!("[operation-id]"),
+            Rule::NullOrResultInfo => json!("[null or resultInfo]"),
+            Rule::ServerGenerated => json!("[server-generated]"),
+            Rule::CallResource => json!("/calls/[call-id]"),
+            Rule::OperationResource => json!("/calls/[call-id]/operations/[operation-id]"),
+            Rule::TerminationReason => json!("[termination reason]"),
+        }
+    }
+}
+
+/// Parses a fixture's rules map.
+pub fn parse_rules(rules: &BTreeMap<String, String>) -> Result<BTreeMap<String, RuleSpec>, String> {
+    rules
+        .iter()
+        .map(|(k, v)| RuleSpec::parse(v).map(|r| (k.clone(), r)).map_err(|e| format!("rule for {k}: {e}")))
+        .collect()
+}
+
+/// Ids compare case-insensitively and without hyphens: the legacy dialect writes the call
+/// `57dab8b1-894c-…` as `57DAB8B1894C…` (seeds 000 and 004).
+pub fn ids_equal(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.chars().filter(|c| *c != '-').flat_map(char::to_lowercase).collect::<String>();
+    !a.is_empty() && norm(a) == norm(b)
+}
+
+/// The call id and operation id a resource path names: `/app/calls/X/operations/Y` gives `(X, Some(Y))`.
+pub fn resource_ids(resource: &str) -> Option<(String, Option<String>)> {
+    let path = resource.split(['?', '#']).next().unwrap_or_default();
+    let segs: Vec<&str> = path.split('/').collect();
+    let i = segs.iter().rposition(|s| *s == "calls")?;
+    let call = segs.get(i + 1).filter(|s| !s.is_empty())?.to_string();
+    match segs.get(i + 2..) {
+        Some([]) | None => Some((call, None)),
+        Some(["operations", op]) if !op.is_empty() => Some((call, Some(op.to_string()))),
+        Some(_) => None,
+    }
+}
+
+/// What the rules compare against: the facts of this exchange.
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    /// The call the case acted on.
+    pub call_id: &'a str,
+    /// The operationId from `Location`, once known.
+    pub operation_id: Option<String>,
+    /// The body the case sent.
+    pub request_body: Option<&'a Value>,
+    /// For the termination code table.
+    pub corpus: &'a Corpus,
+}
+
+fn apply(spec: &RuleSpec, key: &str, expected: &Value, actual: &Value, facts: &Facts, infos: &mut Vec<String>) -> Result<(), String> {
+    match spec.rule {
+        Rule::Exact => (expected == actual).then_some(()).ok_or_else(|| format!("{expected}")),
+        Rule::LocationOperationId => match (&facts.operation_id, actual.as_str()) {
+            (Some(op), Some(a)) if ids_equal(op, a) => Ok(()),
+            (Some(op), _) => Err(format!("\"{op}\" (the operationId in Location)")),
+            (None, Some(_)) => Ok(()), // Location itself failed; that finding says so.
+            (None, None) => Err("a string".into()),
+        },
+        Rule::EchoRequest => {
+            let sent = facts.request_body.and_then(|b| b.get(key)).cloned().unwrap_or(Value::Null);
+            (sent == *actual)
+                .then_some(())
+                .ok_or_else(|| format!("{sent} (the request's {key})"))
+        }
+        Rule::NullOrResultInfo => (actual.is_null() || actual.is_object())
+            .then_some(())
+            .ok_or_else(|| "null or a resultInfo object".into()),
+        Rule::ServerGenerated => (!actual.is_null()).then_some(()).ok_or_else(|| "a value".into()),
+        Rule::CallResource => match actual.as_str().and_then(resource_ids) {
+            Some((call, None)) if ids_equal(&call, facts.call_id) => Ok(()),
+            _ => Err(format!("a path naming call {} (…/calls/{})", facts.call_id, facts.call_id)),
+        },
+        Rule::OperationResource => match actual.as_str().and_then(resource_ids) {
+            Some((call, Some(op)))
+                if ids_equal(&call, facts.call_id) && facts.operation_id.as_deref().is_none_or(|o| ids_equal(o, &op)) =>
+            {
+                Ok(())
+            }
+            _ => Err(format!(
+                "a path naming operation {} of call {} (…/calls/{}/operations/{})",
+                facts.operation_id.as_deref().unwrap_or("{operationId}"),
+                facts.call_id,
+                facts.call_id,
+                facts.operation_id.as_deref().unwrap_or("{operationId}")
+            )),
+        },
+        Rule::TerminationReason => termination(actual, facts, infos),
+        Rule::OperationOfCall => actual
+            .as_str()
+            .ok_or_else(|| "a URL".to_string())
+            .and_then(|a| location_operation(a, facts.call_id))
+            .map(|_| ()),
+    }
+}
+
+fn code_of(v: Option<&Value>) -> Option<u32> {
+    match v? {
+        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn termination(actual: &Value, facts: &Facts, infos: &mut Vec<String>) -> Result<(), String> {
+    let want = "resultInfo with code and subcode (current dialect) or a terminationReason string (legacy dialect)";
+    if let Some(reason) = actual.get("terminationReason") {
+        return reason
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(|_| ())
+            .ok_or_else(|| want.to_string());
+    }
+    let Some(info) = actual.get("resultInfo") else {
+        return Err(want.into());
+    };
+    match (code_of(info.get("code")), code_of(info.get("subcode"))) {
+        (Some(code), Some(subcode)) => {
+            if facts.corpus.reason_meaning(code, subcode).is_none() {
+                infos.push(format!(
+                    "resultInfo {code}/{subcode} is not in seed 001's call termination reason codes (reported, not failed)"
+                ));
+            }
+            Ok(())
+        }
+        _ => Err(want.into()),
+    }
+}
+
+/// What one walk over a documented body compares against.
+struct Walk<'w, 'f> {
+    rules: &'w BTreeMap<String, RuleSpec>,
+    facts: &'w Facts<'f>,
+    subject: &'w str,
+    aspect: Aspect,
+}
+
+impl Walk<'_, '_> {
+    /// Checks `actual` against the documented `expected` at `ptr`, and returns its projection
+    /// (`None`: leave it out of the snapshot).
+    fn at(&self, expected: &Value, actual: Option<&Value>, ptr: &str, v: &mut Verdict) -> Option<Value> {
+        let spec = self.rules.get(ptr).copied();
+        let Some(actual) = actual else {
+            if !spec.is_some_and(|s| s.optional) {
+                let want = match spec {
+                    Some(s) => s.describe().to_string(),
+                    None => expected.to_string(),
+                };
+                v.fail(
+                    self.aspect,
+                    format!("{} {ptr}", self.subject),
+                    format!("documented property present: {want}"),
+                    "absent",
+                );
+            }
+            return None;
+        };
+        if let Some(spec) = spec {
+            let key = ptr.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
+            return match apply(&spec, &key, expected, actual, self.facts, &mut v.infos) {
+                Ok(()) if spec.optional => None,
+                Ok(()) => Some(spec.placeholder(actual)),
+                Err(want) => {
+                    v.fail(
+                        self.aspect,
+                        format!("{} {ptr}", self.subject),
+                        format!("{} — {want}", spec.describe()),
+                        actual.to_string(),
+                    );
+                    Some(actual.clone())
+                }
+            };
+        }
+        match (expected, actual) {
+            (Value::Object(e), Value::Object(a)) => {
+                let mut out = Map::new();
+                for (k, ev) in e {
+                    let p = format!("{ptr}/{}", k.replace('~', "~0").replace('/', "~1"));
+                    if let Some(pv) = self.at(ev, a.get(k), &p, v) {
+                        out.insert(k.clone(), pv);
+                    }
+                }
+                Some(Value::Object(out))
+            }
+            _ if expected == actual => Some(actual.clone()),
+            _ => {
+                let at = if ptr.is_empty() { "(root)" } else { ptr };
+                v.fail(
+                    self.aspect,
+                    format!("{} {at}", self.subject),
+                    expected.to_string(),
+                    actual.to_string(),
+                );
+                Some(actual.clone())
+            }
+        }
+    }
+}
+
+fn media_type(ct: &str) -> String {
+    ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
+}
+
+/// The response half of an exchange, checked and projected.
+pub fn check_response(case: &Case, schemas: &Schemas, facts: &mut Facts, obs: &Observed, v: &mut Verdict) -> Value {
+    let exp = case.response;
+    let rules = match parse_rules(&exp.rules) {
+        Ok(r) => r,
+        Err(e) => {
+            v.fail(Aspect::Setup, format!("fixture {}", exp.id), "valid rules", e);
+            BTreeMap::new()
+        }
+    };
+    if obs.status != exp.status {
+        v.fail(
+            Aspect::Status,
+            "status code",
+            exp.status.to_string(),
+            format!("{} — body: {}", obs.status, obs.body_preview(500)),
+        );
+    }
+    let mut headers = Map::new();
+    for (name, example) in &exp.headers {
+        let spec = rules.get(&format!("header:{name}")).copied().unwrap_or(RuleSpec {
+            rule: Rule::Exact,
+            optional: false,
+        });
+        let Some(actual) = obs.header(name) else {
+            v.fail(
+                Aspect::Headers,
+                format!("header {name}"),
+                format!("present: {}", spec.describe()),
+                "absent",
+            );
+            continue;
+        };
+        let projected = if spec.rule == Rule::OperationOfCall {
+            match location_operation(actual, facts.call_id) {
+                Ok(op) => {
+                    facts.operation_id = Some(op);
+                    spec.placeholder(&Value::Null)
+                }
+                Err(why) => {
+                    v.fail(
+                        Aspect::Headers,
+                        format!("header {name}"),
+                        format!("{} — {why}", spec.describe()),
+                        actual,
+                    );
+                    json!(redact(actual))
+                }
+            }
+        } else if actual == example {
+            json!(actual)
+        } else {
+            v.fail(Aspect::Headers, format!("header {name}"), example.clone(), actual);
+            json!(redact(actual))
+        };
+        headers.insert(name.clone(), projected);
+    }
+    let body = check_body(case, schemas, facts, obs, &rules, v);
+    json!({"status": obs.status, "headers": headers, "body": body})
+}
+
+fn check_body(case: &Case, schemas: &Schemas, facts: &Facts, obs: &Observed, rules: &BTreeMap<String, RuleSpec>, v: &mut Verdict) -> Value {
+    let Some(expected) = &case.response.body else {
+        if !obs.body.is_empty() {
+            v.fail(
+                Aspect::Body,
+                "body",
+                "empty: the document says nothing is returned",
+                format!("{} bytes: {}", obs.body.len(), obs.body_preview(300)),
+            );
+            return json!(preview(&obs.body, 300));
+        }
+        return Value::Null;
+    };
+    let ct = obs.header("content-type").map(media_type).unwrap_or_default();
+    if ct != "application/json" {
+        v.fail(
+            Aspect::Body,
+            "header Content-Type",
+            "application/json (parameters allowed)",
+            if ct.is_empty() { "absent".into() } else { ct },
+        );
+    }
+    let actual: Value = match serde_json::from_slice(&obs.body) {
+        Ok(a) => a,
+        Err(e) => {
+            v.fail(
+                Aspect::Body,
+                "body",
+                "a JSON object",
+                format!("not JSON ({e}): {}", obs.body_preview(300)),
+            );
+            return json!(preview(&obs.body, 300));
+        }
+    };
+    if let Some(schema) = &case.response.schema {
+        v.schema_errors(Aspect::Body, "body", schemas.validate(schema, &actual), &actual);
+    }
+    Walk {
+        rules,
+        facts,
+        subject: "body",
+        aspect: Aspect::Body,
+    }
+    .at(expected, Some(&actual), "", v)
+    .unwrap_or(Value::Null)
+}
+
+/// Parses `Location` as an operation of `call_id`; returns the operationId.
+pub fn location_operation(location: &str, call_id: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(location).map_err(|_| "it is not an absolute URL".to_string())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("scheme {:?} is not http(s)", url.scheme()));
+    }
+    match resource_ids(url.path()) {
+        Some((call, Some(op))) if ids_equal(&call, call_id) => Ok(op),
+        Some((call, Some(_))) => Err(format!("it names call {call}, not {call_id}")),
+        _ => Err("its path does not end in /calls/{id}/operations/{operationId}".into()),
+    }
+}
+
+/// A notification item in dialect-neutral form: `resource` whichever field named it, and why a
+/// call ended folded into `resourceData.termination`.
+pub fn neutral_item(item: &Value) -> Value {
+    let mut rd = item.get("resourceData").and_then(Value::as_object).cloned().unwrap_or_default();
+    let mut termination = Map::new();
+    for key in ["terminationReason", "resultInfo"] {
+        if let Some(x) = rd.remove(key) {
+            termination.insert(key.into(), x);
+        }
+    }
+    if !termination.is_empty() {
+        rd.insert("termination".into(), Value::Object(termination));
+    }
+    let resource = item
+        .get("resourceUrl")
+        .or_else(|| item.get("resource"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let mut out = Map::new();
+    out.insert("changeType".into(), item.get("changeType").cloned().unwrap_or(Value::Null));
+    out.insert("resource".into(), resource);
+    out.insert("resourceData".into(), Value::Object(rd));
+    Value::Object(out)
+}
+
+fn neutral_pointer(ptr: &str) -> String {
+    let rest = ptr.strip_prefix("/value/0").unwrap_or(ptr);
+    match rest {
+        "/resource" | "/resourceUrl" => "/resource".into(),
+        "/resourceData/terminationReason" | "/resourceData/resultInfo" => "/resourceData/termination".into(),
+        other => other.into(),
+    }
+}
+
+/// One expected notification, neutral, with its rules.
+#[derive(Debug, Clone)]
+pub struct ExpectedNotification {
+    /// The fixture id.
+    pub id: String,
+    /// The item, neutral.
+    pub item: Value,
+    /// Rules by neutral pointer.
+    pub rules: BTreeMap<String, RuleSpec>,
+}
+
+impl ExpectedNotification {
+    /// From a fixture whose envelope holds one item.
+    pub fn from_fixture(f: &crate::fixture::NotificationFixture) -> Result<ExpectedNotification, String> {
+        let item = f.body.pointer("/value/0").ok_or_else(|| format!("{}: no /value/0 item", f.id))?;
+        let rules = parse_rules(&f.rules)?.into_iter().map(|(k, r)| (neutral_pointer(&k), r)).collect();
+        Ok(ExpectedNotification {
+            id: f.id.clone(),
+            item: neutral_item(item),
+            rules,
+        })
+    }
+
+    fn field(&self, ptr: &str) -> Option<&Value> {
+        self.item.pointer(ptr)
+    }
+
+    /// One line naming what is expected: `deleted #microsoft.graph.call (state terminated)`.
+    pub fn summary(&self) -> String {
+        summary(&self.item)
+    }
+
+    /// Whether a heard (neutral) item is this notification for this call: same changeType,
+    /// resource type and state, and a resource naming the call.
+    fn matches(&self, actual: &Value, call_id: &str) -> bool {
+        let same = |p: &str| self.field(p).is_none_or(|e| actual.pointer(p) == Some(e));
+        same("/changeType")
+            && same("/resourceData/@odata.type")
+            && same("/resourceData/state")
+            && actual
+                .pointer("/resource")
+                .and_then(Value::as_str)
+                .and_then(resource_ids)
+                .is_some_and(|(c, _)| ids_equal(&c, call_id))
+    }
+}
+
+fn summary(item: &Value) -> String {
+    let s = |p: &str| item.pointer(p).and_then(Value::as_str).unwrap_or("?").to_string();
+    let state = item
+        .pointer("/resourceData/state")
+        .and_then(Value::as_str)
+        .map(|st| format!(" (state {st})"))
+        .unwrap_or_default();
+    format!("{} {} {}{state}", s("/changeType"), s("/resourceData/@odata.type"), s("/resource"))
+}
+
+/// Every item a heard POST carried, neutral, with (delivery seq, index in envelope).
+pub fn heard_items(heard: &[Heard]) -> Vec<((usize, usize), Value)> {
+    let mut out = Vec::new();
+    for h in heard {
+        if let Ok(body) = serde_json::from_slice::<Value>(&h.body) {
+            if let Some(items) = body.get("value").and_then(Value::as_array) {
+                for (i, item) in items.iter().enumerate() {
+                    out.push(((h.seq, i), neutral_item(item)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether every expected notification has been heard for this call (the listener's stop condition).
+pub fn all_heard(expected: &[ExpectedNotification], heard: &[Heard], call_id: &str) -> bool {
+    let items = heard_items(heard);
+    expected.iter().all(|e| items.iter().any(|(_, a)| e.matches(a, call_id)))
+}
+
+/// The notification half of an exchange, checked and projected. `heard` is everything the case's
+/// callback received; `waited_ms` is how long the suite waited, for the message.
+pub fn check_notifications(
+    expected: &[ExpectedNotification],
+    schemas: &Schemas,
+    facts: &Facts,
+    heard: &[Heard],
+    waited_ms: u128,
+    v: &mut Verdict,
+) -> Vec<Value> {
+    for h in heard {
+        check_delivery(h, schemas, v);
+    }
+    let items = heard_items(heard);
+    let heard_list = || {
+        if items.is_empty() {
+            "nothing".to_string()
+        } else {
+            items
+                .iter()
+                .map(|((s, i), a)| format!("#{s}.{i}: {}", summary(a)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    };
+    let mut used: Vec<(usize, usize)> = Vec::new();
+    let mut projected = Vec::new();
+    let mut last: Option<((usize, usize), &str)> = None;
+    for (n, e) in expected.iter().enumerate() {
+        let subject = format!("notification {} of {} ({})", n + 1, expected.len(), e.id);
+        let found = items.iter().find(|(pos, a)| !used.contains(pos) && e.matches(a, facts.call_id));
+        let Some((pos, actual)) = found else {
+            v.fail(
+                Aspect::Notifications,
+                subject,
+                format!(
+                    "{} for call {}, within {waited_ms} ms (CONFORMANCE_NOTIFY_TIMEOUT_MS)",
+                    e.summary(),
+                    facts.call_id
+                ),
+                format!("not received; heard: {}", heard_list()),
+            );
+            projected.push(json!("[not received]"));
+            continue;
+        };
+        used.push(*pos);
+        if let Some((prev_pos, prev_id)) = last {
+            if *pos < prev_pos {
+                v.fail(
+                    Aspect::Notifications,
+                    subject.clone(),
+                    format!("after {prev_id}, as the documents order them"),
+                    format!("arrived before it; heard in order: {}", heard_list()),
+                );
+            }
+        }
+        last = Some((*pos, e.id.as_str()));
+        let walk = Walk {
+            rules: &e.rules,
+            facts,
+            subject: &subject,
+            aspect: Aspect::Notifications,
+        };
+        projected.push(walk.at(&e.item, Some(actual), "", v).unwrap_or(Value::Null));
+    }
+    projected
+}
+
+fn check_delivery(h: &Heard, schemas: &Schemas, v: &mut Verdict) {
+    let subject = format!("notification delivery #{}", h.seq);
+    if h.method != "POST" {
+        v.fail(Aspect::Notifications, &subject, "POST to the callbackUri", h.method.clone());
+    }
+    let ct = h.header("content-type").map(media_type).unwrap_or_default();
+    if ct != "application/json" {
+        v.fail(
+            Aspect::Notifications,
+            format!("{subject} Content-Type"),
+            "application/json",
+            if ct.is_empty() { "absent".into() } else { ct },
+        );
+    }
+    let bearer = h.header("authorization").is_some_and(|a| {
+        a.split_once(' ')
+            .is_some_and(|(scheme, cred)| scheme.eq_ignore_ascii_case("bearer") && !cred.trim().is_empty())
+    });
+    if !bearer {
+        v.fail(
+            Aspect::Notifications,
+            format!("{subject} Authorization"),
+            "a Bearer token (CONTRACT.md section 4)",
+            h.header("authorization").map(|_| "not a Bearer token").unwrap_or("absent"),
+        );
+    }
+    match serde_json::from_slice::<Value>(&h.body) {
+        Ok(body) => v.schema_errors(
+            Aspect::Notifications,
+            &subject,
+            schemas.validate("commsNotifications", &body),
+            &body,
+        ),
+        Err(e) => v.fail(
+            Aspect::Notifications,
+            subject,
+            "a commsNotifications JSON body",
+            format!("not JSON ({e}): {}", preview(&h.body, 300)),
+        ),
+    }
+}

@@ -1,0 +1,535 @@
+//! The double: the embedded default target, a stateful wiremock server implementing CONTRACT.md.
+//!
+//! Calls are created through the provisioning hook (`POST {uri}/_provision/calls`), live in a
+//! table, and end on delete or reject. Each success answer carries what the documents show, and the
+//! notifications an exchange causes are POSTed, in order, to the call's callbackUri by a
+//! dispatcher task: in the legacy dialect on the `/app` and `/applications` families (as seeds 000
+//! and 004 show them) and in the current dialect on `/communications` (seeds 001 and 003).
+//! It never reads `snapshots/` or the fixtures: it is an implementation, not a replay.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Map, Value};
+use tokio::sync::mpsc;
+use wiremock::matchers::{any, method, path, path_regex};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::config::{Edition, Family};
+
+/// The version segment of the double's base URL.
+pub const VERSION: &str = "beta";
+/// The bearer token the double puts on the notifications it sends (not a user secret).
+pub const NOTIFICATION_TOKEN: &str = "double-notification-token";
+
+/// How to run the double.
+#[derive(Debug, Clone)]
+pub struct DoubleOptions {
+    /// The edition it implements.
+    pub edition: Edition,
+}
+
+impl Default for DoubleOptions {
+    fn default() -> Self {
+        DoubleOptions { edition: Edition::Seeds }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CallState {
+    Incoming,
+    Established,
+    Ended,
+}
+
+#[derive(Debug, Clone)]
+struct Call {
+    state: CallState,
+    callback: String,
+}
+
+/// A batch of notifications for one callback, delivered in order.
+#[derive(Debug)]
+struct Outgoing {
+    callback: String,
+    bodies: Vec<Value>,
+}
+
+struct State {
+    options: DoubleOptions,
+    uri: String,
+    calls: Mutex<HashMap<String, Call>>,
+    counter: AtomicU64,
+    etag: AtomicU64,
+    seed: u64,
+    outbox: mpsc::UnboundedSender<Outgoing>,
+}
+
+/// The running double.
+pub struct Double {
+    server: MockServer,
+    /// Base URL with version segment: what `CONFORMANCE_TARGET` would be.
+    pub base: String,
+    /// Its provisioning hook: what `CONFORMANCE_PROVISION_URL` would be.
+    pub provision_url: String,
+}
+
+impl std::fmt::Debug for Double {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Double").field("base", &self.base).finish()
+    }
+}
+
+impl Double {
+    /// Starts the double on 127.0.0.1 and a free port. Must run inside a tokio runtime that
+    /// outlives it: the dispatcher that sends notifications is spawned there.
+    pub async fn start(options: DoubleOptions) -> Double {
+        let server = MockServer::builder().disable_request_recording().start().await;
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(dispatch(rx));
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(7);
+        let state = Arc::new(State {
+            options,
+            uri: server.uri(),
+            calls: Mutex::default(),
+            counter: AtomicU64::new(0),
+            etag: AtomicU64::new(5445),
+            seed,
+            outbox: tx,
+        });
+        let families = r"(communications|app|applications/[^/]+)";
+        Mock::given(method("POST"))
+            .and(path("/_provision/calls"))
+            .respond_with(Handler {
+                state: state.clone(),
+                op: Op::Provision,
+            })
+            .named("provisioning hook")
+            .mount(&server)
+            .await;
+        Mock::given(method("DELETE"))
+            .and(path_regex(format!(r"^/(beta|v1\.0)/{families}/calls/[^/]+$")))
+            .respond_with(Handler {
+                state: state.clone(),
+                op: Op::Delete,
+            })
+            .named("call: delete")
+            .mount(&server)
+            .await;
+        for (name, op) in [
+            ("cancelMediaProcessing", Op::Cancel),
+            ("updateRecordingStatus", Op::Recording),
+            ("reject", Op::Reject),
+        ] {
+            Mock::given(method("POST"))
+                .and(path_regex(format!(
+                    r"^/(beta|v1\.0)/{families}/calls/[^/]+/(microsoft\.graph\.)?{name}$"
+                )))
+                .respond_with(Handler { state: state.clone(), op })
+                .named(format!("call: {name}"))
+                .mount(&server)
+                .await;
+        }
+        Mock::given(any())
+            .respond_with(Handler {
+                state: state.clone(),
+                op: Op::Unknown,
+            })
+            .with_priority(u8::MAX)
+            .named("anything else")
+            .mount(&server)
+            .await;
+        let base = format!("{}/{VERSION}", server.uri());
+        let provision_url = format!("{}/_provision/calls", server.uri());
+        Double {
+            server,
+            base,
+            provision_url,
+        }
+    }
+
+    /// The server's root URL.
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+}
+
+async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>) {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap_or_default();
+    while let Some(out) = rx.recv().await {
+        let client = client.clone();
+        tokio::spawn(async move {
+            for body in out.bodies {
+                // A bot that does not answer is the bot's problem; the double goes on with the next one.
+                let _ = client
+                    .post(&out.callback)
+                    .bearer_auth(NOTIFICATION_TOKEN)
+                    .header("Content-Type", "application/json")
+                    .body(body.to_string())
+                    .send()
+                    .await;
+            }
+        });
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    Provision,
+    Delete,
+    Cancel,
+    Recording,
+    Reject,
+    Unknown,
+}
+
+struct Handler {
+    state: Arc<State>,
+    op: Op,
+}
+
+/// Where a request addressed its call.
+struct Addressed {
+    version: String,
+    /// `communications`, `app` or `applications/{appId}`.
+    prefix: String,
+    family: Family,
+    call_id: String,
+}
+
+fn address(req: &Request) -> Option<Addressed> {
+    let segs: Vec<&str> = req.url.path().trim_start_matches('/').split('/').collect();
+    let version = segs.first()?.to_string();
+    let (prefix, family, rest) = match segs.get(1..)? {
+        ["communications", "calls", rest @ ..] => ("communications".to_string(), Family::Communications, rest),
+        ["app", "calls", rest @ ..] => ("app".to_string(), Family::App, rest),
+        ["applications", app, "calls", rest @ ..] => (format!("applications/{app}"), Family::Applications, rest),
+        _ => return None,
+    };
+    Some(Addressed {
+        version,
+        prefix,
+        family,
+        call_id: rest.first()?.to_string(),
+    })
+}
+
+/// A 4xx the double answers with the Graph error object; turned into a response in one place.
+struct Refusal {
+    status: u16,
+    code: &'static str,
+    message: String,
+}
+
+fn refuse(status: u16, code: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal {
+        status,
+        code,
+        message: message.into(),
+    }
+}
+
+fn error(status: u16, code: &str, message: &str, request_id: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(
+        json!({"error": {"code": code, "message": message, "innerError": {"request-id": request_id, "client-request-id": request_id}}})
+            .to_string(),
+        "application/json",
+    )
+}
+
+fn json_response(status: u16, body: &Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(body.to_string(), "application/json")
+}
+
+impl State {
+    fn new_id(&self) -> String {
+        // splitmix64 over a counter: unique within the run, GUID-shaped like the service's ids.
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let mix = |mut z: u64| {
+            z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        };
+        let a = mix(self.seed ^ n.wrapping_mul(2));
+        let b = mix(self.seed ^ n.wrapping_mul(2).wrapping_add(1));
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            ((b >> 48) & 0x3fff) | 0x8000,
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    fn etag(&self) -> String {
+        format!("W/\"{}\"", self.etag.fetch_add(1, Ordering::Relaxed))
+    }
+
+    fn send(&self, callback: &str, bodies: Vec<Value>) {
+        let _ = self.outbox.send(Outgoing {
+            callback: callback.to_string(),
+            bodies,
+        });
+    }
+
+    /// The resource path a notification names, in the dialect of the family.
+    fn resource(&self, at: &Addressed, call_id: &str, op: Option<&str>) -> String {
+        let legacy = at.family != Family::Communications;
+        let shape = |id: &str| {
+            if legacy {
+                id.replace('-', "").to_uppercase()
+            } else {
+                id.to_string()
+            }
+        };
+        let mut r = format!("/{}/calls/{}", at.prefix, shape(call_id));
+        if let Some(op) = op {
+            r.push_str(&format!("/operations/{}", shape(op)));
+        }
+        r
+    }
+
+    /// One notification envelope in the family's dialect.
+    fn envelope(&self, at: &Addressed, change: &str, resource: &str, mut data: Map<String, Value>) -> Value {
+        if at.family == Family::Communications {
+            json!({"@odata.type": "#microsoft.graph.commsNotifications", "value": [
+                {"@odata.type": "#microsoft.graph.commsNotification", "changeType": change, "resourceUrl": resource, "resourceData": data}]})
+        } else {
+            // The legacy dialect carries the resource id and an etag inside resourceData (seeds 000, 004).
+            let mut d = Map::new();
+            if let Some(t) = data.remove("@odata.type") {
+                d.insert("@odata.type".into(), t);
+            }
+            d.insert("@odata.id".into(), json!(resource));
+            d.insert("@odata.etag".into(), json!(self.etag()));
+            data.remove("@odata.id");
+            d.extend(data);
+            if d.remove("resultInfo").is_some() {
+                d.insert("terminationReason".into(), json!("AppInitiated"));
+            }
+            json!({"value": [{"changeType": change, "resource": resource, "resourceData": d}]})
+        }
+    }
+
+    fn location(&self, at: &Addressed, call_id: &str, op: &str) -> String {
+        format!("{}/{}/{}/calls/{call_id}/operations/{op}", self.uri, at.version, at.prefix)
+    }
+}
+
+fn obj(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+fn bearer_ok(req: &Request) -> bool {
+    req.headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .is_some_and(|(scheme, cred)| scheme.eq_ignore_ascii_case("bearer") && !cred.trim().is_empty())
+}
+
+/// The request body as a JSON object, or the 400 the contract asks for.
+fn body_object(req: &Request) -> Result<Map<String, Value>, Refusal> {
+    match serde_json::from_slice::<Value>(&req.body) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(refuse(400, "BadRequest", "The request body must be a JSON object.")),
+        Err(_) => Err(refuse(400, "BadRequest", "The request body is not valid JSON.")),
+    }
+}
+
+fn optional_string(body: &Map<String, Value>, key: &str, max: Option<usize>) -> Result<Option<String>, Refusal> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if max.is_none_or(|m| s.chars().count() <= m) => Ok(Some(s.clone())),
+        Some(Value::String(_)) => Err(refuse(
+            400,
+            "BadRequest",
+            format!("{key} is longer than {} characters.", max.unwrap_or(0)),
+        )),
+        Some(_) => Err(refuse(400, "BadRequest", format!("{key} must be a string."))),
+    }
+}
+
+impl Respond for Handler {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let s = &self.state;
+        let rid = s.new_id();
+        if let Op::Provision = self.op {
+            return provision(s, req, &rid);
+        }
+        if !bearer_ok(req) {
+            return error(401, "InvalidAuthenticationToken", "Access token is empty.", &rid);
+        }
+        let Some(at) = address(req) else {
+            return error(404, "UnknownError", "No resource at this path.", &rid);
+        };
+        let result = match self.op {
+            Op::Delete => delete(s, &at),
+            Op::Cancel => cancel(s, req, &at),
+            Op::Recording => recording(s, req, &at),
+            Op::Reject => reject(s, req, &at),
+            Op::Provision | Op::Unknown => Err(refuse(404, "UnknownError", "No resource at this path.")),
+        };
+        result.unwrap_or_else(|r| error(r.status, r.code, &r.message, &rid))
+    }
+}
+
+fn provision(s: &State, req: &Request, rid: &str) -> ResponseTemplate {
+    let body = match body_object(req) {
+        Ok(b) => b,
+        Err(r) => return error(r.status, r.code, &r.message, rid),
+    };
+    let state = match body.get("state").and_then(Value::as_str) {
+        Some("incoming") => CallState::Incoming,
+        Some("established") => CallState::Established,
+        _ => return error(400, "BadRequest", "state must be \"incoming\" or \"established\".", rid),
+    };
+    let Some(callback) = body.get("callbackUri").and_then(Value::as_str).filter(|c| c.starts_with("http")) else {
+        return error(400, "BadRequest", "callbackUri must be an http(s) URL.", rid);
+    };
+    let id = s.new_id();
+    s.calls.lock().unwrap_or_else(|e| e.into_inner()).insert(
+        id.clone(),
+        Call {
+            state,
+            callback: callback.to_string(),
+        },
+    );
+    if state == CallState::Incoming {
+        // Announce it the way seed 003 shows, as a real service would (CONTRACT.md section 5 allows it).
+        let at = Addressed {
+            version: VERSION.into(),
+            prefix: "communications".into(),
+            family: Family::Communications,
+            call_id: id.clone(),
+        };
+        let res = s.resource(&at, &id, None);
+        let data = obj(
+            json!({"@odata.type": "#microsoft.graph.call", "@odata.id": res, "state": "incoming", "direction": "incoming",
+            "source": {"identity": {"user": {"displayName": "John", "id": "112f7296-5fa4-42ca-bae8-6a692b15d4b8"}}, "region": "westus", "languageId": "en-US"},
+            "targets": [{"identity": {"application": {"displayName": "Calling Bot", "id": "2891555a-92ff-42e6-80fa-6e1300c6b5c6"}}}],
+            "requestedModalities": ["audio", "video"]}),
+        );
+        s.send(callback, vec![s.envelope(&at, "created", &res, data)]);
+    }
+    json_response(201, &json!({"id": id}))
+}
+
+/// The live call `at` names, or 404.
+fn live_call(s: &State, at: &Addressed) -> Result<Call, Refusal> {
+    let calls = s.calls.lock().unwrap_or_else(|e| e.into_inner());
+    match calls.get(&at.call_id) {
+        Some(c) if c.state != CallState::Ended => Ok(c.clone()),
+        _ => Err(refuse(404, "9997", "Call not found.")),
+    }
+}
+
+fn end_call(s: &State, at: &Addressed) {
+    if let Some(c) = s.calls.lock().unwrap_or_else(|e| e.into_inner()).get_mut(&at.call_id) {
+        c.state = CallState::Ended;
+    }
+}
+
+fn delete(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let call = live_call(s, at)?;
+    end_call(s, at);
+    let res = s.resource(at, &at.call_id, None);
+    let terminating = s.envelope(
+        at,
+        "updated",
+        &res,
+        obj(json!({"@odata.type": "#microsoft.graph.call", "state": "terminating"})),
+    );
+    let terminated = s.envelope(at, "deleted", &res, obj(json!({"@odata.type": "#microsoft.graph.call", "state": "terminated",
+        "resultInfo": {"@odata.type": "#microsoft.graph.resultInfo", "code": "200", "subcode": "5001", "message": "The conversation has ended."}})));
+    s.send(&call.callback, vec![terminating, terminated]);
+    Ok(ResponseTemplate::new(204))
+}
+
+fn cancel(s: &State, req: &Request, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let body = body_object(req)?;
+    if body.get("all").is_some_and(|a| !a.is_boolean() && !a.is_null()) {
+        return Err(refuse(400, "BadRequest", "all must be a Boolean."));
+    }
+    let client_context = optional_string(&body, "clientContext", None)?;
+    let call = live_call(s, at)?;
+    let op = s.new_id();
+    let location = s.location(at, &at.call_id, &op);
+    let res = s.resource(at, &at.call_id, Some(&op));
+    let mut data = obj(json!({"@odata.type": "#microsoft.graph.commsOperation", "@odata.id": res}));
+    if let Some(cc) = &client_context {
+        data.insert("clientContext".into(), json!(cc));
+    }
+    data.insert("status".into(), json!("completed"));
+    s.send(&call.callback, vec![s.envelope(at, "deleted", &res, data)]);
+    Ok(match s.options.edition {
+        Edition::Seeds => ResponseTemplate::new(202).insert_header("Location", location),
+        Edition::Current => json_response(
+            200,
+            &json!({"@odata.type": "#microsoft.graph.cancelMediaProcessingOperation", "id": op, "status": "completed", "clientContext": client_context}),
+        )
+        .insert_header("Location", location),
+    })
+}
+
+fn recording(s: &State, req: &Request, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let body = body_object(req)?;
+    match body.get("status") {
+        Some(Value::String(st)) if matches!(st.as_str(), "notRecording" | "recording" | "failed") => {}
+        Some(_) => return Err(refuse(400, "BadRequest", "status must be notRecording, recording or failed.")),
+        None => return Err(refuse(400, "BadRequest", "status is required.")),
+    }
+    let client_context = optional_string(&body, "clientContext", Some(256))?;
+    live_call(s, at)?;
+    let op = s.new_id();
+    let location = s.location(at, &at.call_id, &op);
+    Ok(json_response(
+        200,
+        &json!({"@odata.type": "#microsoft.graph.updateRecordingStatusOperation", "clientContext": client_context, "id": op, "resultInfo": null, "status": "completed"}),
+    )
+    .insert_header("Location", location))
+}
+
+fn reject(s: &State, req: &Request, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let body = body_object(req)?;
+    if let Some(r) = body.get("reason") {
+        if !matches!(r.as_str(), Some("none" | "busy" | "forbidden")) {
+            return Err(refuse(400, "BadRequest", "reason must be none, busy or forbidden."));
+        }
+    }
+    let callback_uri = optional_string(&body, "callbackUri", None)?;
+    if callback_uri.as_deref().is_some_and(|u| !u.starts_with("https://")) {
+        return Err(refuse(400, "BadRequest", "callbackUri must be an https URL."));
+    }
+    if at.family != Family::Communications {
+        return Err(refuse(404, "UnknownError", "reject is addressed under /communications only."));
+    }
+    let call = live_call(s, at)?;
+    if call.state != CallState::Incoming {
+        // Reject does not end a call that was already answered (seed 003).
+        return Err(refuse(400, "BadRequest", "Only an incoming call can be rejected."));
+    }
+    end_call(s, at);
+    let res = s.resource(at, &at.call_id, None);
+    let deleted = s.envelope(
+        at,
+        "deleted",
+        &res,
+        obj(json!({"@odata.type": "#microsoft.graph.call", "@odata.id": res})),
+    );
+    s.send(callback_uri.as_deref().unwrap_or(&call.callback), vec![deleted]);
+    Ok(ResponseTemplate::new(202))
+}

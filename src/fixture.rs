@@ -1,0 +1,489 @@
+//! Fixtures: the documents' examples as data, loaded strictly.
+//!
+//! Pure: reads files, never sends anything. Every fixture has a stable `id` (used by case names,
+//! snapshots, reports and skip lists) and a `provenance` naming the seed, operation and example.
+//! The loader refuses a JSON document with a duplicate key, which serde_json alone would accept
+//! by keeping the last value.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// Where a fixture came from.
+#[derive(Clone, Debug, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// The seed file under `shared/seeds/` (or `CONTRACT.md section N` for edition data).
+    pub seed: String,
+    /// The documentation page (`call-delete`).
+    pub page: String,
+    /// The operation (`delete`).
+    pub operation: String,
+    /// The example's name: the Graph annotation name where the page has one.
+    pub example: String,
+    /// The heading the example sits under, in the page's language and in English.
+    pub section: String,
+    /// The page online.
+    pub url: String,
+    /// When and in which language the seed was published.
+    pub published: String,
+}
+
+impl fmt::Display for Provenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "example \"{}\" ({}) of seed {}, {}",
+            self.example, self.section, self.seed, self.url
+        )
+    }
+}
+
+/// The request a document shows, as written there.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocRequest {
+    /// `POST`, `DELETE`.
+    pub method: String,
+    /// The URL as the document writes it (often with `{id}`).
+    pub url: String,
+    /// Headers the document shows (Content-Type, Content-Length).
+    pub headers: BTreeMap<String, String>,
+    /// The JSON body, or `null` when the document sends none.
+    pub body: Option<Value>,
+}
+
+/// A documented request example: each one is a conformance case.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestFixture {
+    /// Stable id: the case's name.
+    pub id: String,
+    /// Always `request`.
+    pub kind: String,
+    /// Where it came from.
+    pub provenance: Provenance,
+    /// One line for reports.
+    pub description: String,
+    /// Remarks about the example (slips in the page, how it was transcribed).
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// The state the call must be in: `incoming` or `established`.
+    pub call: String,
+    /// The request as documented.
+    pub request: DocRequest,
+    /// Id of the response fixture expected (seeds edition).
+    pub response: String,
+    /// Ids of the notification fixtures the exchange must cause, in order.
+    pub notifications: Vec<String>,
+}
+
+/// A documented response.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseFixture {
+    /// Stable id.
+    pub id: String,
+    /// Always `response`.
+    pub kind: String,
+    /// Where it came from.
+    pub provenance: Provenance,
+    /// One line for reports.
+    pub description: String,
+    /// Remarks.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Whether the document marks it as possibly shortened.
+    pub truncated: bool,
+    /// The status code.
+    pub status: u16,
+    /// The documented headers, with the document's example values.
+    pub headers: BTreeMap<String, String>,
+    /// The body, or `null` where the document says nothing is returned.
+    pub body: Option<Value>,
+    /// The schema the body must satisfy (a file stem under `schemas/`).
+    #[serde(default)]
+    pub schema: Option<String>,
+    /// How documented values that are not literal are matched (see `check::Rule`).
+    pub rules: BTreeMap<String, String>,
+}
+
+/// How a notification was delivered in the document.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Delivery {
+    /// Always `POST`.
+    pub method: String,
+    /// The bot's callback URL in the example.
+    pub url: String,
+    /// The headers shown.
+    pub headers: BTreeMap<String, String>,
+}
+
+/// A documented notification.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationFixture {
+    /// Stable id: `<example>--notification-<heading>`.
+    pub id: String,
+    /// Always `notification`.
+    pub kind: String,
+    /// Where it came from.
+    pub provenance: Provenance,
+    /// One line for reports.
+    pub description: String,
+    /// Remarks.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// `legacy` or `current` (CONTRACT.md section 4).
+    pub dialect: String,
+    /// How it was delivered.
+    pub delivery: Delivery,
+    /// The commsNotifications envelope, verbatim.
+    pub body: Value,
+    /// How documented values that are not literal are matched, by JSON pointer into `body`.
+    pub rules: BTreeMap<String, String>,
+}
+
+/// A body the documents show that must not validate.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvalidFixture {
+    /// Stable id.
+    pub id: String,
+    /// Always `invalid-request`.
+    pub kind: String,
+    /// Where it came from.
+    pub provenance: Provenance,
+    /// One line for reports.
+    pub description: String,
+    /// Remarks.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// The schema it must fail.
+    pub schema: String,
+    /// The body.
+    pub body: Value,
+    /// The instance paths at which it must fail.
+    pub errors_at: Vec<String>,
+}
+
+/// One row of seed 001's call termination reason codes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonCode {
+    /// SIP-like code (200, 408, ...).
+    pub code: u32,
+    /// Subcode.
+    pub subcode: u32,
+    /// Meaning, in English.
+    pub meaning: String,
+    /// Meaning, as the page writes it.
+    pub meaning_ja: String,
+    /// The page's row when one row named two subcodes.
+    #[serde(default)]
+    pub source_row: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct ReasonCodeTable {
+    rows: Vec<ReasonCode>,
+}
+
+/// How an operation is addressed (CONTRACT.md section 3).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationDef {
+    /// HTTP method.
+    pub method: String,
+    /// The action segment after the call (`cancelMediaProcessing`), or `null` for the call itself.
+    pub action: Option<String>,
+    /// The families its documents list.
+    pub families: Vec<String>,
+    /// The schema of its request body.
+    pub request_schema: Option<String>,
+    /// The seeds that document it.
+    pub seeds: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct OperationTable {
+    operations: BTreeMap<String, OperationDef>,
+}
+
+/// What one edition changes for one operation.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditionOverride {
+    /// Request body properties the edition does not send.
+    #[serde(default)]
+    pub request_remove: Vec<String>,
+    /// The response fixture that replaces the seeds' one.
+    #[serde(default)]
+    pub response: Option<String>,
+    /// Why, for reports.
+    pub why: String,
+}
+
+/// One edition's changes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditionDef {
+    /// What the edition is.
+    pub description: String,
+    /// Changes by operation name.
+    pub operations: BTreeMap<String, EditionOverride>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct EditionTable {
+    editions: BTreeMap<String, EditionDef>,
+}
+
+/// A fixture that could not be loaded, with the file and the reason.
+#[derive(Debug, Clone)]
+pub struct FixtureError {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for FixtureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+impl std::error::Error for FixtureError {}
+
+/// Parses JSON text, refusing any object with a repeated key.
+pub fn parse_strict(text: &str) -> Result<Value, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = StrictValue.deserialize(&mut de).map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(value)
+}
+
+/// Reads and strictly parses one JSON file.
+pub fn read_json(path: &Path) -> Result<Value, FixtureError> {
+    let err = |message: String| FixtureError {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    parse_strict(&text).map_err(err)
+}
+
+/// Reads a fixture file into its typed form.
+pub fn load<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, FixtureError> {
+    let value = read_json(path)?;
+    serde_json::from_value(value).map_err(|e| FixtureError {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+struct StrictValue;
+
+impl<'de> DeserializeSeed<'de> for StrictValue {
+    type Value = Value;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StrictValue {
+    type Value = Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map(Value::Number).unwrap_or(Value::Null))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(StrictValue)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(StrictValue)? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(de::Error::custom(format!("duplicate key {key:?} in one object")));
+            }
+            let v = map.next_value_seed(StrictValue)?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// Every fixture and data table, loaded once and looked up by id.
+#[derive(Debug, Clone)]
+pub struct Corpus {
+    /// The directory it was loaded from.
+    pub root: PathBuf,
+    /// Request fixtures (cases), by id.
+    pub requests: BTreeMap<String, (PathBuf, RequestFixture)>,
+    /// Response fixtures, by id.
+    pub responses: BTreeMap<String, ResponseFixture>,
+    /// Notification fixtures, by id.
+    pub notifications: BTreeMap<String, (PathBuf, NotificationFixture)>,
+    /// Known-invalid bodies, by id.
+    pub invalid: BTreeMap<String, InvalidFixture>,
+    /// Seed 001's termination reason codes.
+    pub reason_codes: Vec<ReasonCode>,
+    /// Operations by name.
+    pub operations: BTreeMap<String, OperationDef>,
+    /// Editions by name.
+    pub editions: BTreeMap<String, EditionDef>,
+}
+
+/// The fixture directory of this checkout.
+pub fn default_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn json_files(dir: &Path) -> Result<Vec<PathBuf>, FixtureError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| FixtureError {
+        path: dir.into(),
+        message: format!("cannot list: {e}"),
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn insert_unique<T>(map: &mut BTreeMap<String, T>, id: String, value: T, path: &Path) -> Result<(), FixtureError> {
+    if map.contains_key(&id) {
+        return Err(FixtureError {
+            path: path.into(),
+            message: format!("fixture id {id:?} is used twice"),
+        });
+    }
+    map.insert(id, value);
+    Ok(())
+}
+
+impl Corpus {
+    /// Loads every fixture under `root`, refusing duplicate keys, unknown fields, duplicate ids
+    /// and dangling references.
+    pub fn load(root: &Path) -> Result<Corpus, FixtureError> {
+        let mut c = Corpus {
+            root: root.to_path_buf(),
+            requests: BTreeMap::new(),
+            responses: BTreeMap::new(),
+            notifications: BTreeMap::new(),
+            invalid: BTreeMap::new(),
+            reason_codes: load::<ReasonCodeTable>(&root.join("data/termination-reason-codes.json"))?.rows,
+            operations: load::<OperationTable>(&root.join("data/operations.json"))?.operations,
+            editions: load::<EditionTable>(&root.join("data/editions.json"))?.editions,
+        };
+        for p in json_files(&root.join("requests"))? {
+            let f: RequestFixture = load(&p)?;
+            insert_unique(&mut c.requests, f.id.clone(), (p.clone(), f), &p)?;
+        }
+        for p in json_files(&root.join("responses"))? {
+            let f: ResponseFixture = load(&p)?;
+            insert_unique(&mut c.responses, f.id.clone(), f, &p)?;
+        }
+        for p in json_files(&root.join("notifications"))? {
+            let f: NotificationFixture = load(&p)?;
+            insert_unique(&mut c.notifications, f.id.clone(), (p.clone(), f), &p)?;
+        }
+        for p in json_files(&root.join("invalid"))? {
+            let f: InvalidFixture = load(&p)?;
+            insert_unique(&mut c.invalid, f.id.clone(), f, &p)?;
+        }
+        c.check_references()?;
+        Ok(c)
+    }
+
+    fn check_references(&self) -> Result<(), FixtureError> {
+        for (path, req) in self.requests.values() {
+            let bad = |message: String| {
+                Err(FixtureError {
+                    path: path.clone(),
+                    message,
+                })
+            };
+            if !self.operations.contains_key(&req.provenance.operation) {
+                return bad(format!("operation {:?} is not in data/operations.json", req.provenance.operation));
+            }
+            if !self.responses.contains_key(&req.response) {
+                return bad(format!("response {:?} is not a fixture", req.response));
+            }
+            if let Some(n) = req.notifications.iter().find(|n| !self.notifications.contains_key(*n)) {
+                return bad(format!("notification {n:?} is not a fixture"));
+            }
+            if !matches!(req.call.as_str(), "incoming" | "established") {
+                return bad(format!("call state {:?}: expected incoming or established", req.call));
+            }
+        }
+        for (name, ed) in &self.editions {
+            for (op, o) in &ed.operations {
+                if let Some(r) = &o.response {
+                    if !self.responses.contains_key(r) {
+                        return Err(FixtureError {
+                            path: self.root.join("data/editions.json"),
+                            message: format!("edition {name}, operation {op}: response {r:?} is not a fixture"),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The case (request fixture) with this id.
+    pub fn request(&self, id: &str) -> Option<&RequestFixture> {
+        self.requests.get(id).map(|(_, f)| f)
+    }
+
+    /// The notification fixture with this id.
+    pub fn notification(&self, id: &str) -> Option<&NotificationFixture> {
+        self.notifications.get(id).map(|(_, f)| f)
+    }
+
+    /// The listed meaning of a termination code/subcode pair, if seed 001 lists it.
+    pub fn reason_meaning(&self, code: u32, subcode: u32) -> Option<&str> {
+        self.reason_codes
+            .iter()
+            .find(|r| r.code == code && r.subcode == subcode)
+            .map(|r| r.meaning.as_str())
+    }
+}

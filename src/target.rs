@@ -1,0 +1,308 @@
+//! Where requests go: the implementation under test (or the double), reached over HTTP.
+//!
+//! Owns the HTTP client, the bearer token and the provisioning hook. Every answer is read with a
+//! size cap and a deadline, and every error names the URL, never the token.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::{json, Value};
+
+use crate::secret::{redact, redact_header, Secret};
+
+/// The most of a response body the suite reads; a target sending more has failed, not the suite.
+pub const BODY_CAP: usize = 4 * 1024 * 1024;
+
+/// A request as sent on the wire.
+#[derive(Debug, Clone)]
+pub struct SentRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Absolute URL.
+    pub url: String,
+    /// Headers as sent (the token in `Authorization` is redacted only when displayed).
+    pub headers: Vec<(String, String)>,
+    /// The JSON body, if any.
+    pub body: Option<Value>,
+}
+
+impl fmt::Display for SentRequest {
+    /// The request with its token redacted, as a failure message shows it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} {}", self.method, redact(&self.url))?;
+        for (k, v) in &self.headers {
+            writeln!(f, "{k}: {}", redact_header(k, v))?;
+        }
+        if let Some(b) = &self.body {
+            write!(f, "{}", redact(&b.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+/// An answer as received.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    /// Status code.
+    pub status: u16,
+    /// Headers in arrival order, names lowercased.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes (at most [`BODY_CAP`]).
+    pub body: Vec<u8>,
+}
+
+impl Observed {
+    /// The first value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as text for messages: lossy, redacted and cut at `max` characters.
+    pub fn body_preview(&self, max: usize) -> String {
+        preview(&self.body, max)
+    }
+}
+
+impl fmt::Display for Observed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let reason = reqwest::StatusCode::from_u16(self.status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("");
+        writeln!(f, "{} {reason}", self.status)?;
+        for (k, v) in &self.headers {
+            writeln!(f, "{k}: {}", redact_header(k, v))?;
+        }
+        if self.body.is_empty() {
+            write!(f, "(empty body)")
+        } else {
+            write!(f, "{}", self.body_preview(2000))
+        }
+    }
+}
+
+/// Bytes as text for messages: lossy UTF-8, tokens redacted, cut at `max` characters.
+pub fn preview(bytes: &[u8], max: usize) -> String {
+    let text = redact(&String::from_utf8_lossy(bytes));
+    if text.chars().count() > max {
+        let cut: String = text.chars().take(max).collect();
+        format!("{cut}… ({} bytes in all)", bytes.len())
+    } else {
+        text
+    }
+}
+
+/// Why a request got no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// Nothing answered within the per-request timeout.
+    Timeout {
+        /// The URL (redacted).
+        url: String,
+        /// The timeout.
+        after: Duration,
+    },
+    /// The connection could not be made.
+    Connect {
+        /// The URL (redacted).
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// Anything else (a body over the cap, a connection closed mid-answer).
+    Other {
+        /// The URL (redacted).
+        url: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportError::Timeout { url, after } => {
+                write!(f, "{url} did not answer within {} ms (CONFORMANCE_TIMEOUT_MS)", after.as_millis())
+            }
+            TransportError::Connect { url, reason } => write!(f, "cannot connect to {url}: {reason}"),
+            TransportError::Other { url, reason } => write!(f, "{url}: {reason}"),
+        }
+    }
+}
+
+fn classify(url: &str, after: Duration, e: &reqwest::Error) -> TransportError {
+    let url = redact(url);
+    if e.is_timeout() {
+        return TransportError::Timeout { url, after };
+    }
+    // reqwest's Display is only "error sending request"; the cause chain says what happened.
+    let mut reason = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        reason = format!("{reason}: {s}");
+        source = s.source();
+    }
+    let reason = redact(&reason);
+    if e.is_connect() {
+        TransportError::Connect { url, reason }
+    } else {
+        TransportError::Other { url, reason }
+    }
+}
+
+/// The implementation under test.
+#[derive(Clone)]
+pub struct Target {
+    /// Base URL with the version segment, no trailing slash.
+    pub base: String,
+    /// The provisioning hook, if there is one.
+    pub provision_url: Option<String>,
+    /// The `{appId}` of the applications family.
+    pub app_id: String,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    token: Secret,
+    client: reqwest::Client,
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Target")
+            .field("base", &self.base)
+            .field("provision_url", &self.provision_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds the client every request to a target goes through: no redirects followed (a redirect
+/// is an answer to check, not to obey), bounded connect and total time.
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .timeout(timeout)
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+}
+
+impl Target {
+    /// A target at `base`.
+    pub fn new(base: &str, provision_url: Option<String>, token: Secret, app_id: &str, timeout: Duration) -> Result<Target, String> {
+        Ok(Target {
+            base: base.trim_end_matches('/').to_string(),
+            provision_url,
+            app_id: app_id.to_string(),
+            timeout,
+            token,
+            client: http_client(timeout)?,
+        })
+    }
+
+    /// The request for `method` on `path` (relative to the base) with an optional JSON body.
+    pub fn request(&self, method: &str, path: &str, body: Option<Value>) -> SentRequest {
+        let mut headers = vec![("Authorization".to_string(), format!("Bearer {}", self.token.expose()))];
+        if body.is_some() {
+            headers.push(("Content-Type".into(), "application/json".into()));
+        }
+        SentRequest {
+            method: method.to_string(),
+            url: format!("{}{}", self.base, path),
+            headers,
+            body,
+        }
+    }
+
+    /// Sends `req` and reads the answer, bounded by the timeout and [`BODY_CAP`].
+    pub async fn send(&self, req: &SentRequest) -> Result<Observed, TransportError> {
+        let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| TransportError::Other {
+            url: redact(&req.url),
+            reason: e.to_string(),
+        })?;
+        let mut headers = HeaderMap::new();
+        for (k, v) in &req.headers {
+            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|e| TransportError::Other {
+                url: redact(&req.url),
+                reason: e.to_string(),
+            })?;
+            let value = HeaderValue::from_str(v).map_err(|_| TransportError::Other {
+                url: redact(&req.url),
+                reason: format!("header {k} is not valid"),
+            })?;
+            headers.append(name, value);
+        }
+        let mut builder = self.client.request(method, &req.url).headers(headers);
+        if let Some(b) = &req.body {
+            builder = builder.body(b.to_string());
+        }
+        let resp = builder.send().await.map_err(|e| classify(&req.url, self.timeout, &e))?;
+        read_bounded(&req.url, self.timeout, resp).await
+    }
+
+    /// Asks the provisioning hook for a call in `state` whose notifications go to `callback`.
+    pub async fn provision(&self, state: &str, callback: &str) -> Result<String, String> {
+        let url = self.provision_url.as_deref().ok_or_else(|| {
+            "no provisioning hook: set CONFORMANCE_PROVISION_URL to the URL where the target creates calls for the suite (CONTRACT.md section 5)".to_string()
+        })?;
+        let req = SentRequest {
+            method: "POST".into(),
+            url: url.to_string(),
+            headers: vec![
+                ("Authorization".into(), format!("Bearer {}", self.token.expose())),
+                ("Content-Type".into(), "application/json".into()),
+            ],
+            body: Some(json!({"state": state, "callbackUri": callback})),
+        };
+        let obs = self
+            .send(&req)
+            .await
+            .map_err(|e| format!("provisioning a {state} call failed: {e}"))?;
+        if obs.status != 201 {
+            return Err(format!(
+                "provisioning a {state} call: the hook {} answered {} where CONTRACT.md section 5 says 201 Created; body: {}",
+                redact(url),
+                obs.status,
+                obs.body_preview(500)
+            ));
+        }
+        let body: Value = serde_json::from_slice(&obs.body).map_err(|e| {
+            format!(
+                "provisioning a {state} call: the hook's 201 body is not JSON ({e}): {}",
+                obs.body_preview(500)
+            )
+        })?;
+        body.get("id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| {
+                format!(
+                    "provisioning a {state} call: the hook's 201 body has no string \"id\": {}",
+                    obs.body_preview(500)
+                )
+            })
+    }
+}
+
+async fn read_bounded(url: &str, timeout: Duration, mut resp: reqwest::Response) -> Result<Observed, TransportError> {
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| classify(url, timeout, &e))? {
+        if body.len() + chunk.len() > BODY_CAP {
+            return Err(TransportError::Other {
+                url: redact(url),
+                reason: format!("the response body exceeds {} bytes; the suite stopped reading", BODY_CAP),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Observed { status, headers, body })
+}

@@ -1,0 +1,6 @@
+//! Our own tests of the suite (as opposed to the conformance cases in `cases`).
+
+mod config;
+mod fixtures;
+mod schemas;
+mod targets;

@@ -1,0 +1,325 @@
+//! A second, independent implementation of CONTRACT.md, shaped differently from the double
+//! everywhere the contract allows, so that "no false failures" is tested against more than the
+//! implementation the suite grew up with. Shares no code with `conformance::double`.
+//!
+//! Differences from the documents' examples, each allowed by CONTRACT.md section 1 or 4:
+//! non-GUID ids; `/v1.0` base and a hook on another path; `Location` on another host; upper-case
+//! and extra response headers; compact JSON with other key orders and extra properties; OData
+//! `Content-Type` parameters; the current dialect on every family with both `resource` and
+//! `resourceUrl`; integer resultInfo codes with another listed pair; delete's two notifications
+//! batched in one envelope; unsolicited `created`/`updated` notifications on provisioning.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use conformance::config::Edition;
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const JSON_CT: &str = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
+
+/// The running target.
+pub struct ShapedTarget {
+    /// What `CONFORMANCE_TARGET` is set to.
+    pub base: String,
+    /// What `CONFORMANCE_PROVISION_URL` is set to.
+    pub hook: String,
+}
+
+#[derive(Clone)]
+struct Call {
+    incoming: bool,
+    ended: bool,
+    callback: String,
+}
+
+struct State {
+    edition: Edition,
+    calls: Mutex<HashMap<String, Call>>,
+    n: AtomicU64,
+    client: reqwest::Client,
+}
+
+impl State {
+    fn next(&self, kind: &str) -> String {
+        format!("{kind}_{:05}_x{:x}", self.n.fetch_add(1, Ordering::Relaxed), std::process::id())
+    }
+
+    fn notify(&self, callback: &str, body: Value) {
+        let (client, callback) = (self.client.clone(), callback.to_string());
+        tokio::spawn(async move {
+            let _ = client
+                .post(callback)
+                .header("authorization", "Bearer shaped-target-notification-token")
+                .header("content-type", "application/json; charset=utf-8")
+                .body(body.to_string())
+                .send()
+                .await;
+        });
+    }
+}
+
+/// Starts it on 127.0.0.1 in `edition`. Must run on the shared runtime, which keeps serving it.
+pub async fn start(edition: Edition) -> ShapedTarget {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local address");
+    let state = Arc::new(State {
+        edition,
+        calls: Mutex::default(),
+        n: AtomicU64::new(1),
+        client: reqwest::Client::new(),
+    });
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let _ = serve(stream, state).await;
+            });
+        }
+    });
+    ShapedTarget {
+        base: format!("http://{addr}/v1.0"),
+        hook: format!("http://{addr}/hooks/new-call"),
+    }
+}
+
+struct Req {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+async fn read_request(stream: &mut TcpStream) -> std::io::Result<Option<Req>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 || buf.len() > 64 * 1024 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next().unwrap_or_default().split(' ');
+    let (method, path) = (
+        first.next().unwrap_or_default().to_string(),
+        first.next().unwrap_or_default().to_string(),
+    );
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < len {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            break;
+        }
+        body.extend_from_slice(&chunk[..n]);
+    }
+    Ok(Some(Req {
+        method,
+        path,
+        headers,
+        body,
+    }))
+}
+
+struct Resp {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Option<Value>,
+}
+
+fn resp(status: u16) -> Resp {
+    Resp {
+        status,
+        headers: Vec::new(),
+        body: None,
+    }
+}
+
+fn error(status: u16, code: &str, message: &str) -> Resp {
+    Resp {
+        status,
+        headers: vec![],
+        body: Some(json!({"error": {"message": message, "code": code,
+            "innerError": {"date": "2026-11-22T10:00:00", "request-id": "rid-1", "client-request-id": "crid-1"}}})),
+    }
+}
+
+async fn serve(mut stream: TcpStream, state: Arc<State>) -> std::io::Result<()> {
+    let Some(req) = read_request(&mut stream).await? else {
+        return Ok(());
+    };
+    let r = route(&state, &req);
+    let reason = match r.status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        _ => "Not Found",
+    };
+    let mut out = format!("HTTP/1.1 {} {reason}\r\nCONNECTION: close\r\nREQUEST-ID: {}\r\nX-MS-AGS-DIAGNOSTIC: {{\"ServerInfo\":{{\"DataCenter\":\"Test\"}}}}\r\nStrict-Transport-Security: max-age=31536000\r\n", r.status, state.next("req"));
+    for (k, v) in &r.headers {
+        out.push_str(&format!("{k}: {v}\r\n"));
+    }
+    let body = r.body.map(|b| b.to_string()).unwrap_or_default();
+    if !body.is_empty() {
+        out.push_str(&format!("CONTENT-TYPE: {JSON_CT}\r\n"));
+    }
+    out.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(out.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+fn route(state: &State, req: &Req) -> Resp {
+    if req.method == "POST" && req.path == "/hooks/new-call" {
+        return provision(state, req);
+    }
+    let authorized = req
+        .headers
+        .iter()
+        .any(|(k, v)| k == "authorization" && v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
+    if !authorized {
+        return error(401, "InvalidAuthenticationToken", "Authorization header missing");
+    }
+    let Some(rest) = req.path.strip_prefix("/v1.0/") else {
+        return error(404, "itemNotFound", "no such path");
+    };
+    let segs: Vec<&str> = rest.split('/').collect();
+    let (prefix, tail) = match segs.as_slice() {
+        ["communications", "calls", tail @ ..] => ("communications".to_string(), tail),
+        ["app", "calls", tail @ ..] => ("app".to_string(), tail),
+        ["applications", app, "calls", tail @ ..] => (format!("applications/{app}"), tail),
+        _ => return error(404, "itemNotFound", "no such path"),
+    };
+    let call_id = tail.first().copied().unwrap_or_default().to_string();
+    let action = tail.get(1).map(|a| a.trim_start_matches("microsoft.graph.").to_string());
+    let call = state.calls.lock().unwrap().get(&call_id).cloned().filter(|c| !c.ended);
+    let Some(call) = call else {
+        return error(404, "9997", "Call not found");
+    };
+    let body: Option<Value> = serde_json::from_slice(&req.body).ok();
+    let resource = format!("/{prefix}/calls/{call_id}");
+    match (req.method.as_str(), action.as_deref()) {
+        ("DELETE", None) => {
+            if let Some(c) = state.calls.lock().unwrap().get_mut(&call_id) {
+                c.ended = true;
+            }
+            state.notify(&call.callback, json!({"value": [
+                item("updated", &resource, json!({"state": "terminating", "@odata.type": "#microsoft.graph.call", "callChainId": "chain-1", "id": call_id})),
+                item("deleted", &resource, json!({"resultInfo": {"message": "The conversation was ended by the bot.", "subcode": 10550, "code": 200}, "state": "terminated", "@odata.type": "#microsoft.graph.call", "id": call_id}))],
+                "@odata.type": "#microsoft.graph.commsNotifications"}));
+            resp(204)
+        }
+        ("POST", Some("cancelMediaProcessing")) => {
+            let Some(Value::Object(b)) = body else {
+                return error(400, "BadRequest", "body must be an object");
+            };
+            let cc = b.get("clientContext").cloned().unwrap_or(Value::Null);
+            let op = state.next("op");
+            let op_res = format!("{resource}/operations/{op}");
+            state.notify(&call.callback, json!({"@odata.type": "#microsoft.graph.commsNotifications", "value": [
+                item("deleted", &op_res, json!({"status": "completed", "clientContext": cc, "@odata.type": "#microsoft.graph.commsOperation", "id": op, "resultInfo": {"code": 200, "subcode": 0}}))]}));
+            let location = (
+                "LOCATION",
+                format!("https://calls.contoso.test/v1.0/{prefix}/calls/{call_id}/operations/{op}"),
+            );
+            match state.edition {
+                Edition::Seeds => Resp {
+                    status: 202,
+                    headers: vec![location],
+                    body: None,
+                },
+                Edition::Current => Resp {
+                    status: 200,
+                    headers: vec![location],
+                    body: Some(json!({"clientContext": cc, "status": "completed", "id": op, "resultInfo": null,
+                        "@odata.context": "https://calls.contoso.test/v1.0/$metadata#microsoft.graph.cancelMediaProcessingOperation",
+                        "@odata.type": "#microsoft.graph.cancelMediaProcessingOperation"})),
+                },
+            }
+        }
+        ("POST", Some("updateRecordingStatus")) => {
+            let Some(Value::Object(b)) = body else {
+                return error(400, "BadRequest", "body must be an object");
+            };
+            let op = state.next("op");
+            Resp {
+                status: 200,
+                headers: vec![(
+                    "LOCATION",
+                    format!("https://calls.contoso.test/v1.0/{prefix}/calls/{call_id}/operations/{op}"),
+                )],
+                body: Some(
+                    json!({"status": "completed", "id": op, "recordingStatus": b.get("status"), "clientContext": b.get("clientContext"),
+                    "resultInfo": {"code": 200, "subcode": 0, "message": "ok"}, "@odata.type": "#microsoft.graph.updateRecordingStatusOperation"}),
+                ),
+            }
+        }
+        ("POST", Some("reject")) if prefix == "communications" && call.incoming => {
+            if let Some(c) = state.calls.lock().unwrap().get_mut(&call_id) {
+                c.ended = true;
+            }
+            state.notify(
+                &call.callback,
+                json!({"@odata.type": "#microsoft.graph.commsNotifications", "value": [
+                item("deleted", &resource, json!({"@odata.type": "#microsoft.graph.call", "state": "terminated", "id": call_id}))]}),
+            );
+            resp(202)
+        }
+        _ => error(400, "BadRequest", "operation not supported on this call"),
+    }
+}
+
+/// A current-dialect item that also carries the legacy `resource` field, as real services do.
+fn item(change: &str, resource: &str, data: Value) -> Value {
+    json!({"resourceUrl": resource, "resource": resource, "changeType": change, "resourceData": data,
+           "@odata.type": "#microsoft.graph.commsNotification", "tenantId": "contoso"})
+}
+
+fn provision(state: &State, req: &Req) -> Resp {
+    let Ok(b) = serde_json::from_slice::<Value>(&req.body) else {
+        return error(400, "BadRequest", "not JSON");
+    };
+    let (Some(st), Some(cb)) = (b["state"].as_str(), b["callbackUri"].as_str()) else {
+        return error(400, "BadRequest", "state and callbackUri");
+    };
+    let id = state.next("call");
+    let incoming = st == "incoming";
+    state.calls.lock().unwrap().insert(
+        id.clone(),
+        Call {
+            incoming,
+            ended: false,
+            callback: cb.to_string(),
+        },
+    );
+    let resource = format!("/communications/calls/{id}");
+    let data = if incoming {
+        json!({"@odata.type": "#microsoft.graph.call", "state": "incoming", "direction": "incoming"})
+    } else {
+        json!({"@odata.type": "#microsoft.graph.call", "state": "established"})
+    };
+    state.notify(cb, json!({"@odata.type": "#microsoft.graph.commsNotifications", "value": [item(if incoming { "created" } else { "updated" }, &resource, data)]}));
+    Resp {
+        status: 201,
+        headers: vec![],
+        body: Some(json!({"state": st, "id": id, "tenantId": "contoso"})),
+    }
+}
