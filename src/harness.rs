@@ -7,7 +7,6 @@
 
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
 
 use serde_json::{json, Value};
 
@@ -217,7 +216,6 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
         }
     };
     run.response = Some(obs.clone());
-    let started = Instant::now();
     let heard = if expected.is_empty() {
         inbox.snapshot()
     } else {
@@ -225,8 +223,7 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
             .wait_until(env.config.notify_timeout, |h| all_heard(&expected, h, &call_id))
             .await
     };
-    let waited = started.elapsed().as_millis().max(env.config.notify_timeout.as_millis());
-    let (verdict, projection) = judge(case, &call_id, &req, &obs, &heard, waited);
+    let (verdict, projection) = judge(case, &call_id, &req, &obs, &heard, env.config.notify_timeout.as_millis());
     run.verdict.findings.extend(verdict.findings);
     run.verdict.infos.extend(verdict.infos);
     run.heard = heard;
@@ -235,6 +232,7 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
 }
 
 /// Checks one observed exchange of `case` on call `call_id` and projects it for the snapshot.
+/// `waited_ms` is how long notifications were awaited, for messages.
 /// Pure: the same function judges a live target and the documents' own examples.
 pub fn judge(case: &Case, call_id: &str, req: &SentRequest, obs: &Observed, heard: &[Heard], waited_ms: u128) -> (Verdict, Value) {
     let mut verdict = Verdict::default();

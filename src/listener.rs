@@ -89,7 +89,13 @@ struct Collect {
 
 impl Respond for Collect {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let key = req.url.path().trim_start_matches("/callbacks/").to_string();
+        // Behind a proxy or tunnel the advertised URL may carry a prefix; the key is what follows `/callbacks/`.
+        let key = req
+            .url
+            .path()
+            .rsplit_once("/callbacks/")
+            .map(|(_, k)| k.to_string())
+            .unwrap_or_default();
         let inbox = self.inboxes.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
         match inbox {
             Some(inbox) => {

@@ -303,3 +303,32 @@ fn a_failure_names_operation_example_request_expected_actual_and_schema_path_wit
     assert!(!msg.contains("canary-secret-77aa"), "the token leaked:\n{msg}");
     assert!(!Value::to_string(&run.projection).contains("canary-secret-77aa"));
 }
+
+#[test]
+fn notifications_reach_the_listener_through_the_bind_address_and_advertised_url() {
+    // Arrange: bind a known port and advertise it under a path prefix, as a tunnel would forward it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let advertised = format!("http://localhost:{port}/tunnel/");
+    let env = block_on(Env::start(config(&[
+        ("CONFORMANCE_CALLBACK_BIND", &bind),
+        ("CONFORMANCE_CALLBACK_URL", &advertised),
+    ])))
+    .expect("env");
+    assert_eq!(env.listener.address().port(), port);
+    let (callback, _) = env.listener.open("probe");
+    assert!(
+        callback.starts_with(&format!("http://localhost:{port}/tunnel/callbacks/")),
+        "{callback}"
+    );
+    // Act
+    let case = corpus().case("call-delete", Edition::Seeds).expect("case");
+    let run = block_on(async move { run_case(&env, &case, Family::Communications).await });
+    // Assert: both notifications came in through the advertised URL.
+    assert!(run.verdict.passed(), "{:#?}", run.verdict.findings);
+    assert!(run.heard.len() >= 2, "heard {}", run.heard.len());
+}
