@@ -30,6 +30,8 @@ pub enum Aspect {
     Body,
     /// The notifications the exchange must cause.
     Notifications,
+    /// Bad input and the error contract.
+    BadInput,
 }
 
 impl fmt::Display for Aspect {
@@ -40,7 +42,105 @@ impl fmt::Display for Aspect {
             Aspect::Headers => "headers",
             Aspect::Body => "body",
             Aspect::Notifications => "notifications",
+            Aspect::BadInput => "bad input",
         })
+    }
+}
+
+/// Every check the suite makes, by a stable name. The detection matrix proves each one can fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Check {
+    /// The case could run at all.
+    Setup,
+    /// The documented status code.
+    Status,
+    /// `Location`: present, absolute, an operation of this call.
+    Location,
+    /// No body where the documents return nothing.
+    EmptyBody,
+    /// `application/json` where a body is documented.
+    MediaType,
+    /// The body parses as JSON.
+    BodyJson,
+    /// The body satisfies its schema.
+    BodySchema,
+    /// Every documented property is present with its documented value (bodies and notifications).
+    DocumentedValue,
+    /// `clientContext` echoes the request (bodies and notifications).
+    Echo,
+    /// A body's operation `id` equals the operationId in `Location`.
+    OperationId,
+    /// Each expected notification arrives.
+    NotificationArrives,
+    /// Expected notifications arrive in the documented order.
+    NotificationOrder,
+    /// A notification names this call (and this operation).
+    Correlation,
+    /// A terminated call says why (resultInfo or terminationReason).
+    TerminationReason,
+    /// A notification body is a commsNotifications envelope in either dialect.
+    NotificationSchema,
+    /// A notification is POSTed as JSON with a Bearer token.
+    NotificationDelivery,
+    /// Bad input gets the status the contract names (401, 400, 404).
+    ErrorStatus,
+    /// Every error answer is the Graph error object.
+    ErrorObject,
+    /// A reject on an answered call leaves it alive.
+    CallStaysAlive,
+    /// A reject on an answered call sends no `deleted` notification.
+    NoDeletedNotification,
+}
+
+impl Check {
+    /// Every check, in report order.
+    pub const ALL: [Check; 20] = [
+        Check::Setup,
+        Check::Status,
+        Check::Location,
+        Check::EmptyBody,
+        Check::MediaType,
+        Check::BodyJson,
+        Check::BodySchema,
+        Check::DocumentedValue,
+        Check::Echo,
+        Check::OperationId,
+        Check::NotificationArrives,
+        Check::NotificationOrder,
+        Check::Correlation,
+        Check::TerminationReason,
+        Check::NotificationSchema,
+        Check::NotificationDelivery,
+        Check::ErrorStatus,
+        Check::ErrorObject,
+        Check::CallStaysAlive,
+        Check::NoDeletedNotification,
+    ];
+
+    /// The stable name used in reports, the detection matrix and the fault catalog.
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::Setup => "setup",
+            Check::Status => "status",
+            Check::Location => "location",
+            Check::EmptyBody => "empty-body",
+            Check::MediaType => "media-type",
+            Check::BodyJson => "body-json",
+            Check::BodySchema => "body-schema",
+            Check::DocumentedValue => "documented-value",
+            Check::Echo => "echo",
+            Check::OperationId => "operation-id",
+            Check::NotificationArrives => "notification-arrives",
+            Check::NotificationOrder => "notification-order",
+            Check::Correlation => "correlation",
+            Check::TerminationReason => "termination-reason",
+            Check::NotificationSchema => "notification-schema",
+            Check::NotificationDelivery => "notification-delivery",
+            Check::ErrorStatus => "error-status",
+            Check::ErrorObject => "error-object",
+            Check::CallStaysAlive => "call-stays-alive",
+            Check::NoDeletedNotification => "no-deleted-notification",
+        }
     }
 }
 
@@ -49,6 +149,8 @@ impl fmt::Display for Aspect {
 pub struct Finding {
     /// Which part of the exchange.
     pub aspect: Aspect,
+    /// Which check found it.
+    pub check: Check,
     /// What was checked (`header Location`, `body /status`, `notification 2 (…terminated)`).
     pub subject: String,
     /// The rule, in words a stranger can act on.
@@ -61,7 +163,7 @@ pub struct Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "[{}] {}", self.aspect, self.subject)?;
+        writeln!(f, "[{}/{}] {}", self.aspect, self.check.name(), self.subject)?;
         writeln!(f, "      expected: {}", self.expected)?;
         write!(f, "      actual:   {}", self.actual)?;
         if let Some(s) = &self.schema {
@@ -86,9 +188,18 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    fn fail(&mut self, aspect: Aspect, subject: impl Into<String>, expected: impl Into<String>, actual: impl Into<String>) {
+    /// Records a deviation found by `check`.
+    pub fn fail(
+        &mut self,
+        aspect: Aspect,
+        check: Check,
+        subject: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) {
         self.findings.push(Finding {
             aspect,
+            check,
             subject: subject.into(),
             expected: expected.into(),
             actual: redact(&actual.into()),
@@ -96,11 +207,13 @@ impl Verdict {
         });
     }
 
-    fn schema_errors(&mut self, aspect: Aspect, subject: &str, errors: Vec<SchemaError>, instance: &Value) {
+    /// Records every schema error as a deviation found by `check`.
+    pub fn schema_errors(&mut self, aspect: Aspect, check: Check, subject: &str, errors: Vec<SchemaError>, instance: &Value) {
         for e in errors {
             let actual = pointer_preview(instance, &e.instance_path);
             self.findings.push(Finding {
                 aspect,
+                check,
                 subject: format!("{subject} against schema {}", e.schema),
                 expected: format!("valid {} (schemas/{}.json)", e.schema, e.schema),
                 actual,
@@ -190,6 +303,18 @@ impl RuleSpec {
             Rule::CallResource => "a resource path naming this call (…/calls/{id})",
             Rule::OperationResource => "a resource path naming the operation from Location (…/calls/{id}/operations/{operationId})",
             Rule::TerminationReason => "why the call ended: resultInfo (current dialect) or terminationReason (legacy)",
+        }
+    }
+
+    /// The check a failure of this rule belongs to.
+    pub fn check(&self) -> Check {
+        match self.rule {
+            Rule::Exact | Rule::NullOrResultInfo | Rule::ServerGenerated => Check::DocumentedValue,
+            Rule::OperationOfCall => Check::Location,
+            Rule::LocationOperationId => Check::OperationId,
+            Rule::EchoRequest => Check::Echo,
+            Rule::CallResource | Rule::OperationResource => Check::Correlation,
+            Rule::TerminationReason => Check::TerminationReason,
         }
     }
 
@@ -348,6 +473,7 @@ impl Walk<'_, '_> {
                 };
                 v.fail(
                     self.aspect,
+                    spec.map_or(Check::DocumentedValue, |s| s.check()),
                     format!("{} {ptr}", self.subject),
                     format!("documented property present: {want}"),
                     "absent",
@@ -363,6 +489,7 @@ impl Walk<'_, '_> {
                 Err(want) => {
                     v.fail(
                         self.aspect,
+                        spec.check(),
                         format!("{} {ptr}", self.subject),
                         format!("{} — {want}", spec.describe()),
                         actual.to_string(),
@@ -387,6 +514,7 @@ impl Walk<'_, '_> {
                 let at = if ptr.is_empty() { "(root)" } else { ptr };
                 v.fail(
                     self.aspect,
+                    Check::DocumentedValue,
                     format!("{} {at}", self.subject),
                     expected.to_string(),
                     actual.to_string(),
@@ -407,13 +535,14 @@ pub fn check_response(case: &Case, schemas: &Schemas, facts: &mut Facts, obs: &O
     let rules = match parse_rules(&exp.rules) {
         Ok(r) => r,
         Err(e) => {
-            v.fail(Aspect::Setup, format!("fixture {}", exp.id), "valid rules", e);
+            v.fail(Aspect::Setup, Check::Setup, format!("fixture {}", exp.id), "valid rules", e);
             BTreeMap::new()
         }
     };
     if obs.status != exp.status {
         v.fail(
             Aspect::Status,
+            Check::Status,
             "status code",
             exp.status.to_string(),
             format!("{} — body: {}", obs.status, obs.body_preview(500)),
@@ -428,6 +557,7 @@ pub fn check_response(case: &Case, schemas: &Schemas, facts: &mut Facts, obs: &O
         let Some(actual) = obs.header(name) else {
             v.fail(
                 Aspect::Headers,
+                spec.check(),
                 format!("header {name}"),
                 format!("present: {}", spec.describe()),
                 "absent",
@@ -443,6 +573,7 @@ pub fn check_response(case: &Case, schemas: &Schemas, facts: &mut Facts, obs: &O
                 Err(why) => {
                     v.fail(
                         Aspect::Headers,
+                        Check::Location,
                         format!("header {name}"),
                         format!("{} — {why}", spec.describe()),
                         actual,
@@ -453,7 +584,13 @@ pub fn check_response(case: &Case, schemas: &Schemas, facts: &mut Facts, obs: &O
         } else if actual == example {
             json!(actual)
         } else {
-            v.fail(Aspect::Headers, format!("header {name}"), example.clone(), actual);
+            v.fail(
+                Aspect::Headers,
+                Check::DocumentedValue,
+                format!("header {name}"),
+                example.clone(),
+                actual,
+            );
             json!(redact(actual))
         };
         headers.insert(name.clone(), projected);
@@ -467,6 +604,7 @@ fn check_body(case: &Case, schemas: &Schemas, facts: &Facts, obs: &Observed, rul
         if !obs.body.is_empty() {
             v.fail(
                 Aspect::Body,
+                Check::EmptyBody,
                 "body",
                 "empty: the document says nothing is returned",
                 format!("{} bytes: {}", obs.body.len(), obs.body_preview(300)),
@@ -479,6 +617,7 @@ fn check_body(case: &Case, schemas: &Schemas, facts: &Facts, obs: &Observed, rul
     if ct != "application/json" {
         v.fail(
             Aspect::Body,
+            Check::MediaType,
             "header Content-Type",
             "application/json (parameters allowed)",
             if ct.is_empty() { "absent".into() } else { ct },
@@ -489,6 +628,7 @@ fn check_body(case: &Case, schemas: &Schemas, facts: &Facts, obs: &Observed, rul
         Err(e) => {
             v.fail(
                 Aspect::Body,
+                Check::BodyJson,
                 "body",
                 "a JSON object",
                 format!("not JSON ({e}): {}", obs.body_preview(300)),
@@ -497,7 +637,7 @@ fn check_body(case: &Case, schemas: &Schemas, facts: &Facts, obs: &Observed, rul
         }
     };
     if let Some(schema) = &case.response.schema {
-        v.schema_errors(Aspect::Body, "body", schemas.validate(schema, &actual), &actual);
+        v.schema_errors(Aspect::Body, Check::BodySchema, "body", schemas.validate(schema, &actual), &actual);
     }
     Walk {
         rules,
@@ -668,6 +808,7 @@ pub fn check_notifications(
         let Some((pos, actual)) = found else {
             v.fail(
                 Aspect::Notifications,
+                Check::NotificationArrives,
                 subject,
                 format!(
                     "{} for call {}, within {waited_ms} ms (CONFORMANCE_NOTIFY_TIMEOUT_MS)",
@@ -684,6 +825,7 @@ pub fn check_notifications(
             if *pos < prev_pos {
                 v.fail(
                     Aspect::Notifications,
+                    Check::NotificationOrder,
                     subject.clone(),
                     format!("after {prev_id}, as the documents order them"),
                     format!("arrived before it; heard in order: {}", heard_list()),
@@ -705,12 +847,19 @@ pub fn check_notifications(
 fn check_delivery(h: &Heard, schemas: &Schemas, v: &mut Verdict) {
     let subject = format!("notification delivery #{}", h.seq);
     if h.method != "POST" {
-        v.fail(Aspect::Notifications, &subject, "POST to the callbackUri", h.method.clone());
+        v.fail(
+            Aspect::Notifications,
+            Check::NotificationDelivery,
+            &subject,
+            "POST to the callbackUri",
+            h.method.clone(),
+        );
     }
     let ct = h.header("content-type").map(media_type).unwrap_or_default();
     if ct != "application/json" {
         v.fail(
             Aspect::Notifications,
+            Check::NotificationDelivery,
             format!("{subject} Content-Type"),
             "application/json",
             if ct.is_empty() { "absent".into() } else { ct },
@@ -723,6 +872,7 @@ fn check_delivery(h: &Heard, schemas: &Schemas, v: &mut Verdict) {
     if !bearer {
         v.fail(
             Aspect::Notifications,
+            Check::NotificationDelivery,
             format!("{subject} Authorization"),
             "a Bearer token (CONTRACT.md section 4)",
             h.header("authorization").map(|_| "not a Bearer token").unwrap_or("absent"),
@@ -731,15 +881,72 @@ fn check_delivery(h: &Heard, schemas: &Schemas, v: &mut Verdict) {
     match serde_json::from_slice::<Value>(&h.body) {
         Ok(body) => v.schema_errors(
             Aspect::Notifications,
+            Check::NotificationSchema,
             &subject,
             schemas.validate("commsNotifications", &body),
             &body,
         ),
         Err(e) => v.fail(
             Aspect::Notifications,
+            Check::NotificationSchema,
             subject,
             "a commsNotifications JSON body",
             format!("not JSON ({e}): {}", preview(&h.body, 300)),
         ),
     }
+}
+
+/// An answer to bad input: the status the rule names, and the Graph error object on any 4xx/5xx.
+/// `expected` is `None` when any status will do.
+pub fn check_error_answer(rule: &str, expected: Option<u16>, schemas: &Schemas, obs: &Observed, v: &mut Verdict) {
+    if let Some(want) = expected {
+        if obs.status != want {
+            v.fail(
+                Aspect::BadInput,
+                Check::ErrorStatus,
+                "status code",
+                format!("{want} — {rule}"),
+                format!("{} — body: {}", obs.status, obs.body_preview(300)),
+            );
+        }
+    }
+    if obs.status < 400 {
+        return;
+    }
+    let ct = obs.header("content-type").map(media_type).unwrap_or_default();
+    if ct != "application/json" {
+        v.fail(
+            Aspect::BadInput,
+            Check::ErrorObject,
+            "error body Content-Type",
+            "application/json",
+            if ct.is_empty() { "absent".into() } else { ct },
+        );
+    }
+    match serde_json::from_slice::<Value>(&obs.body) {
+        Ok(body) => v.schema_errors(
+            Aspect::BadInput,
+            Check::ErrorObject,
+            "error body",
+            schemas.validate("graph.error", &body),
+            &body,
+        ),
+        Err(e) => v.fail(
+            Aspect::BadInput,
+            Check::ErrorObject,
+            "error body",
+            "the Graph error object {\"error\": {\"code\", \"message\"}}",
+            format!("not JSON ({e}): {}", obs.body_preview(300)),
+        ),
+    }
+}
+
+/// Whether a heard item is a `deleted` notification for call `call_id`.
+pub fn is_call_deleted(item: &Value, call_id: &str) -> bool {
+    item.pointer("/changeType").and_then(Value::as_str) == Some("deleted")
+        && item
+            .pointer("/resource")
+            .and_then(Value::as_str)
+            .and_then(resource_ids)
+            .is_some_and(|(c, op)| op.is_none() && ids_equal(&c, call_id))
 }

@@ -8,6 +8,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::faults::Fault;
 use crate::secret::Secret;
 
 /// Which edition of the contract a target is held to (CONTRACT.md section 2).
@@ -114,6 +115,8 @@ pub struct Config {
     pub bot_token: Secret,
     /// `CONFORMANCE_ALLOW_PRODUCTION=1`.
     pub allow_production: bool,
+    /// `CONFORMANCE_DOUBLE_FAULT`: run the embedded double with this deviation (see `faults`).
+    pub double_fault: Option<Fault>,
 }
 
 /// A variable that is set but cannot be used; the message names the variable and what it accepts.
@@ -168,6 +171,7 @@ impl Config {
             bot_url,
             bot_token: Secret::new(get("CONFORMANCE_BOT_TOKEN").unwrap_or_else(|| PLACEHOLDER_BOT_TOKEN.into())),
             allow_production: get("CONFORMANCE_ALLOW_PRODUCTION").as_deref() == Some("1"),
+            double_fault: parse_fault(get("CONFORMANCE_DOUBLE_FAULT"))?,
         })
     }
 
@@ -182,6 +186,17 @@ fn check_url(var: &str, value: &str) -> Result<(), ConfigError> {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(()),
         _ => Err(ConfigError(format!("{var}={value:?} is not an http(s) URL with a host"))),
     }
+}
+
+fn parse_fault(v: Option<String>) -> Result<Option<Fault>, ConfigError> {
+    let Some(name) = v else { return Ok(None) };
+    Fault::parse(&name).map(Some).ok_or_else(|| {
+        let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+        ConfigError(format!(
+            "CONFORMANCE_DOUBLE_FAULT={name:?} is not a fault of the catalog; one of: {}",
+            names.join(", ")
+        ))
+    })
 }
 
 fn parse_edition(v: Option<String>) -> Result<Edition, ConfigError> {

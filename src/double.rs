@@ -18,6 +18,7 @@ use wiremock::matchers::{any, method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::config::{Edition, Family};
+use crate::faults::Fault;
 
 /// The version segment of the double's base URL.
 pub const VERSION: &str = "beta";
@@ -29,13 +30,21 @@ pub const NOTIFICATION_TOKEN: &str = "double-notification-token";
 pub struct DoubleOptions {
     /// The edition it implements.
     pub edition: Edition,
+    /// The deviation it runs with, if any (`CONFORMANCE_DOUBLE_FAULT`).
+    pub fault: Option<Fault>,
 }
 
 impl Default for DoubleOptions {
     fn default() -> Self {
-        DoubleOptions { edition: Edition::Seeds }
+        DoubleOptions {
+            edition: Edition::Seeds,
+            fault: None,
+        }
     }
 }
+
+/// How late `Fault::DeleteLate` delivers: past the default notification timeout of 5 s.
+pub const LATE_BY: std::time::Duration = std::time::Duration::from_secs(12);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CallState {
@@ -55,6 +64,8 @@ struct Call {
 struct Outgoing {
     callback: String,
     bodies: Vec<Value>,
+    delay: std::time::Duration,
+    fault: Option<Fault>,
 }
 
 struct State {
@@ -167,15 +178,25 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>) {
     while let Some(out) = rx.recv().await {
         let client = client.clone();
         tokio::spawn(async move {
+            if !out.delay.is_zero() {
+                tokio::time::sleep(out.delay).await;
+            }
             for body in out.bodies {
+                let body = match out.fault {
+                    Some(Fault::NotificationsBareItem) => body.pointer("/value/0").cloned().unwrap_or(body),
+                    _ => body,
+                };
+                let mut post = client.post(&out.callback).body(body.to_string());
+                if out.fault != Some(Fault::NotificationsWithoutAuth) {
+                    post = post.bearer_auth(NOTIFICATION_TOKEN);
+                }
+                let ct = if out.fault == Some(Fault::NotificationsTextPlain) {
+                    "text/plain"
+                } else {
+                    "application/json"
+                };
                 // A bot that does not answer is the bot's problem; the double goes on with the next one.
-                let _ = client
-                    .post(&out.callback)
-                    .bearer_auth(NOTIFICATION_TOKEN)
-                    .header("Content-Type", "application/json")
-                    .body(body.to_string())
-                    .send()
-                    .await;
+                let _ = post.header("Content-Type", ct).send().await;
             }
         });
     }
@@ -275,11 +296,34 @@ impl State {
         format!("W/\"{}\"", self.etag.fetch_add(1, Ordering::Relaxed))
     }
 
+    fn is(&self, fault: Fault) -> bool {
+        self.options.fault == Some(fault)
+    }
+
     fn send(&self, callback: &str, bodies: Vec<Value>) {
+        let about_termination = bodies.iter().any(|b| b.to_string().contains("\"terminat"));
+        let delay = if self.is(Fault::DeleteLate) && about_termination {
+            LATE_BY
+        } else {
+            Default::default()
+        };
         let _ = self.outbox.send(Outgoing {
             callback: callback.to_string(),
             bodies,
+            delay,
+            fault: self.options.fault,
         });
+    }
+
+    /// The Graph error object (or, under a fault, what a buggy service sends instead).
+    fn error(&self, status: u16, code: &str, message: &str, request_id: &str) -> ResponseTemplate {
+        if self.is(Fault::ErrorBodyPlainText) {
+            return ResponseTemplate::new(status).set_body_raw(message.to_string(), "text/plain");
+        }
+        if self.is(Fault::ErrorWithoutMessage) {
+            return json_response(status, &json!({"error": {"code": code}}));
+        }
+        error(status, code, message, request_id)
     }
 
     /// The resource path a notification names, in the dialect of the family.
@@ -322,7 +366,13 @@ impl State {
     }
 
     fn location(&self, at: &Addressed, call_id: &str, op: &str) -> String {
-        format!("{}/{}/{}/calls/{call_id}/operations/{op}", self.uri, at.version, at.prefix)
+        let path = format!("/{}/{}/calls/{call_id}/operations/{op}", at.version, at.prefix);
+        match self.options.fault {
+            Some(Fault::LocationOtherCall) => format!("{}/{}/{}/calls/{}/operations/{op}", self.uri, at.version, at.prefix, self.new_id()),
+            Some(Fault::LocationRelative) => path,
+            Some(Fault::LocationIsTheCall) => format!("{}/{}/{}/calls/{call_id}", self.uri, at.version, at.prefix),
+            _ => format!("{}{path}", self.uri),
+        }
     }
 }
 
@@ -342,17 +392,25 @@ fn bearer_ok(req: &Request) -> bool {
 }
 
 /// The request body as a JSON object, or the 400 the contract asks for.
-fn body_object(req: &Request) -> Result<Map<String, Value>, Refusal> {
+fn body_object(s: &State, req: &Request) -> Result<Map<String, Value>, Refusal> {
     match serde_json::from_slice::<Value>(&req.body) {
         Ok(Value::Object(m)) => Ok(m),
+        Ok(_) if s.is(Fault::NonObjectAccepted) => Ok(Map::new()),
+        Err(_) if s.is(Fault::InvalidJson500) => Err(refuse(500, "InternalServerError", "An unexpected error occurred.")),
         Ok(_) => Err(refuse(400, "BadRequest", "The request body must be a JSON object.")),
         Err(_) => Err(refuse(400, "BadRequest", "The request body is not valid JSON.")),
     }
 }
 
-fn optional_string(body: &Map<String, Value>, key: &str, max: Option<usize>) -> Result<Option<String>, Refusal> {
+fn optional_string(s: &State, body: &Map<String, Value>, key: &str, max: Option<usize>) -> Result<Option<String>, Refusal> {
+    let max = match max {
+        _ if s.is(Fault::ClientContextLengthUnchecked) => None,
+        Some(m) if s.is(Fault::ClientContextOffByOne) => Some(m - 1),
+        m => m,
+    };
     match body.get(key) {
         None | Some(Value::Null) => Ok(None),
+        Some(other) if !other.is_string() && s.is(Fault::ClientContextTypeUnchecked) => Ok(Some(other.to_string())),
         Some(Value::String(s)) if max.is_none_or(|m| s.chars().count() <= m) => Ok(Some(s.clone())),
         Some(Value::String(_)) => Err(refuse(
             400,
@@ -370,35 +428,35 @@ impl Respond for Handler {
         if let Op::Provision = self.op {
             return provision(s, req, &rid);
         }
-        if !bearer_ok(req) {
-            return error(401, "InvalidAuthenticationToken", "Access token is empty.", &rid);
+        if !bearer_ok(req) && !s.is(Fault::NoAuthAccepted) {
+            return s.error(401, "InvalidAuthenticationToken", "Access token is empty.", &rid);
         }
         let Some(at) = address(req) else {
-            return error(404, "UnknownError", "No resource at this path.", &rid);
+            return s.error(404, "UnknownError", "No resource at this path.", &rid);
         };
         let result = match self.op {
             Op::Delete => delete(s, &at),
-            Op::Cancel => cancel(s, req, &at),
-            Op::Recording => recording(s, req, &at),
-            Op::Reject => reject(s, req, &at),
+            Op::Cancel => body_object(s, req).and_then(|b| cancel(s, &b, &at)),
+            Op::Recording => body_object(s, req).and_then(|b| recording(s, &b, &at)),
+            Op::Reject => body_object(s, req).and_then(|b| reject(s, &b, &at)),
             Op::Provision | Op::Unknown => Err(refuse(404, "UnknownError", "No resource at this path.")),
         };
-        result.unwrap_or_else(|r| error(r.status, r.code, &r.message, &rid))
+        result.unwrap_or_else(|r| s.error(r.status, r.code, &r.message, &rid))
     }
 }
 
 fn provision(s: &State, req: &Request, rid: &str) -> ResponseTemplate {
-    let body = match body_object(req) {
+    let body = match body_object(s, req) {
         Ok(b) => b,
-        Err(r) => return error(r.status, r.code, &r.message, rid),
+        Err(r) => return s.error(r.status, r.code, &r.message, rid),
     };
     let state = match body.get("state").and_then(Value::as_str) {
         Some("incoming") => CallState::Incoming,
         Some("established") => CallState::Established,
-        _ => return error(400, "BadRequest", "state must be \"incoming\" or \"established\".", rid),
+        _ => return s.error(400, "BadRequest", "state must be \"incoming\" or \"established\".", rid),
     };
     let Some(callback) = body.get("callbackUri").and_then(Value::as_str).filter(|c| c.starts_with("http")) else {
-        return error(400, "BadRequest", "callbackUri must be an http(s) URL.", rid);
+        return s.error(400, "BadRequest", "callbackUri must be an http(s) URL.", rid);
     };
     let id = s.new_id();
     s.calls.lock().unwrap_or_else(|e| e.into_inner()).insert(
@@ -425,7 +483,7 @@ fn provision(s: &State, req: &Request, rid: &str) -> ResponseTemplate {
         );
         s.send(callback, vec![s.envelope(&at, "created", &res, data)]);
     }
-    json_response(201, &json!({"id": id}))
+    json_response(if s.is(Fault::ProvisionAnswers200) { 200 } else { 201 }, &json!({"id": id}))
 }
 
 /// The live call `at` names, or 404.
@@ -433,6 +491,11 @@ fn live_call(s: &State, at: &Addressed) -> Result<Call, Refusal> {
     let calls = s.calls.lock().unwrap_or_else(|e| e.into_inner());
     match calls.get(&at.call_id) {
         Some(c) if c.state != CallState::Ended => Ok(c.clone()),
+        Some(c) if s.is(Fault::EndedCallAlive) => Ok(Call {
+            state: CallState::Established,
+            callback: c.callback.clone(),
+        }),
+        None if s.is(Fault::UnknownCall400) => Err(refuse(400, "BadRequest", "Invalid call id.")),
         _ => Err(refuse(404, "9997", "Call not found.")),
     }
 }
@@ -446,90 +509,177 @@ fn end_call(s: &State, at: &Addressed) {
 fn delete(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
     let call = live_call(s, at)?;
     end_call(s, at);
-    let res = s.resource(at, &at.call_id, None);
+    let named = if s.is(Fault::DeleteNamesOtherCall) {
+        s.new_id()
+    } else {
+        at.call_id.clone()
+    };
+    let res = s.resource(at, &named, None);
+    let state = if s.is(Fault::DeleteStatePascal) {
+        "Terminated"
+    } else {
+        "terminated"
+    };
     let terminating = s.envelope(
         at,
         "updated",
         &res,
         obj(json!({"@odata.type": "#microsoft.graph.call", "state": "terminating"})),
     );
-    let terminated = s.envelope(at, "deleted", &res, obj(json!({"@odata.type": "#microsoft.graph.call", "state": "terminated",
-        "resultInfo": {"@odata.type": "#microsoft.graph.resultInfo", "code": "200", "subcode": "5001", "message": "The conversation has ended."}})));
-    s.send(&call.callback, vec![terminating, terminated]);
-    Ok(ResponseTemplate::new(204))
+    let mut data = obj(json!({"@odata.type": "#microsoft.graph.call", "state": state}));
+    if !s.is(Fault::DeleteNoTerminationReason) {
+        data.insert(
+            "resultInfo".into(),
+            json!({"@odata.type": "#microsoft.graph.resultInfo", "code": "200", "subcode": "5001", "message": "The conversation has ended."}),
+        );
+    }
+    let terminated = s.envelope(at, "deleted", &res, data);
+    let bodies = match s.options.fault {
+        Some(Fault::DeleteNoTerminated) => vec![terminating],
+        Some(Fault::DeleteOrderSwapped) => vec![terminated, terminating],
+        _ => vec![terminating, terminated],
+    };
+    s.send(&call.callback, bodies);
+    Ok(ResponseTemplate::new(if s.is(Fault::DeleteAnswers200) { 200 } else { 204 }))
 }
 
-fn cancel(s: &State, req: &Request, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
-    let body = body_object(req)?;
-    if body.get("all").is_some_and(|a| !a.is_boolean() && !a.is_null()) {
+fn cancel(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    if body.get("all").is_some_and(|a| !a.is_boolean() && !a.is_null()) && !s.is(Fault::AllTypeUnchecked) {
         return Err(refuse(400, "BadRequest", "all must be a Boolean."));
     }
-    let client_context = optional_string(&body, "clientContext", None)?;
+    let client_context = optional_string(s, body, "clientContext", None)?;
     let call = live_call(s, at)?;
     let op = s.new_id();
     let location = s.location(at, &at.call_id, &op);
-    let res = s.resource(at, &at.call_id, Some(&op));
+    let named_op = if s.is(Fault::CancelNamesOtherOperation) {
+        s.new_id()
+    } else {
+        op.clone()
+    };
+    let res = s.resource(at, &at.call_id, Some(&named_op));
     let mut data = obj(json!({"@odata.type": "#microsoft.graph.commsOperation", "@odata.id": res}));
-    if let Some(cc) = &client_context {
-        data.insert("clientContext".into(), json!(cc));
+    match (&client_context, s.is(Fault::CancelNoEcho)) {
+        (Some(_), true) => {
+            data.insert("clientContext".into(), json!(s.new_id()));
+        }
+        (Some(cc), false) => {
+            data.insert("clientContext".into(), json!(cc));
+        }
+        (None, _) => {}
     }
-    data.insert("status".into(), json!("completed"));
-    s.send(&call.callback, vec![s.envelope(at, "deleted", &res, data)]);
-    Ok(match s.options.edition {
-        Edition::Seeds => ResponseTemplate::new(202).insert_header("Location", location),
-        Edition::Current => json_response(
-            200,
-            &json!({"@odata.type": "#microsoft.graph.cancelMediaProcessingOperation", "id": op, "status": "completed", "clientContext": client_context}),
-        )
-        .insert_header("Location", location),
+    data.insert(
+        "status".into(),
+        json!(if s.is(Fault::CancelStatusFailed) { "failed" } else { "completed" }),
+    );
+    if !s.is(Fault::CancelNoNotification) {
+        s.send(&call.callback, vec![s.envelope(at, "deleted", &res, data)]);
+    }
+    let operation = json!({"@odata.type": "#microsoft.graph.cancelMediaProcessingOperation", "id": op, "status": "completed", "clientContext": client_context});
+    let answer = match (s.options.edition, s.options.fault) {
+        (Edition::Seeds, Some(Fault::CancelAnswers200)) => ResponseTemplate::new(200),
+        (Edition::Seeds, Some(Fault::CancelReturnsBody)) => json_response(202, &operation),
+        (Edition::Seeds, _) => ResponseTemplate::new(202),
+        (Edition::Current, _) => json_response(200, &operation),
+    };
+    Ok(if s.is(Fault::CancelNoLocation) {
+        answer
+    } else {
+        answer.insert_header("Location", location)
     })
 }
 
-fn recording(s: &State, req: &Request, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
-    let body = body_object(req)?;
+fn recording(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
     match body.get("status") {
         Some(Value::String(st)) if matches!(st.as_str(), "notRecording" | "recording" | "failed") => {}
+        Some(_) if s.is(Fault::StatusEnumUnchecked) => {}
+        None if s.is(Fault::StatusRequiredUnchecked) => {}
         Some(_) => return Err(refuse(400, "BadRequest", "status must be notRecording, recording or failed.")),
         None => return Err(refuse(400, "BadRequest", "status is required.")),
     }
-    let client_context = optional_string(&body, "clientContext", Some(256))?;
+    let client_context = optional_string(s, body, "clientContext", Some(256))?;
     live_call(s, at)?;
     let op = s.new_id();
     let location = s.location(at, &at.call_id, &op);
-    Ok(json_response(
-        200,
-        &json!({"@odata.type": "#microsoft.graph.updateRecordingStatusOperation", "clientContext": client_context, "id": op, "resultInfo": null, "status": "completed"}),
-    )
-    .insert_header("Location", location))
+    let mut out = obj(json!({
+        "@odata.type": if s.is(Fault::RecordingBaseOdataType) { "#microsoft.graph.commsOperation" } else { "#microsoft.graph.updateRecordingStatusOperation" },
+        "clientContext": if s.is(Fault::RecordingNoEcho) { None } else { client_context },
+        "id": if s.is(Fault::RecordingIdMismatch) { s.new_id() } else { op },
+        "resultInfo": null,
+        "status": if s.is(Fault::RecordingStatusPascal) { "Completed" } else { "completed" },
+    }));
+    if s.is(Fault::RecordingOmitsNull) {
+        out.remove("resultInfo");
+    }
+    if s.is(Fault::RecordingPropertyCase) {
+        if let Some(v) = out.remove("status") {
+            out.insert("Status".into(), v);
+        }
+    }
+    let text = Value::Object(out).to_string();
+    let answer = match s.options.fault {
+        Some(Fault::RecordingTextPlain) => ResponseTemplate::new(200).set_body_raw(text, "text/plain"),
+        Some(Fault::RecordingBodyTruncated) => {
+            ResponseTemplate::new(200).set_body_raw(text[..text.len() / 2].to_string(), "application/json")
+        }
+        Some(Fault::RecordingAnswers202) => ResponseTemplate::new(202).set_body_raw(text, "application/json"),
+        _ => ResponseTemplate::new(200).set_body_raw(text, "application/json"),
+    };
+    Ok(if s.is(Fault::RecordingNoLocation) {
+        answer
+    } else {
+        answer.insert_header("Location", location)
+    })
 }
 
-fn reject(s: &State, req: &Request, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
-    let body = body_object(req)?;
+fn reject(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
     if let Some(r) = body.get("reason") {
-        if !matches!(r.as_str(), Some("none" | "busy" | "forbidden")) {
+        let known: &[&str] = if s.is(Fault::ForbiddenReasonRefused) {
+            &["none", "busy"]
+        } else {
+            &["none", "busy", "forbidden"]
+        };
+        if !r.as_str().is_some_and(|r| known.contains(&r)) && !s.is(Fault::ReasonEnumUnchecked) {
             return Err(refuse(400, "BadRequest", "reason must be none, busy or forbidden."));
         }
     }
-    let callback_uri = optional_string(&body, "callbackUri", None)?;
-    if callback_uri.as_deref().is_some_and(|u| !u.starts_with("https://")) {
+    let callback_uri = optional_string(s, body, "callbackUri", None)?;
+    if callback_uri.as_deref().is_some_and(|u| !u.starts_with("https://")) && !s.is(Fault::CallbackSchemeUnchecked) {
         return Err(refuse(400, "BadRequest", "callbackUri must be an https URL."));
     }
     if at.family != Family::Communications {
         return Err(refuse(404, "UnknownError", "reject is addressed under /communications only."));
     }
     let call = live_call(s, at)?;
-    if call.state != CallState::Incoming {
-        // Reject does not end a call that was already answered (seed 003).
-        return Err(refuse(400, "BadRequest", "Only an incoming call can be rejected."));
-    }
-    end_call(s, at);
     let res = s.resource(at, &at.call_id, None);
+    let odata_id = if s.is(Fault::OdataIdOtherCall) {
+        s.resource(at, &s.new_id(), None)
+    } else {
+        res.clone()
+    };
     let deleted = s.envelope(
         at,
         "deleted",
         &res,
-        obj(json!({"@odata.type": "#microsoft.graph.call", "@odata.id": res})),
+        obj(json!({"@odata.type": "#microsoft.graph.call", "@odata.id": odata_id})),
     );
-    s.send(callback_uri.as_deref().unwrap_or(&call.callback), vec![deleted]);
-    Ok(ResponseTemplate::new(202))
+    let callback = callback_uri.as_deref().unwrap_or(&call.callback);
+    if call.state != CallState::Incoming {
+        // Reject does not end a call that was already answered (seed 003).
+        match s.options.fault {
+            Some(Fault::RejectEndsAnsweredCall) => end_call(s, at),
+            Some(Fault::RejectAnsweredNotifies) => {}
+            _ => return Err(refuse(400, "BadRequest", "Only an incoming call can be rejected.")),
+        }
+        s.send(callback, vec![deleted]);
+        return Ok(ResponseTemplate::new(202));
+    }
+    end_call(s, at);
+    if !s.is(Fault::RejectNoNotification) {
+        s.send(callback, vec![deleted]);
+    }
+    Ok(match s.options.fault {
+        Some(Fault::RejectAnswers200) => ResponseTemplate::new(200),
+        Some(Fault::RejectReturnsBody) => json_response(202, &json!({"status": "accepted"})),
+        _ => ResponseTemplate::new(202),
+    })
 }

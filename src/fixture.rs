@@ -172,6 +172,101 @@ pub struct InvalidFixture {
     pub errors_at: Vec<String>,
 }
 
+/// How a negative case builds its body.
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct BodySpec {
+    /// Start from the operation's documented example body (edition applied).
+    #[serde(default)]
+    pub example: bool,
+    /// Properties to set on the example body.
+    #[serde(default)]
+    pub set: Map<String, Value>,
+    /// Properties to remove from the example body.
+    #[serde(default)]
+    pub remove: Vec<String>,
+    /// A literal JSON body instead of the example.
+    #[serde(default)]
+    pub json: Option<Value>,
+    /// Literal bytes (sent with `Content-Type: application/json`), for bodies that are not JSON.
+    #[serde(default)]
+    pub raw: Option<String>,
+    /// The body of a known-invalid fixture, by id.
+    #[serde(default)]
+    pub invalid: Option<String>,
+}
+
+/// What a negative case sends.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NegativeRequest {
+    /// Whether to send `Authorization` (default true).
+    #[serde(default = "yes")]
+    pub authorization: bool,
+    /// The body.
+    #[serde(default)]
+    pub body: BodySpec,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What a negative case expects: a status number, `"success"` (the operation's documented success
+/// status) or `"any"`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NegativeExpect {
+    /// The status.
+    pub status: Value,
+}
+
+/// What must hold after the answer.
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NegativeThen {
+    /// The call still accepts cancelMediaProcessing.
+    #[serde(default)]
+    pub call_alive: bool,
+    /// No `deleted` notification for the call arrives within the notification timeout.
+    #[serde(default)]
+    pub no_deleted_notification: bool,
+}
+
+/// A rule the documents imply but their examples do not show: bad input and its answer.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NegativeFixture {
+    /// Stable id.
+    pub id: String,
+    /// Always `negative`.
+    pub kind: String,
+    /// The rule, in a sentence.
+    pub rule: String,
+    /// Where the rule comes from (CONTRACT.md section, seed text).
+    pub source: String,
+    /// One line for reports.
+    pub description: String,
+    /// Remarks.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// The operations it applies to.
+    pub operations: Vec<String>,
+    /// The editions it applies to (default: all).
+    #[serde(default)]
+    pub editions: Option<Vec<String>>,
+    /// The call to act on: `ready` (the state the operation needs), `incoming`, `established`,
+    /// `unknown`, `deleted` or `rejected`.
+    pub call: String,
+    /// What to send.
+    pub request: NegativeRequest,
+    /// What to expect.
+    pub expect: NegativeExpect,
+    /// What must hold afterwards.
+    #[serde(default)]
+    pub then: Option<NegativeThen>,
+}
+
 /// One row of seed 001's call termination reason codes.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -362,6 +457,8 @@ pub struct Corpus {
     pub notifications: BTreeMap<String, (PathBuf, NotificationFixture)>,
     /// Known-invalid bodies, by id.
     pub invalid: BTreeMap<String, InvalidFixture>,
+    /// Negative cases, by id.
+    pub negatives: BTreeMap<String, (PathBuf, NegativeFixture)>,
     /// Seed 001's termination reason codes.
     pub reason_codes: Vec<ReasonCode>,
     /// Operations by name.
@@ -409,6 +506,7 @@ impl Corpus {
             responses: BTreeMap::new(),
             notifications: BTreeMap::new(),
             invalid: BTreeMap::new(),
+            negatives: BTreeMap::new(),
             reason_codes: load::<ReasonCodeTable>(&root.join("data/termination-reason-codes.json"))?.rows,
             operations: load::<OperationTable>(&root.join("data/operations.json"))?.operations,
             editions: load::<EditionTable>(&root.join("data/editions.json"))?.editions,
@@ -428,6 +526,10 @@ impl Corpus {
         for p in json_files(&root.join("invalid"))? {
             let f: InvalidFixture = load(&p)?;
             insert_unique(&mut c.invalid, f.id.clone(), f, &p)?;
+        }
+        for p in json_files(&root.join("negative"))? {
+            let f: NegativeFixture = load(&p)?;
+            insert_unique(&mut c.negatives, f.id.clone(), (p.clone(), f), &p)?;
         }
         c.check_references()?;
         Ok(c)
@@ -454,6 +556,39 @@ impl Corpus {
                 return bad(format!("call state {:?}: expected incoming or established", req.call));
             }
         }
+        for (path, neg) in self.negatives.values() {
+            let bad = |message: String| {
+                Err(FixtureError {
+                    path: path.clone(),
+                    message,
+                })
+            };
+            if let Some(op) = neg.operations.iter().find(|op| !self.operations.contains_key(*op)) {
+                return bad(format!("operation {op:?} is not in data/operations.json"));
+            }
+            if !matches!(
+                neg.call.as_str(),
+                "ready" | "incoming" | "established" | "unknown" | "deleted" | "rejected"
+            ) {
+                return bad(format!(
+                    "call {:?}: expected ready, incoming, established, unknown, deleted or rejected",
+                    neg.call
+                ));
+            }
+            let status_ok = neg.expect.status.as_u64().is_some_and(|s| (100..600).contains(&s))
+                || matches!(neg.expect.status.as_str(), Some("success" | "any"));
+            if !status_ok {
+                return bad(format!(
+                    "expect.status {}: a status code, \"success\" or \"any\"",
+                    neg.expect.status
+                ));
+            }
+            if let Some(id) = &neg.request.body.invalid {
+                if !self.invalid.contains_key(id) {
+                    return bad(format!("body.invalid {id:?} is not a fixture"));
+                }
+            }
+        }
         for (name, ed) in &self.editions {
             for (op, o) in &ed.operations {
                 if let Some(r) = &o.response {
@@ -472,6 +607,11 @@ impl Corpus {
     /// The case (request fixture) with this id.
     pub fn request(&self, id: &str) -> Option<&RequestFixture> {
         self.requests.get(id).map(|(_, f)| f)
+    }
+
+    /// The first documented case of `operation` (by id): where negative cases take their example body and success status.
+    pub fn example_of(&self, operation: &str) -> Option<&RequestFixture> {
+        self.requests.values().map(|(_, f)| f).find(|f| f.provenance.operation == operation)
     }
 
     /// The notification fixture with this id.

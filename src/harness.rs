@@ -11,10 +11,13 @@ use std::sync::{Arc, OnceLock};
 use serde_json::{json, Value};
 
 use crate::case::Case;
-use crate::check::{all_heard, check_notifications, check_response, Aspect, ExpectedNotification, Facts, Verdict};
+use crate::check::{
+    all_heard, check_error_answer, check_notifications, check_response, heard_items, is_call_deleted, Aspect, Check, ExpectedNotification,
+    Facts, Finding, Verdict,
+};
 use crate::config::{Config, Family};
 use crate::double::{Double, DoubleOptions};
-use crate::fixture::{default_root, Corpus};
+use crate::fixture::{default_root, Corpus, NegativeFixture};
 use crate::listener::{Heard, Listener};
 use crate::schema::{default_dir, Schemas};
 use crate::target::{Observed, SentRequest, Target};
@@ -79,7 +82,11 @@ impl Env {
         let (double, base, provision) = match &config.target {
             Some(t) => (None, t.clone(), config.provision_url.clone()),
             None => {
-                let d = Double::start(DoubleOptions { edition: config.edition }).await;
+                let d = Double::start(DoubleOptions {
+                    edition: config.edition,
+                    fault: config.double_fault,
+                })
+                .await;
                 let (b, p) = (
                     d.base.clone(),
                     config.provision_url.clone().unwrap_or_else(|| d.provision_url.clone()),
@@ -149,14 +156,22 @@ pub const PRODUCTION_HOSTS: [&str; 4] = [
     "microsoftgraph.chinacloudapi.cn",
 ];
 
-fn production_refusal(env: &Env, case: &Case) -> Option<String> {
+fn setup_finding(expected: &str, actual: String) -> Finding {
+    Finding {
+        aspect: Aspect::Setup,
+        check: Check::Setup,
+        subject: "setup".into(),
+        expected: expected.into(),
+        actual,
+        schema: None,
+    }
+}
+
+/// Why `what` may not run against this target: it ends calls and the target is Microsoft production.
+fn production_refusal(env: &Env, destructive: bool, what: &str) -> Option<String> {
     let host = reqwest::Url::parse(&env.target.base).ok()?.host_str()?.to_ascii_lowercase();
-    let destructive = matches!(case.operation, "delete" | "reject");
     (destructive && !env.config.allow_production && PRODUCTION_HOSTS.contains(&host.as_str())).then(|| {
-        format!(
-            "refused: {} ends a call on the Microsoft production host {host}; set CONFORMANCE_ALLOW_PRODUCTION=1 if that is really meant",
-            case.operation
-        )
+        format!("refused: {what} ends calls on the Microsoft production host {host}; set CONFORMANCE_ALLOW_PRODUCTION=1 if that is really meant")
     })
 }
 
@@ -174,15 +189,9 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
         projection: Value::Null,
     };
     let setup = |run: &mut CaseRun, expected: &str, actual: String| {
-        run.verdict.findings.push(crate::check::Finding {
-            aspect: Aspect::Setup,
-            subject: "setup".into(),
-            expected: expected.into(),
-            actual,
-            schema: None,
-        });
+        run.verdict.findings.push(setup_finding(expected, actual));
     };
-    if let Some(why) = production_refusal(env, case) {
+    if let Some(why) = production_refusal(env, matches!(case.operation, "delete" | "reject"), case.operation) {
         setup(&mut run, "a non-production target", why);
         return run;
     }
@@ -239,13 +248,7 @@ pub fn judge(case: &Case, call_id: &str, req: &SentRequest, obs: &Observed, hear
     let expected: Vec<ExpectedNotification> = match case.notifications.iter().map(|n| ExpectedNotification::from_fixture(n)).collect() {
         Ok(e) => e,
         Err(e) => {
-            verdict.findings.push(crate::check::Finding {
-                aspect: Aspect::Setup,
-                subject: "fixtures".into(),
-                expected: "valid notification fixtures".into(),
-                actual: e,
-                schema: None,
-            });
+            verdict.findings.push(setup_finding("valid notification fixtures", e));
             return (verdict, Value::Null);
         }
     };
@@ -272,4 +275,272 @@ fn projection(case: &Case, req: &SentRequest, response: Value, notifications: Ve
         "response": response,
         "notifications": notifications,
     })
+}
+
+/// A call id no target has: well-formed, so a target cannot answer 400 for its shape.
+pub const UNKNOWN_CALL: &str = "0c0ffee0-0000-4000-8000-00000000dead";
+
+/// Whether negative case `neg` applies in `env`'s edition.
+pub fn applies(neg: &NegativeFixture, env: &Env) -> bool {
+    neg.editions
+        .as_ref()
+        .is_none_or(|eds| eds.iter().any(|e| e == env.config.edition.name()))
+}
+
+/// Sends one setup request (the delete or reject that ends a call before a case acts on it).
+async fn setup_step(env: &Env, method: &str, path: &str, body: Option<Value>, want: u16) -> Result<(), String> {
+    let req = env.target.request(method, path, body);
+    let obs = env.target.send(&req).await.map_err(|e| e.to_string())?;
+    if obs.status == want {
+        Ok(())
+    } else {
+        Err(format!(
+            "{method} {} answered {} where {want} was needed to prepare the call; body: {}",
+            req.url,
+            obs.status,
+            obs.body_preview(300)
+        ))
+    }
+}
+
+/// The call a negative case acts on, prepared as its `call` says.
+async fn prepare_call(env: &Env, neg: &NegativeFixture, ready_state: &str, callback: &str) -> Result<String, String> {
+    let app = env.target.app_id.clone();
+    let state = match neg.call.as_str() {
+        "unknown" => return Ok(UNKNOWN_CALL.to_string()),
+        "ready" => ready_state,
+        "deleted" => "established",
+        "rejected" => "incoming",
+        other => other,
+    };
+    let id = env.target.provision(state, callback).await?;
+    let path = Family::Communications.call_path(&app, &id);
+    match neg.call.as_str() {
+        "deleted" => setup_step(env, "DELETE", &path, None, 204).await?,
+        "rejected" => setup_step(env, "POST", &format!("{path}/reject"), Some(json!({"reason": "none"})), 202).await?,
+        _ => {}
+    }
+    Ok(id)
+}
+
+/// The request a negative case sends: the operation's example, changed as the fixture says.
+fn negative_request(env: &Env, neg: &NegativeFixture, case: &Case, family: Family, call_id: &str) -> SentRequest {
+    let spec = &neg.request.body;
+    let mut body = if let Some(id) = &spec.invalid {
+        corpus().invalid.get(id).map(|f| f.body.clone())
+    } else if let Some(j) = &spec.json {
+        Some(j.clone())
+    } else if spec.example {
+        case.body.clone()
+    } else {
+        None
+    };
+    if let Some(Value::Object(map)) = body.as_mut() {
+        for k in &spec.remove {
+            map.remove(k);
+        }
+        for (k, v) in &spec.set {
+            map.insert(k.clone(), v.clone());
+        }
+    }
+    let mut req = env
+        .target
+        .request(&case.op.method, &case.path_for(family, &env.target.app_id, call_id), body);
+    if let Some(raw) = &spec.raw {
+        req.raw = Some(raw.clone());
+        req.headers.push(("Content-Type".into(), "application/json".into()));
+    }
+    if !neg.request.authorization {
+        req.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("authorization"));
+    }
+    req
+}
+
+/// Runs negative case `neg` on `operation` and `family`: prepare the call, send the bad input,
+/// check the answer against the rule, then what must hold afterwards.
+pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, family: Family) -> CaseRun {
+    let mut run = CaseRun {
+        case_id: format!("{}/{operation}", neg.id),
+        family,
+        call_id: None,
+        request: None,
+        response: None,
+        heard: Vec::new(),
+        verdict: Verdict::default(),
+        projection: Value::Null,
+    };
+    let case = match corpus().example_of(operation).map(|f| corpus().case(&f.id, env.config.edition)) {
+        Some(Ok(c)) => c,
+        _ => {
+            run.verdict.findings.push(setup_finding(
+                "a documented example of the operation",
+                format!("none for {operation}"),
+            ));
+            return run;
+        }
+    };
+    let destructive = operation == "delete" || operation == "reject" || matches!(neg.call.as_str(), "deleted" | "rejected");
+    if let Some(why) = production_refusal(env, destructive, &neg.id) {
+        run.verdict.findings.push(setup_finding("a non-production target", why));
+        return run;
+    }
+    let (callback, inbox) = env.listener.open(&neg.id);
+    let call_id = match prepare_call(env, neg, &case.fixture.call, &callback).await {
+        Ok(id) => id,
+        Err(e) => {
+            run.verdict.findings.push(setup_finding(&format!("a {} call", neg.call), e));
+            return run;
+        }
+    };
+    run.call_id = Some(call_id.clone());
+    let req = negative_request(env, neg, &case, family, &call_id);
+    run.request = Some(req.clone());
+    let obs = match env.target.send(&req).await {
+        Ok(o) => o,
+        Err(e) => {
+            run.verdict.findings.push(setup_finding("an answer", e.to_string()));
+            return run;
+        }
+    };
+    let expected = match &neg.expect.status {
+        Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+        Value::String(s) if s == "success" => Some(case.response.status),
+        _ => None,
+    };
+    check_error_answer(&neg.rule, expected, schemas(), &obs, &mut run.verdict);
+    run.response = Some(obs);
+    if let Some(then) = &neg.then {
+        if then.call_alive {
+            check_alive(env, family, &call_id, &mut run.verdict).await;
+        }
+        if then.no_deleted_notification {
+            let heard = inbox
+                .wait_until(env.config.notify_timeout, |h| {
+                    heard_items(h).iter().any(|(_, i)| is_call_deleted(i, &call_id))
+                })
+                .await;
+            if heard_items(&heard).iter().any(|(_, i)| is_call_deleted(i, &call_id)) {
+                run.verdict.fail(
+                    Aspect::BadInput,
+                    Check::NoDeletedNotification,
+                    "notifications after the reject",
+                    format!("no deleted notification for call {call_id}: {}", neg.rule),
+                    "a deleted notification arrived",
+                );
+            }
+            run.heard = heard;
+        }
+    }
+    run
+}
+
+/// The call still accepts cancelMediaProcessing, with the documented success status.
+async fn check_alive(env: &Env, family: Family, call_id: &str, v: &mut Verdict) {
+    let Some(Ok(cancel)) = corpus()
+        .example_of("cancelMediaProcessing")
+        .map(|f| corpus().case(&f.id, env.config.edition))
+    else {
+        v.findings
+            .push(setup_finding("the cancelMediaProcessing example", "missing".into()));
+        return;
+    };
+    let probe = env.target.request(
+        &cancel.op.method,
+        &cancel.path_for(family, &env.target.app_id, call_id),
+        cancel.body.clone(),
+    );
+    match env.target.send(&probe).await {
+        Ok(o) if o.status == cancel.response.status => {}
+        Ok(o) => v.fail(
+            Aspect::BadInput,
+            Check::CallStaysAlive,
+            "the call afterwards",
+            format!("alive: cancelMediaProcessing on it answers {}", cancel.response.status),
+            format!("{} — body: {}", o.status, o.body_preview(300)),
+        ),
+        Err(e) => v.fail(
+            Aspect::BadInput,
+            Check::CallStaysAlive,
+            "the call afterwards",
+            "alive: cancelMediaProcessing on it answers",
+            e.to_string(),
+        ),
+    }
+}
+
+/// One run of one case (documented or negative) on one operation and family, judged.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The case id (a request fixture's or a negative fixture's).
+    pub case_id: String,
+    /// Whether it is a negative case.
+    pub negative: bool,
+    /// The operation it exercised.
+    pub operation: String,
+    /// The run.
+    pub run: CaseRun,
+    /// The failure message, when it failed.
+    pub message: Option<String>,
+}
+
+/// Runs every case of the corpus that applies to `env` (documented exchanges and negative cases, on
+/// every selected family their operation lists), concurrently; outcomes sorted by case and family.
+pub async fn run_suite(env: Arc<Env>) -> Vec<Outcome> {
+    let edition = env.config.edition;
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in corpus().case_ids() {
+        let Ok(case) = corpus().case(id, edition) else { continue };
+        for family in case.families().into_iter().filter(|f| env.config.families.contains(f)) {
+            let (env, case) = (env.clone(), case.clone());
+            tasks.spawn(async move {
+                let run = run_case(&env, &case, family).await;
+                let message = (!run.verdict.passed()).then(|| crate::report::failure(&case, &run, &env.describe()));
+                Outcome {
+                    case_id: case.id().to_string(),
+                    negative: false,
+                    operation: case.operation.to_string(),
+                    run,
+                    message,
+                }
+            });
+        }
+    }
+    for (path, neg) in corpus().negatives.values() {
+        if !applies(neg, &env) {
+            continue;
+        }
+        for operation in &neg.operations {
+            let documented = &corpus().operations[operation].families;
+            for family in env
+                .config
+                .families
+                .iter()
+                .copied()
+                .filter(|f| documented.iter().any(|d| d == f.name()))
+            {
+                let (env, operation) = (env.clone(), operation.clone());
+                tasks.spawn(async move {
+                    let run = run_negative(&env, neg, &operation, family).await;
+                    let message =
+                        (!run.verdict.passed()).then(|| crate::report::negative_failure(neg, path, &operation, &run, &env.describe()));
+                    Outcome {
+                        case_id: neg.id.clone(),
+                        negative: true,
+                        operation,
+                        run,
+                        message,
+                    }
+                });
+            }
+        }
+    }
+    let mut out = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(o) => out.push(o),
+            Err(e) => panic!("a case task failed: {e}"),
+        }
+    }
+    out.sort_by(|a, b| (&a.case_id, &a.operation, a.run.family).cmp(&(&b.case_id, &b.operation, b.run.family)));
+    out
 }

@@ -7,6 +7,7 @@ pub mod case;
 pub mod check;
 pub mod config;
 pub mod double;
+pub mod faults;
 pub mod fixture;
 pub mod harness;
 pub mod listener;

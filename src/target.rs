@@ -25,6 +25,8 @@ pub struct SentRequest {
     pub headers: Vec<(String, String)>,
     /// The JSON body, if any.
     pub body: Option<Value>,
+    /// Bytes sent instead of `body` (bodies that are not JSON, for bad-input cases).
+    pub raw: Option<String>,
 }
 
 impl fmt::Display for SentRequest {
@@ -34,10 +36,11 @@ impl fmt::Display for SentRequest {
         for (k, v) in &self.headers {
             writeln!(f, "{k}: {}", redact_header(k, v))?;
         }
-        if let Some(b) = &self.body {
-            write!(f, "{}", redact(&b.to_string()))?;
+        match (&self.raw, &self.body) {
+            (Some(raw), _) => write!(f, "{}", redact(raw)),
+            (None, Some(b)) => write!(f, "{}", redact(&b.to_string())),
+            (None, None) => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -213,6 +216,7 @@ impl Target {
             url: format!("{}{}", self.base, path),
             headers,
             body,
+            raw: None,
         }
     }
 
@@ -235,8 +239,10 @@ impl Target {
             headers.append(name, value);
         }
         let mut builder = self.client.request(method, &req.url).headers(headers);
-        if let Some(b) = &req.body {
-            builder = builder.body(b.to_string());
+        match (&req.raw, &req.body) {
+            (Some(raw), _) => builder = builder.body(raw.clone()),
+            (None, Some(b)) => builder = builder.body(b.to_string()),
+            (None, None) => {}
         }
         let resp = builder.send().await.map_err(|e| classify(&req.url, self.timeout, &e))?;
         read_bounded(&req.url, self.timeout, resp).await
@@ -255,6 +261,7 @@ impl Target {
                 ("Content-Type".into(), "application/json".into()),
             ],
             body: Some(json!({"state": state, "callbackUri": callback})),
+            raw: None,
         };
         let obs = self
             .send(&req)

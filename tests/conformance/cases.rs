@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use conformance::harness::{block_on, corpus, env, run_case};
+use conformance::harness::{applies, block_on, corpus, env, run_case, run_negative};
 use conformance::{report, snapshot};
 use rstest::rstest;
 
@@ -18,7 +18,11 @@ fn case_id(path: &Path) -> &'static str {
 }
 
 #[rstest]
-fn documented_exchange(#[files("tests/fixtures/requests/*.json")] path: PathBuf) {
+fn documented_exchange(
+    #[base_dir = "tests/fixtures/requests"]
+    #[files("*.json")]
+    path: PathBuf,
+) {
     let env = env();
     let case = corpus().case(case_id(&path), env.config.edition).unwrap_or_else(|e| panic!("{e}"));
     let families: Vec<_> = case.families().into_iter().filter(|f| env.config.families.contains(f)).collect();
@@ -41,4 +45,55 @@ fn documented_exchange(#[files("tests/fixtures/requests/*.json")] path: PathBuf)
         }
         snapshot::assert_matches(&env.config.snapshots, &case, &run.projection);
     }
+}
+
+/// The negative case a fixture file declares.
+fn negative(path: &Path) -> &'static (PathBuf, conformance::fixture::NegativeFixture) {
+    corpus()
+        .negatives
+        .values()
+        .find(|(p, _)| p.file_name() == path.file_name())
+        .unwrap_or_else(|| panic!("{} is not a loaded negative fixture", path.display()))
+}
+
+#[rstest]
+fn bad_input(
+    #[base_dir = "tests/fixtures/negative"]
+    #[files("*.json")]
+    path: PathBuf,
+) {
+    let env = env();
+    let (file, neg) = negative(&path);
+    if !applies(neg, env) {
+        eprintln!(
+            "{}: not part of the {} edition ({:?})",
+            neg.id,
+            env.config.edition.name(),
+            neg.editions
+        );
+        return;
+    }
+    let mut failures = Vec::new();
+    for operation in &neg.operations {
+        let documented = &corpus().operations[operation].families;
+        let families: Vec<_> = env
+            .config
+            .families
+            .iter()
+            .copied()
+            .filter(|f| documented.iter().any(|d| d == f.name()))
+            .collect();
+        assert!(
+            !families.is_empty(),
+            "{}: {operation} is documented on {documented:?} only; CONFORMANCE_PATH_FAMILIES selects none of them",
+            neg.id
+        );
+        for family in families {
+            let run = block_on(async move { run_negative(env, neg, operation, family).await });
+            if !run.verdict.passed() {
+                failures.push(report::negative_failure(neg, file, operation, &run, &env.describe()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

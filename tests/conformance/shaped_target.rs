@@ -214,7 +214,11 @@ fn route(state: &State, req: &Req) -> Resp {
     let Some(call) = call else {
         return error(404, "9997", "Call not found");
     };
-    let body: Option<Value> = serde_json::from_slice(&req.body).ok();
+    let body = match (req.method.as_str(), validate(action.as_deref(), &req.body)) {
+        ("POST", Err(refusal)) => return refusal,
+        (_, Ok(b)) => b,
+        (_, Err(_)) => serde_json::Map::new(),
+    };
     let resource = format!("/{prefix}/calls/{call_id}");
     match (req.method.as_str(), action.as_deref()) {
         ("DELETE", None) => {
@@ -228,10 +232,7 @@ fn route(state: &State, req: &Req) -> Resp {
             resp(204)
         }
         ("POST", Some("cancelMediaProcessing")) => {
-            let Some(Value::Object(b)) = body else {
-                return error(400, "BadRequest", "body must be an object");
-            };
-            let cc = b.get("clientContext").cloned().unwrap_or(Value::Null);
+            let cc = body.get("clientContext").cloned().unwrap_or(Value::Null);
             let op = state.next("op");
             let op_res = format!("{resource}/operations/{op}");
             state.notify(&call.callback, json!({"@odata.type": "#microsoft.graph.commsNotifications", "value": [
@@ -256,9 +257,7 @@ fn route(state: &State, req: &Req) -> Resp {
             }
         }
         ("POST", Some("updateRecordingStatus")) => {
-            let Some(Value::Object(b)) = body else {
-                return error(400, "BadRequest", "body must be an object");
-            };
+            let b = body;
             let op = state.next("op");
             Resp {
                 status: 200,
@@ -285,6 +284,46 @@ fn route(state: &State, req: &Req) -> Resp {
         }
         _ => error(400, "BadRequest", "operation not supported on this call"),
     }
+}
+
+/// Its own reading of the request rules, written from CONTRACT.md without looking at the double.
+fn validate(action: Option<&str>, raw: &[u8]) -> Result<serde_json::Map<String, Value>, Resp> {
+    let bad = |m: &str| Err(error(400, "InvalidRequest", m));
+    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(raw) else {
+        return bad("Request body must be a JSON object");
+    };
+    let string_or_absent = |k: &str| body.get(k).is_none_or(Value::is_string);
+    let recording_ok = || {
+        let status_ok = matches!(
+            body.get("status").and_then(Value::as_str),
+            Some("notRecording" | "recording" | "failed")
+        );
+        let cc_ok = match body.get("clientContext") {
+            None => true,
+            Some(Value::String(c)) => c.chars().count() <= 256,
+            Some(_) => false,
+        };
+        status_ok && cc_ok
+    };
+    let reject_ok = || {
+        let reason_ok = body
+            .get("reason")
+            .is_none_or(|r| matches!(r.as_str(), Some("none" | "busy" | "forbidden")));
+        reason_ok
+            && body
+                .get("callbackUri")
+                .is_none_or(|c| c.as_str().is_some_and(|c| c.starts_with("https://")))
+    };
+    let ok = match action {
+        Some("cancelMediaProcessing") => body.get("all").is_none_or(Value::is_boolean) && string_or_absent("clientContext"),
+        Some("updateRecordingStatus") => recording_ok(),
+        Some("reject") => reject_ok(),
+        _ => true,
+    };
+    if !ok {
+        return bad("A property has an invalid type or value");
+    }
+    Ok(body)
 }
 
 /// A current-dialect item that also carries the legacy `resource` field, as real services do.

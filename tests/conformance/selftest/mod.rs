@@ -1,6 +1,7 @@
 //! Our own tests of the suite (as opposed to the conformance cases in `cases`).
 
 mod config;
+mod faults;
 mod fixtures;
 mod schemas;
 mod targets;

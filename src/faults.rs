@@ -1,0 +1,539 @@
+//! The fault catalog: named deviations the double can run with, each a bug an implementer could
+//! plausibly ship, with the check that exists to catch it and the cases that must.
+//!
+//! The detection matrix (`selftest::faults`, `docs/detection-matrix.md`) runs the whole suite
+//! against the double in every fault mode and proves each fault is caught as declared, and that
+//! every check of `check::Check` is proven by at least one fault.
+
+use crate::check::Check;
+
+/// One deviation of the double.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fault {
+    /// The provisioning hook answers 200 instead of 201.
+    ProvisionAnswers200,
+    /// cancelMediaProcessing answers 200 instead of 202 (seeds edition).
+    CancelAnswers200,
+    /// delete answers 200 instead of 204.
+    DeleteAnswers200,
+    /// updateRecordingStatus answers 202 instead of 200.
+    RecordingAnswers202,
+    /// reject answers 200 instead of 202.
+    RejectAnswers200,
+    /// cancelMediaProcessing sends no Location.
+    CancelNoLocation,
+    /// updateRecordingStatus sends no Location.
+    RecordingNoLocation,
+    /// Location names another call.
+    LocationOtherCall,
+    /// Location is a relative path.
+    LocationRelative,
+    /// Location points at the call, not at an operation.
+    LocationIsTheCall,
+    /// reject's 202 carries a body.
+    RejectReturnsBody,
+    /// cancelMediaProcessing's 202 carries the operation as a body.
+    CancelReturnsBody,
+    /// updateRecordingStatus's body is labelled text/plain.
+    RecordingTextPlain,
+    /// updateRecordingStatus's body is cut off mid-JSON.
+    RecordingBodyTruncated,
+    /// updateRecordingStatus's status is `Completed` (the metadata's PascalCase).
+    RecordingStatusPascal,
+    /// updateRecordingStatus's @odata.type is the base type.
+    RecordingBaseOdataType,
+    /// updateRecordingStatus's `status` property is spelled `Status`.
+    RecordingPropertyCase,
+    /// updateRecordingStatus omits its null resultInfo.
+    RecordingOmitsNull,
+    /// updateRecordingStatus does not echo clientContext.
+    RecordingNoEcho,
+    /// updateRecordingStatus's id differs from Location's operationId.
+    RecordingIdMismatch,
+    /// delete sends terminating but never terminated.
+    DeleteNoTerminated,
+    /// delete sends terminated before terminating.
+    DeleteOrderSwapped,
+    /// delete's notifications name another call.
+    DeleteNamesOtherCall,
+    /// delete's notifications arrive 12 s late.
+    DeleteLate,
+    /// The terminated notification does not say why.
+    DeleteNoTerminationReason,
+    /// The terminated notification's state is `Terminated`.
+    DeleteStatePascal,
+    /// The operation-completed notification is never sent.
+    CancelNoNotification,
+    /// The operation-completed notification does not echo clientContext.
+    CancelNoEcho,
+    /// The operation-completed notification names another operation than Location.
+    CancelNamesOtherOperation,
+    /// The operation-completed notification reports status `failed`.
+    CancelStatusFailed,
+    /// resourceData.@odata.id names another call.
+    OdataIdOtherCall,
+    /// reject sends no deleted notification.
+    RejectNoNotification,
+    /// Notifications are sent without Authorization.
+    NotificationsWithoutAuth,
+    /// Notifications are labelled text/plain.
+    NotificationsTextPlain,
+    /// Notifications are sent as a bare item, without the `value` envelope.
+    NotificationsBareItem,
+    /// Requests without Authorization are served.
+    NoAuthAccepted,
+    /// A body that is not JSON gets 500.
+    InvalidJson500,
+    /// A JSON body that is not an object is accepted.
+    NonObjectAccepted,
+    /// cancelMediaProcessing's `all` is not type-checked.
+    AllTypeUnchecked,
+    /// clientContext is not type-checked.
+    ClientContextTypeUnchecked,
+    /// updateRecordingStatus accepts any status.
+    StatusEnumUnchecked,
+    /// updateRecordingStatus accepts a missing status.
+    StatusRequiredUnchecked,
+    /// clientContext length is not checked.
+    ClientContextLengthUnchecked,
+    /// clientContext is limited to 255 characters (off by one).
+    ClientContextOffByOne,
+    /// reject accepts any reason.
+    ReasonEnumUnchecked,
+    /// reject refuses the reason `forbidden`.
+    ForbiddenReasonRefused,
+    /// reject accepts an http callbackUri.
+    CallbackSchemeUnchecked,
+    /// An unknown call gets 400 instead of 404.
+    UnknownCall400,
+    /// Deleted and rejected calls still accept operations.
+    EndedCallAlive,
+    /// Error answers are plain text.
+    ErrorBodyPlainText,
+    /// Error objects have no message.
+    ErrorWithoutMessage,
+    /// reject on an answered call ends it (and says so).
+    RejectEndsAnsweredCall,
+    /// reject on an answered call leaves it alive but sends a deleted notification.
+    RejectAnsweredNotifies,
+}
+
+const RECORDING: &[&str] = &[
+    "call-updateRecordingStatus--notRecording",
+    "call-updateRecordingStatus--recording",
+    "call-updateRecordingStatus--failed",
+];
+const DELETES: &[&str] = &["call-delete", "delete_call"];
+const REJECTS: &[&str] = &["call-reject--busy", "call-reject--none"];
+const CANCEL: &[&str] = &["call-cancelMediaProcessing"];
+
+impl Fault {
+    /// Every fault, in catalog order.
+    pub const ALL: [Fault; 53] = [
+        Fault::ProvisionAnswers200,
+        Fault::CancelAnswers200,
+        Fault::DeleteAnswers200,
+        Fault::RecordingAnswers202,
+        Fault::RejectAnswers200,
+        Fault::CancelNoLocation,
+        Fault::RecordingNoLocation,
+        Fault::LocationOtherCall,
+        Fault::LocationRelative,
+        Fault::LocationIsTheCall,
+        Fault::RejectReturnsBody,
+        Fault::CancelReturnsBody,
+        Fault::RecordingTextPlain,
+        Fault::RecordingBodyTruncated,
+        Fault::RecordingStatusPascal,
+        Fault::RecordingBaseOdataType,
+        Fault::RecordingPropertyCase,
+        Fault::RecordingOmitsNull,
+        Fault::RecordingNoEcho,
+        Fault::RecordingIdMismatch,
+        Fault::DeleteNoTerminated,
+        Fault::DeleteOrderSwapped,
+        Fault::DeleteNamesOtherCall,
+        Fault::DeleteLate,
+        Fault::DeleteNoTerminationReason,
+        Fault::DeleteStatePascal,
+        Fault::CancelNoNotification,
+        Fault::CancelNoEcho,
+        Fault::CancelNamesOtherOperation,
+        Fault::CancelStatusFailed,
+        Fault::OdataIdOtherCall,
+        Fault::RejectNoNotification,
+        Fault::NotificationsWithoutAuth,
+        Fault::NotificationsTextPlain,
+        Fault::NotificationsBareItem,
+        Fault::NoAuthAccepted,
+        Fault::InvalidJson500,
+        Fault::NonObjectAccepted,
+        Fault::AllTypeUnchecked,
+        Fault::ClientContextTypeUnchecked,
+        Fault::StatusEnumUnchecked,
+        Fault::StatusRequiredUnchecked,
+        Fault::ClientContextLengthUnchecked,
+        Fault::ClientContextOffByOne,
+        Fault::ReasonEnumUnchecked,
+        Fault::ForbiddenReasonRefused,
+        Fault::CallbackSchemeUnchecked,
+        Fault::UnknownCall400,
+        Fault::EndedCallAlive,
+        Fault::ErrorBodyPlainText,
+        Fault::ErrorWithoutMessage,
+        Fault::RejectEndsAnsweredCall,
+        Fault::RejectAnsweredNotifies,
+    ];
+
+    /// The fault's name, as `CONFORMANCE_DOUBLE_FAULT` takes it.
+    pub fn name(self) -> &'static str {
+        self.def().0
+    }
+
+    /// The bug, in a sentence.
+    pub fn bug(self) -> &'static str {
+        self.def().1
+    }
+
+    /// The check that exists to catch it.
+    pub fn check(self) -> Check {
+        self.def().2
+    }
+
+    /// The cases (positive ids or negative ids) that must catch it.
+    pub fn caught_by(self) -> &'static [&'static str] {
+        self.def().3
+    }
+
+    /// Looks a fault up by name.
+    pub fn parse(name: &str) -> Option<Fault> {
+        Fault::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    fn def(self) -> (&'static str, &'static str, Check, &'static [&'static str]) {
+        use Check as C;
+        match self {
+            Fault::ProvisionAnswers200 => (
+                "provision-answers-200",
+                "the provisioning hook answers 200 instead of 201 Created",
+                C::Setup,
+                CANCEL,
+            ),
+            Fault::CancelAnswers200 => (
+                "cancel-answers-200",
+                "cancelMediaProcessing answers 200 instead of 202 Accepted",
+                C::Status,
+                CANCEL,
+            ),
+            Fault::DeleteAnswers200 => (
+                "delete-answers-200",
+                "delete answers 200 instead of 204 No Content",
+                C::Status,
+                DELETES,
+            ),
+            Fault::RecordingAnswers202 => (
+                "recording-answers-202",
+                "updateRecordingStatus answers 202 instead of 200 OK",
+                C::Status,
+                RECORDING,
+            ),
+            Fault::RejectAnswers200 => (
+                "reject-answers-200",
+                "reject answers 200 instead of 202 Accepted",
+                C::Status,
+                REJECTS,
+            ),
+            Fault::CancelNoLocation => (
+                "cancel-no-location",
+                "cancelMediaProcessing sends no Location header",
+                C::Location,
+                CANCEL,
+            ),
+            Fault::RecordingNoLocation => (
+                "recording-no-location",
+                "updateRecordingStatus sends no Location header",
+                C::Location,
+                RECORDING,
+            ),
+            Fault::LocationOtherCall => (
+                "location-other-call",
+                "Location names an operation of another call",
+                C::Location,
+                &["call-cancelMediaProcessing", "call-updateRecordingStatus--recording"],
+            ),
+            Fault::LocationRelative => (
+                "location-relative",
+                "Location is a relative path, not an absolute URL",
+                C::Location,
+                &["call-cancelMediaProcessing", "call-updateRecordingStatus--recording"],
+            ),
+            Fault::LocationIsTheCall => (
+                "location-is-the-call",
+                "Location points at the call instead of the operation",
+                C::Location,
+                &["call-cancelMediaProcessing", "call-updateRecordingStatus--recording"],
+            ),
+            Fault::RejectReturnsBody => (
+                "reject-returns-body",
+                "reject's 202 carries a JSON body where the page says nothing is returned",
+                C::EmptyBody,
+                REJECTS,
+            ),
+            Fault::CancelReturnsBody => (
+                "cancel-returns-body",
+                "cancelMediaProcessing's 202 carries the operation as a body (the current page's shape in the seeds edition)",
+                C::EmptyBody,
+                CANCEL,
+            ),
+            Fault::RecordingTextPlain => (
+                "recording-text-plain",
+                "updateRecordingStatus's JSON body is labelled text/plain",
+                C::MediaType,
+                RECORDING,
+            ),
+            Fault::RecordingBodyTruncated => (
+                "recording-body-truncated",
+                "updateRecordingStatus's body is cut off mid-JSON",
+                C::BodyJson,
+                RECORDING,
+            ),
+            Fault::RecordingStatusPascal => (
+                "recording-status-pascal",
+                "updateRecordingStatus answers status \"Completed\" (the metadata's PascalCase)",
+                C::BodySchema,
+                RECORDING,
+            ),
+            Fault::RecordingBaseOdataType => (
+                "recording-base-odata-type",
+                "updateRecordingStatus answers @odata.type #microsoft.graph.commsOperation",
+                C::DocumentedValue,
+                RECORDING,
+            ),
+            Fault::RecordingPropertyCase => (
+                "recording-property-case",
+                "updateRecordingStatus spells the property \"Status\"",
+                C::DocumentedValue,
+                RECORDING,
+            ),
+            Fault::RecordingOmitsNull => (
+                "recording-omits-null",
+                "updateRecordingStatus leaves out its null resultInfo",
+                C::DocumentedValue,
+                RECORDING,
+            ),
+            Fault::RecordingNoEcho => (
+                "recording-no-echo",
+                "updateRecordingStatus does not echo clientContext",
+                C::Echo,
+                RECORDING,
+            ),
+            Fault::RecordingIdMismatch => (
+                "recording-id-mismatch",
+                "updateRecordingStatus's id differs from Location's operationId",
+                C::OperationId,
+                RECORDING,
+            ),
+            Fault::DeleteNoTerminated => (
+                "delete-no-terminated",
+                "delete sends terminating but never terminated",
+                C::NotificationArrives,
+                DELETES,
+            ),
+            Fault::DeleteOrderSwapped => (
+                "delete-order-swapped",
+                "delete sends terminated before terminating",
+                C::NotificationOrder,
+                DELETES,
+            ),
+            Fault::DeleteNamesOtherCall => (
+                "delete-names-other-call",
+                "delete's notifications name another call",
+                C::NotificationArrives,
+                DELETES,
+            ),
+            Fault::DeleteLate => (
+                "delete-late",
+                "delete's notifications arrive 12 s after the answer",
+                C::NotificationArrives,
+                DELETES,
+            ),
+            Fault::DeleteNoTerminationReason => (
+                "delete-no-termination-reason",
+                "the terminated notification does not say why the call ended",
+                C::TerminationReason,
+                DELETES,
+            ),
+            Fault::DeleteStatePascal => (
+                "delete-state-pascal",
+                "the terminated notification says state \"Terminated\"",
+                C::NotificationSchema,
+                DELETES,
+            ),
+            Fault::CancelNoNotification => (
+                "cancel-no-notification",
+                "cancelMediaProcessing never sends the operation-completed notification",
+                C::NotificationArrives,
+                CANCEL,
+            ),
+            Fault::CancelNoEcho => (
+                "cancel-no-echo",
+                "the operation-completed notification does not echo clientContext",
+                C::Echo,
+                CANCEL,
+            ),
+            Fault::CancelNamesOtherOperation => (
+                "cancel-names-other-operation",
+                "the operation-completed notification names another operation than Location",
+                C::Correlation,
+                CANCEL,
+            ),
+            Fault::CancelStatusFailed => (
+                "cancel-status-failed",
+                "the operation-completed notification reports status \"failed\"",
+                C::DocumentedValue,
+                CANCEL,
+            ),
+            Fault::OdataIdOtherCall => (
+                "odata-id-other-call",
+                "resourceData.@odata.id names another call than the resource",
+                C::Correlation,
+                REJECTS,
+            ),
+            Fault::RejectNoNotification => (
+                "reject-no-notification",
+                "reject never sends the deleted notification",
+                C::NotificationArrives,
+                REJECTS,
+            ),
+            Fault::NotificationsWithoutAuth => (
+                "notifications-without-auth",
+                "notifications are POSTed without Authorization",
+                C::NotificationDelivery,
+                DELETES,
+            ),
+            Fault::NotificationsTextPlain => (
+                "notifications-text-plain",
+                "notifications are labelled text/plain",
+                C::NotificationDelivery,
+                DELETES,
+            ),
+            Fault::NotificationsBareItem => (
+                "notifications-bare-item",
+                "notifications are sent as a bare item without the value envelope",
+                C::NotificationSchema,
+                DELETES,
+            ),
+            Fault::NoAuthAccepted => (
+                "no-auth-accepted",
+                "requests without Authorization are served",
+                C::ErrorStatus,
+                &["no-authorization"],
+            ),
+            Fault::InvalidJson500 => (
+                "invalid-json-500",
+                "a body that is not JSON gets 500 instead of 400",
+                C::ErrorStatus,
+                &["body-not-json"],
+            ),
+            Fault::NonObjectAccepted => (
+                "non-object-accepted",
+                "a JSON array body is accepted as if it were empty",
+                C::ErrorStatus,
+                &["body-not-an-object"],
+            ),
+            Fault::AllTypeUnchecked => (
+                "all-type-unchecked",
+                "cancelMediaProcessing accepts \"all\": \"yes\"",
+                C::ErrorStatus,
+                &["cancelMediaProcessing--all-not-boolean"],
+            ),
+            Fault::ClientContextTypeUnchecked => (
+                "client-context-type-unchecked",
+                "a numeric clientContext is accepted",
+                C::ErrorStatus,
+                &["client-context-not-a-string"],
+            ),
+            Fault::StatusEnumUnchecked => (
+                "status-enum-unchecked",
+                "updateRecordingStatus accepts any status string",
+                C::ErrorStatus,
+                &[
+                    "updateRecordingStatus--status-outside-enum",
+                    "updateRecordingStatus--status-placeholder",
+                ],
+            ),
+            Fault::StatusRequiredUnchecked => (
+                "status-required-unchecked",
+                "updateRecordingStatus accepts a body without status",
+                C::ErrorStatus,
+                &["updateRecordingStatus--status-missing"],
+            ),
+            Fault::ClientContextLengthUnchecked => (
+                "client-context-length-unchecked",
+                "a 257-character clientContext is accepted",
+                C::ErrorStatus,
+                &["updateRecordingStatus--client-context-257"],
+            ),
+            Fault::ClientContextOffByOne => (
+                "client-context-off-by-one",
+                "a clientContext of exactly 256 characters is refused",
+                C::ErrorStatus,
+                &["updateRecordingStatus--client-context-256"],
+            ),
+            Fault::ReasonEnumUnchecked => (
+                "reason-enum-unchecked",
+                "reject accepts any reason string",
+                C::ErrorStatus,
+                &["reject--reason-outside-enum"],
+            ),
+            Fault::ForbiddenReasonRefused => (
+                "forbidden-reason-refused",
+                "reject knows only none and busy and refuses forbidden",
+                C::ErrorStatus,
+                &["reject--reason-forbidden"],
+            ),
+            Fault::CallbackSchemeUnchecked => (
+                "callback-scheme-unchecked",
+                "reject accepts an http callbackUri",
+                C::ErrorStatus,
+                &["reject--callback-uri-http"],
+            ),
+            Fault::UnknownCall400 => (
+                "unknown-call-400",
+                "an unknown call id gets 400 instead of 404",
+                C::ErrorStatus,
+                &["unknown-call"],
+            ),
+            Fault::EndedCallAlive => (
+                "ended-call-alive",
+                "deleted and rejected calls still accept operations",
+                C::ErrorStatus,
+                &["deleted-call", "rejected-call"],
+            ),
+            Fault::ErrorBodyPlainText => (
+                "error-body-plain-text",
+                "error answers are plain text instead of the Graph error object",
+                C::ErrorObject,
+                &["no-authorization", "unknown-call", "body-not-json"],
+            ),
+            Fault::ErrorWithoutMessage => (
+                "error-without-message",
+                "error objects carry a code but no message",
+                C::ErrorObject,
+                &["no-authorization", "unknown-call", "body-not-json"],
+            ),
+            Fault::RejectEndsAnsweredCall => (
+                "reject-ends-answered-call",
+                "reject on an answered call hangs it up",
+                C::CallStaysAlive,
+                &["reject--answered-call-stays-alive"],
+            ),
+            Fault::RejectAnsweredNotifies => (
+                "reject-answered-notifies",
+                "reject on an answered call keeps it but sends a deleted notification",
+                C::NoDeletedNotification,
+                &["reject--answered-call-stays-alive"],
+            ),
+        }
+    }
+}

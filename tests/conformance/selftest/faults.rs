@@ -1,0 +1,173 @@
+//! The detection matrix: the whole suite against the double in every fault mode.
+//!
+//! Proves that each fault of the catalog is caught by the cases it names, through the check it
+//! belongs to; that every check of `Check::ALL` is proven by at least one fault; and that the
+//! failures name their rule and source without printing the token. The rendered matrix is kept in
+//! `docs/detection-matrix.md` (`UPDATE_DOCS=1 cargo test detection_matrix` rewrites it).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use conformance::check::Check;
+use conformance::config::Config;
+use conformance::faults::Fault;
+use conformance::harness::{block_on, run_suite, Env, Outcome};
+
+const CANARY: &str = "fault-matrix-canary-token-3c7d";
+/// How many faults run at once: each starts its own double and listener.
+const AT_ONCE: usize = 8;
+
+fn config_for(fault: Fault) -> Config {
+    Config::from_lookup(|k| match k {
+        "CONFORMANCE_DOUBLE_FAULT" => Some(fault.name().to_string()),
+        "CONFORMANCE_TOKEN" => Some(CANARY.to_string()),
+        // Faults that lose a notification make cases wait this long; the correct double answers in milliseconds.
+        "CONFORMANCE_NOTIFY_TIMEOUT_MS" => Some("1000".to_string()),
+        _ => None,
+    })
+    .expect("a valid configuration")
+}
+
+fn run_all_faults() -> Vec<(Fault, Vec<Outcome>)> {
+    block_on(async {
+        let mut out = Vec::new();
+        for chunk in Fault::ALL.chunks(AT_ONCE) {
+            let mut tasks = tokio::task::JoinSet::new();
+            for &fault in chunk {
+                tasks.spawn(async move {
+                    let env = Env::start(config_for(fault)).await.expect("the double starts");
+                    (fault, run_suite(Arc::new(env)).await)
+                });
+            }
+            while let Some(r) = tasks.join_next().await {
+                out.push(r.expect("a fault run panicked"));
+            }
+        }
+        out.sort_by_key(|(f, _)| *f);
+        out
+    })
+}
+
+/// Failing case id -> the checks that failed it.
+fn failing(outcomes: &[Outcome]) -> BTreeMap<String, BTreeSet<Check>> {
+    let mut out: BTreeMap<String, BTreeSet<Check>> = BTreeMap::new();
+    for o in outcomes.iter().filter(|o| !o.run.verdict.passed()) {
+        out.entry(o.case_id.clone())
+            .or_default()
+            .extend(o.run.verdict.findings.iter().map(|f| f.check));
+    }
+    out
+}
+
+fn render(results: &[(Fault, Vec<Outcome>)]) -> String {
+    let mut s = String::from(
+        "# Detection matrix\n\n\
+         Every fault of the double's catalog (`src/faults.rs`), the check that exists to catch it, and the cases that failed\n\
+         when the whole suite ran against the double in that fault mode (seeds edition), with the checks that fired.\n\
+         Reproduce a row: `CONFORMANCE_DOUBLE_FAULT=<fault> cargo test cases`.\n\
+         Regenerate this page: `UPDATE_DOCS=1 cargo test detection_matrix`.\n\n\
+         | fault | the bug | check | failing cases (checks that fired) |\n|---|---|---|---|\n",
+    );
+    for (fault, outcomes) in results {
+        let cells: Vec<String> = failing(outcomes)
+            .iter()
+            .map(|(id, checks)| format!("`{id}` ({})", checks.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")))
+            .collect();
+        s.push_str(&format!(
+            "| `{}` | {} | `{}` | {} |\n",
+            fault.name(),
+            fault.bug().replace('|', "\\|"),
+            fault.check().name(),
+            cells.join("<br>")
+        ));
+    }
+    s.push_str("\n## Checks and the faults that prove them\n\n| check | proven by |\n|---|---|\n");
+    for check in Check::ALL {
+        let by: Vec<String> = results
+            .iter()
+            .filter(|(_, o)| failing(o).values().any(|c| c.contains(&check)))
+            .map(|(f, _)| format!("`{}`", f.name()))
+            .collect();
+        s.push_str(&format!("| `{}` | {} |\n", check.name(), by.join(", ")));
+    }
+    s
+}
+
+#[test]
+fn detection_matrix_every_fault_is_caught_and_every_check_can_fail() {
+    let results = run_all_faults();
+    let mut problems = Vec::new();
+    let mut proven = BTreeSet::new();
+    for (fault, outcomes) in &results {
+        let failing = failing(outcomes);
+        for id in fault.caught_by() {
+            match failing.get(*id) {
+                Some(checks) if checks.contains(&fault.check()) => {}
+                Some(checks) => problems.push(format!(
+                    "{}: {id} failed, but by {checks:?} and not by {:?}",
+                    fault.name(),
+                    fault.check()
+                )),
+                None => problems.push(format!("{}: {id} passed; the fault went unnoticed", fault.name())),
+            }
+        }
+        proven.extend(failing.values().flatten().copied());
+        for o in outcomes {
+            let Some(msg) = &o.message else { continue };
+            if msg.contains(CANARY) {
+                problems.push(format!("{}: the token leaked in the failure of {}", fault.name(), o.case_id));
+            }
+            let names_source = if o.negative {
+                msg.contains("rule:") && msg.contains("source:")
+            } else {
+                msg.contains("document:") && msg.contains("seed ")
+            };
+            if !names_source {
+                problems.push(format!(
+                    "{}: the failure of {} names no rule or document:\n{msg}",
+                    fault.name(),
+                    o.case_id
+                ));
+            }
+        }
+    }
+    for check in Check::ALL {
+        if !proven.contains(&check) {
+            problems.push(format!("check {} is proven by no fault: add one to src/faults.rs", check.name()));
+        }
+    }
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+    ensure_file("docs/detection-matrix.md", &render(&results));
+}
+
+/// Fails when `path` differs from `contents`, unless UPDATE_DOCS=1, which rewrites it.
+fn ensure_file(path: &str, contents: &str) {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let current = std::fs::read_to_string(&full).unwrap_or_default();
+    if current == contents {
+        return;
+    }
+    if std::env::var("UPDATE_DOCS").as_deref() == Ok("1") {
+        std::fs::write(&full, contents).expect("write the page");
+        return;
+    }
+    panic!("{path} is not up to date; run `UPDATE_DOCS=1 cargo test detection_matrix` and review the diff");
+}
+
+#[test]
+fn the_catalog_is_large_named_uniquely_and_reachable_by_name() {
+    assert!(Fault::ALL.len() > 30);
+    let names: BTreeSet<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+    assert_eq!(names.len(), Fault::ALL.len(), "fault names must be unique");
+    for f in Fault::ALL {
+        assert_eq!(Fault::parse(f.name()), Some(f));
+        let c = Config::from_lookup(|k| (k == "CONFORMANCE_DOUBLE_FAULT").then(|| f.name().to_string())).expect("valid");
+        assert_eq!(c.double_fault, Some(f));
+    }
+    let err = Config::from_lookup(|k| (k == "CONFORMANCE_DOUBLE_FAULT").then(|| "no-such-fault".to_string())).expect_err("unknown");
+    assert!(
+        err.to_string().contains("delete-order-swapped"),
+        "the error lists the catalog: {err}"
+    );
+}
