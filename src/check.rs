@@ -90,11 +90,15 @@ pub enum Check {
     CallStaysAlive,
     /// A reject on an answered call sends no `deleted` notification.
     NoDeletedNotification,
+    /// A bot answers an authenticated notification with a 2xx in time.
+    BotAccepts,
+    /// A bot refuses an unauthenticated notification with 401 or 403.
+    BotRefusesUnauthenticated,
 }
 
 impl Check {
     /// Every check, in report order.
-    pub const ALL: [Check; 20] = [
+    pub const ALL: [Check; 22] = [
         Check::Setup,
         Check::Status,
         Check::Location,
@@ -115,6 +119,8 @@ impl Check {
         Check::ErrorObject,
         Check::CallStaysAlive,
         Check::NoDeletedNotification,
+        Check::BotAccepts,
+        Check::BotRefusesUnauthenticated,
     ];
 
     /// The stable name used in reports, the detection matrix and the fault catalog.
@@ -140,6 +146,8 @@ impl Check {
             Check::ErrorObject => "error-object",
             Check::CallStaysAlive => "call-stays-alive",
             Check::NoDeletedNotification => "no-deleted-notification",
+            Check::BotAccepts => "bot-accepts",
+            Check::BotRefusesUnauthenticated => "bot-refuses-unauthenticated",
         }
     }
 }

@@ -8,6 +8,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::bot_double::BotFault;
 use crate::faults::Fault;
 use crate::secret::Secret;
 
@@ -117,6 +118,8 @@ pub struct Config {
     pub allow_production: bool,
     /// `CONFORMANCE_DOUBLE_FAULT`: run the embedded double with this deviation (see `faults`).
     pub double_fault: Option<Fault>,
+    /// `CONFORMANCE_BOT_DOUBLE_FAULT`: run the embedded bot double with this bug (see `bot_double`).
+    pub bot_double_fault: Option<BotFault>,
 }
 
 /// A variable that is set but cannot be used; the message names the variable and what it accepts.
@@ -172,6 +175,7 @@ impl Config {
             bot_token: Secret::new(get("CONFORMANCE_BOT_TOKEN").unwrap_or_else(|| PLACEHOLDER_BOT_TOKEN.into())),
             allow_production: get("CONFORMANCE_ALLOW_PRODUCTION").as_deref() == Some("1"),
             double_fault: parse_fault(get("CONFORMANCE_DOUBLE_FAULT"))?,
+            bot_double_fault: parse_bot_fault(get("CONFORMANCE_BOT_DOUBLE_FAULT"))?,
         })
     }
 
@@ -194,6 +198,17 @@ fn parse_fault(v: Option<String>) -> Result<Option<Fault>, ConfigError> {
         let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
         ConfigError(format!(
             "CONFORMANCE_DOUBLE_FAULT={name:?} is not a fault of the catalog; one of: {}",
+            names.join(", ")
+        ))
+    })
+}
+
+fn parse_bot_fault(v: Option<String>) -> Result<Option<BotFault>, ConfigError> {
+    let Some(name) = v else { return Ok(None) };
+    BotFault::parse(&name).map(Some).ok_or_else(|| {
+        let names: Vec<&str> = BotFault::ALL.iter().map(|f| f.name()).collect();
+        ConfigError(format!(
+            "CONFORMANCE_BOT_DOUBLE_FAULT={name:?} is not a bot fault; one of: {}",
             names.join(", ")
         ))
     })

@@ -10,6 +10,8 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::{json, Value};
 
+use crate::bot::{BotTarget, Replay, Variant};
+use crate::bot_double::BotDouble;
 use crate::case::Case;
 use crate::check::{
     all_heard, check_error_answer, check_notifications, check_response, heard_items, is_call_deleted, Aspect, Check, ExpectedNotification,
@@ -72,6 +74,10 @@ pub struct Env {
     pub listener: Arc<Listener>,
     /// The embedded double, when `CONFORMANCE_TARGET` is unset.
     pub double: Option<Double>,
+    /// The bot the documents' notifications are replayed to.
+    pub bot: BotTarget,
+    /// The embedded bot double, when `CONFORMANCE_BOT_URL` is unset.
+    pub bot_double: Option<BotDouble>,
 }
 
 impl Env {
@@ -95,12 +101,34 @@ impl Env {
             }
         };
         let target = Target::new(&base, provision, config.token.clone(), &config.app_id, config.timeout)?;
+        let bot_double = match &config.bot_url {
+            Some(_) => None,
+            None => Some(BotDouble::start(config.bot_token.clone(), config.bot_double_fault).await),
+        };
+        let bot_url = config
+            .bot_url
+            .clone()
+            .or_else(|| bot_double.as_ref().map(|b| b.url.clone()))
+            .unwrap_or_default();
+        let bot = BotTarget::new(&bot_url, config.bot_token.clone(), config.timeout)?;
         Ok(Env {
             config,
             target,
             listener,
             double,
+            bot,
+            bot_double,
         })
+    }
+
+    /// A one-line description of the bot for messages.
+    pub fn describe_bot(&self) -> String {
+        let what = if self.bot_double.is_some() {
+            "the embedded bot double at"
+        } else {
+            "bot"
+        };
+        format!("{what} {}", self.bot.url)
     }
 
     /// A one-line description for messages: `target http://… (seeds edition)`.
@@ -542,5 +570,17 @@ pub async fn run_suite(env: Arc<Env>) -> Vec<Outcome> {
         }
     }
     out.sort_by(|a, b| (&a.case_id, &a.operation, a.run.family).cmp(&(&b.case_id, &b.operation, b.run.family)));
+    out
+}
+
+/// Replays notification fixture `id` to `env`'s bot in every variant.
+pub async fn replay_notification(env: &Env, id: &str) -> Vec<Replay> {
+    let Some(fixture) = corpus().notification(id) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for variant in Variant::ALL {
+        out.push(env.bot.replay(fixture, variant).await);
+    }
     out
 }

@@ -3,6 +3,8 @@
 //! Data flows one way: fixture -> case -> request -> target -> response -> checks -> verdict/snapshot.
 //! See ARCHITECTURE.md for which module owns what.
 
+pub mod bot;
+pub mod bot_double;
 pub mod case;
 pub mod check;
 pub mod config;

@@ -222,30 +222,7 @@ impl Target {
 
     /// Sends `req` and reads the answer, bounded by the timeout and [`BODY_CAP`].
     pub async fn send(&self, req: &SentRequest) -> Result<Observed, TransportError> {
-        let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| TransportError::Other {
-            url: redact(&req.url),
-            reason: e.to_string(),
-        })?;
-        let mut headers = HeaderMap::new();
-        for (k, v) in &req.headers {
-            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|e| TransportError::Other {
-                url: redact(&req.url),
-                reason: e.to_string(),
-            })?;
-            let value = HeaderValue::from_str(v).map_err(|_| TransportError::Other {
-                url: redact(&req.url),
-                reason: format!("header {k} is not valid"),
-            })?;
-            headers.append(name, value);
-        }
-        let mut builder = self.client.request(method, &req.url).headers(headers);
-        match (&req.raw, &req.body) {
-            (Some(raw), _) => builder = builder.body(raw.clone()),
-            (None, Some(b)) => builder = builder.body(b.to_string()),
-            (None, None) => {}
-        }
-        let resp = builder.send().await.map_err(|e| classify(&req.url, self.timeout, &e))?;
-        read_bounded(&req.url, self.timeout, resp).await
+        send_with(&self.client, self.timeout, req).await
     }
 
     /// Asks the provisioning hook for a call in `state` whose notifications go to `callback`.
@@ -292,6 +269,29 @@ impl Target {
                 )
             })
     }
+}
+
+/// Sends `req` through `client` and reads the answer, bounded by `timeout` and [`BODY_CAP`].
+pub async fn send_with(client: &reqwest::Client, timeout: Duration, req: &SentRequest) -> Result<Observed, TransportError> {
+    let bad = |reason: String| TransportError::Other {
+        url: redact(&req.url),
+        reason,
+    };
+    let method = reqwest::Method::from_bytes(req.method.as_bytes()).map_err(|e| bad(e.to_string()))?;
+    let mut headers = HeaderMap::new();
+    for (k, v) in &req.headers {
+        let name = HeaderName::from_bytes(k.as_bytes()).map_err(|e| bad(e.to_string()))?;
+        let value = HeaderValue::from_str(v).map_err(|_| bad(format!("header {k} is not valid")))?;
+        headers.append(name, value);
+    }
+    let mut builder = client.request(method, &req.url).headers(headers);
+    match (&req.raw, &req.body) {
+        (Some(raw), _) => builder = builder.body(raw.clone()),
+        (None, Some(b)) => builder = builder.body(b.to_string()),
+        (None, None) => {}
+    }
+    let resp = builder.send().await.map_err(|e| classify(&req.url, timeout, &e))?;
+    read_bounded(&req.url, timeout, resp).await
 }
 
 async fn read_bounded(url: &str, timeout: Duration, mut resp: reqwest::Response) -> Result<Observed, TransportError> {

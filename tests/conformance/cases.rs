@@ -1,9 +1,10 @@
 //! The conformance cases: every documented exchange, on every requested path family its
-//! operation's documents list. A new file under tests/fixtures/requests/ is a new case.
+//! operation's documents list (a new file under tests/fixtures/requests/ is a new case); every
+//! bad-input rule (tests/fixtures/negative/); and every documented notification replayed to a bot.
 
 use std::path::{Path, PathBuf};
 
-use conformance::harness::{applies, block_on, corpus, env, run_case, run_negative};
+use conformance::harness::{applies, block_on, corpus, env, replay_notification, run_case, run_negative};
 use conformance::{report, snapshot};
 use rstest::rstest;
 
@@ -96,4 +97,30 @@ fn bad_input(
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The notification fixture a file declares.
+fn notification_id(path: &Path) -> &'static str {
+    corpus()
+        .notifications
+        .iter()
+        .find(|(_, (p, _))| p.file_name() == path.file_name())
+        .map(|(id, _)| id.as_str())
+        .unwrap_or_else(|| panic!("{} is not a loaded notification fixture", path.display()))
+}
+
+#[rstest]
+fn bot_replay(
+    #[base_dir = "tests/fixtures/notifications"]
+    #[files("*.json")]
+    path: PathBuf,
+) {
+    let env = env();
+    let id = notification_id(&path);
+    let replays = block_on(async move { replay_notification(env, id).await });
+    assert_eq!(replays.len(), 4, "{id}: every variant is replayed");
+    if replays.iter().any(|r| !r.verdict.passed()) {
+        let fixture = corpus().notification(id).expect("loaded");
+        panic!("{}", conformance::bot::failure(fixture, &replays, &env.describe_bot()));
+    }
 }

@@ -9,10 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
+use conformance::bot_double::BotFault;
 use conformance::check::Check;
 use conformance::config::Config;
 use conformance::faults::Fault;
 use conformance::harness::{block_on, run_suite, Env, Outcome};
+
+use crate::selftest::bot::ReplayResult;
 
 const CANARY: &str = "fault-matrix-canary-token-3c7d";
 /// How many faults run at once: each starts its own double and listener.
@@ -132,13 +135,65 @@ fn detection_matrix_every_fault_is_caught_and_every_check_can_fail() {
             }
         }
     }
+    let bot_results: Vec<(BotFault, Vec<ReplayResult>)> =
+        BotFault::ALL.iter().map(|&f| (f, crate::selftest::bot::replays_under(f))).collect();
+    for (fault, replays) in &bot_results {
+        for ReplayResult {
+            id,
+            variant,
+            checks,
+            message,
+        } in replays
+        {
+            let fixture = conformance::harness::corpus().notification(id).expect("loaded");
+            if fault.must_catch(fixture, *variant) && !checks.contains(&fault.check()) {
+                problems.push(format!(
+                    "{}: {id} replayed {} should fail by {:?}; it failed by {checks:?}",
+                    fault.name(),
+                    variant.name(),
+                    fault.check()
+                ));
+            }
+            let names_both = message.contains(id.as_str()) && message.contains("    < ");
+            if !checks.is_empty() && !names_both {
+                problems.push(format!(
+                    "{}: the failure of {id} does not name the notification and the answer:\n{message}",
+                    fault.name()
+                ));
+            }
+            proven.extend(checks.iter().copied());
+        }
+    }
     for check in Check::ALL {
         if !proven.contains(&check) {
             problems.push(format!("check {} is proven by no fault: add one to src/faults.rs", check.name()));
         }
     }
     assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
-    ensure_file("docs/detection-matrix.md", &render(&results));
+    ensure_file("docs/detection-matrix.md", &(render(&results) + &render_bot(&bot_results)));
+}
+
+fn render_bot(results: &[(BotFault, Vec<ReplayResult>)]) -> String {
+    let mut s = String::from(
+        "\n## Bot faults\n\n\
+         The bot double's bugs (`src/bot_double.rs`) and the replays that failed against each (`CONFORMANCE_BOT_DOUBLE_FAULT=<fault> cargo test bot_replay`).\n\n\
+         | fault | the bug | check | failing replays |\n|---|---|---|---|\n",
+    );
+    for (fault, replays) in results {
+        let cells: Vec<String> = replays
+            .iter()
+            .filter(|r| !r.checks.is_empty())
+            .map(|r| format!("`{}` {}", r.id, r.variant.name()))
+            .collect();
+        s.push_str(&format!(
+            "| `{}` | {} | `{}` | {} |\n",
+            fault.name(),
+            fault.bug(),
+            fault.check().name(),
+            cells.join("<br>")
+        ));
+    }
+    s
 }
 
 /// Fails when `path` differs from `contents`, unless UPDATE_DOCS=1, which rewrites it.
