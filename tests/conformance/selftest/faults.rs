@@ -154,6 +154,9 @@ fn detection_matrix_every_fault_is_caught_and_every_check_can_fail() {
                     fault.check()
                 ));
             }
+            if message.contains(crate::selftest::bot::BOT_CANARY) {
+                problems.push(format!("{}: the bot token leaked in the failure of {id}", fault.name()));
+            }
             let names_both = message.contains(id.as_str()) && message.contains("    < ");
             if !checks.is_empty() && !names_both {
                 problems.push(format!(
