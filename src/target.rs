@@ -14,8 +14,8 @@ use crate::secret::{redact, redact_header, Secret};
 /// The most of a response body the suite reads; a target sending more has failed, not the suite.
 pub const BODY_CAP: usize = 4 * 1024 * 1024;
 
-/// A request as sent on the wire.
-#[derive(Debug, Clone)]
+/// A request as sent on the wire. `Debug` and `Display` redact the token.
+#[derive(Clone)]
 pub struct SentRequest {
     /// HTTP method.
     pub method: String,
@@ -27,6 +27,19 @@ pub struct SentRequest {
     pub body: Option<Value>,
     /// Bytes sent instead of `body` (bodies that are not JSON, for bad-input cases).
     pub raw: Option<String>,
+}
+
+impl fmt::Debug for SentRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(String, String)> = self.headers.iter().map(|(k, v)| (k.clone(), redact_header(k, v))).collect();
+        f.debug_struct("SentRequest")
+            .field("method", &self.method)
+            .field("url", &redact(&self.url))
+            .field("headers", &headers)
+            .field("body", &self.body.as_ref().map(|b| redact(&b.to_string())))
+            .field("raw", &self.raw.as_deref().map(redact))
+            .finish()
+    }
 }
 
 impl fmt::Display for SentRequest {
@@ -142,13 +155,22 @@ fn classify(url: &str, after: Duration, e: &reqwest::Error) -> TransportError {
     if e.is_timeout() {
         return TransportError::Timeout { url, after };
     }
-    // reqwest's Display is only "error sending request"; the cause chain says what happened.
-    let mut reason = e.to_string();
+    // reqwest's top line is "error sending request for url (…)", repeating the URL: what helps is
+    // the cause chain. A connection refused or unresolvable host is said by the innermost cause.
+    let top = e.to_string();
+    let mut causes = Vec::new();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
-        reason = format!("{reason}: {s}");
+        causes.push(s.to_string());
         source = s.source();
     }
+    let reason = if e.is_connect() {
+        causes.last().cloned().unwrap_or(top)
+    } else if top.starts_with("error sending request") && !causes.is_empty() {
+        causes.join(": ")
+    } else {
+        std::iter::once(top).chain(causes).collect::<Vec<_>>().join(": ")
+    };
     let reason = redact(&reason);
     if e.is_connect() {
         TransportError::Connect { url, reason }

@@ -6,5 +6,6 @@
 //!   double and a differently shaped target pass while the documents' examples match the snapshots.
 
 mod cases;
+mod misbehaving;
 mod selftest;
 mod shaped_target;

@@ -4,5 +4,6 @@ mod bot;
 mod config;
 mod faults;
 mod fixtures;
+mod robustness;
 mod schemas;
 mod targets;

@@ -1,0 +1,102 @@
+//! Targets that misbehave at the HTTP level, for proving the harness bounded and robust: each
+//! mode answers every request the same bad way.
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// How the server misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Accepts the connection and never answers.
+    Hang,
+    /// 200 labelled JSON whose body is not JSON.
+    NotJson,
+    /// 200 with an HTML body and Content-Type.
+    Html,
+    /// 200 with JSON cut off mid-object.
+    TruncatedJson,
+    /// 200 with a 512 KiB header.
+    HugeHeader,
+    /// 200 labelled JSON whose body is not UTF-8.
+    InvalidUtf8,
+    /// 302 to somewhere else.
+    Redirect,
+    /// Promises 1000 bytes, sends 20 and closes.
+    ClosesMidAnswer,
+    /// Streams a chunked body forever.
+    Endless,
+}
+
+const LOCATION: &str = "Location: http://127.0.0.1/beta/communications/calls/any/operations/op1\r\n";
+
+/// Starts a server misbehaving as `mode`; returns its base URL (with `/beta`).
+pub async fn start(mode: Mode) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let _ = answer(stream, mode).await;
+            });
+        }
+    });
+    format!("http://{addr}/beta")
+}
+
+async fn answer(mut s: TcpStream, mode: Mode) -> std::io::Result<()> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let _ = s.read(&mut buf).await?;
+    let head = |status: &str, extra: &str, ct: &str, len: usize| {
+        format!("HTTP/1.1 {status}\r\n{extra}Content-Type: {ct}\r\nContent-Length: {len}\r\n\r\n")
+    };
+    match mode {
+        Mode::Hang => {
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+        Mode::NotJson => {
+            let body = "<<this is not json>>";
+            s.write_all(format!("{}{body}", head("200 OK", LOCATION, "application/json", body.len())).as_bytes())
+                .await?;
+        }
+        Mode::Html => {
+            let body = "<html><body>Service Unavailable</body></html>";
+            s.write_all(format!("{}{body}", head("200 OK", LOCATION, "text/html", body.len())).as_bytes())
+                .await?;
+        }
+        Mode::TruncatedJson => {
+            let body = "{\"@odata.type\": \"#microsoft.graph.updateRecordingStatusOperation\", \"status\": \"compl";
+            s.write_all(format!("{}{body}", head("200 OK", LOCATION, "application/json", body.len())).as_bytes())
+                .await?;
+        }
+        Mode::HugeHeader => {
+            let huge = format!("X-Padding: {}\r\n", "a".repeat(512 * 1024));
+            s.write_all(format!("{}{{}}", head("200 OK", &huge, "application/json", 2)).as_bytes())
+                .await?;
+        }
+        Mode::InvalidUtf8 => {
+            let body: &[u8] = b"{\"status\": \"\xff\xfe\xfd\"}";
+            s.write_all(head("200 OK", LOCATION, "application/json", body.len()).as_bytes())
+                .await?;
+            s.write_all(body).await?;
+        }
+        Mode::Redirect => {
+            s.write_all(head("302 Found", "Location: http://127.0.0.1:9/elsewhere\r\n", "text/plain", 0).as_bytes())
+                .await?;
+        }
+        Mode::ClosesMidAnswer => {
+            s.write_all(format!("{}{{\"status\": \"completed\"", head("200 OK", LOCATION, "application/json", 1000)).as_bytes())
+                .await?;
+        }
+        Mode::Endless => {
+            s.write_all(
+                format!("HTTP/1.1 200 OK\r\n{LOCATION}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").as_bytes(),
+            )
+            .await?;
+            let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, " ".repeat(64 * 1024));
+            loop {
+                s.write_all(chunk.as_bytes()).await?;
+            }
+        }
+    }
+    s.shutdown().await
+}
