@@ -120,6 +120,8 @@ pub struct Config {
     pub double_fault: Option<Fault>,
     /// `CONFORMANCE_BOT_DOUBLE_FAULT`: run the embedded bot double with this bug (see `bot_double`).
     pub bot_double_fault: Option<BotFault>,
+    /// `CONFORMANCE_DOUBLE_LATENCY_MS`: delay the embedded double adds to every answer and notification.
+    pub double_latency: Duration,
 }
 
 /// A variable that is set but cannot be used; the message names the variable and what it accepts.
@@ -176,6 +178,12 @@ impl Config {
             allow_production: get("CONFORMANCE_ALLOW_PRODUCTION").as_deref() == Some("1"),
             double_fault: parse_fault(get("CONFORMANCE_DOUBLE_FAULT"))?,
             bot_double_fault: parse_bot_fault(get("CONFORMANCE_BOT_DOUBLE_FAULT"))?,
+            double_latency: match get("CONFORMANCE_DOUBLE_LATENCY_MS") {
+                None => Duration::ZERO,
+                Some(v) => v.parse().map(Duration::from_millis).map_err(|_| {
+                    ConfigError(format!("CONFORMANCE_DOUBLE_LATENCY_MS={v:?}: expected a number of milliseconds"))
+                })?,
+            },
         })
     }
 

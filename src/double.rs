@@ -32,14 +32,13 @@ pub struct DoubleOptions {
     pub edition: Edition,
     /// The deviation it runs with, if any (`CONFORMANCE_DOUBLE_FAULT`).
     pub fault: Option<Fault>,
+    /// Added to every answer and notification, to play a target far away (`CONFORMANCE_DOUBLE_LATENCY_MS`).
+    pub latency: std::time::Duration,
 }
 
 impl Default for DoubleOptions {
     fn default() -> Self {
-        DoubleOptions {
-            edition: Edition::Seeds,
-            fault: None,
-        }
+        DoubleOptions { edition: Edition::Seeds, fault: None, latency: std::time::Duration::ZERO }
     }
 }
 
@@ -76,11 +75,13 @@ struct State {
     etag: AtomicU64,
     seed: u64,
     outbox: mpsc::UnboundedSender<Outgoing>,
+    requests: AtomicU64,
 }
 
 /// The running double.
 pub struct Double {
     server: MockServer,
+    state: Arc<State>,
     /// Base URL with version segment: what `CONFORMANCE_TARGET` would be.
     pub base: String,
     /// Its provisioning hook: what `CONFORMANCE_PROVISION_URL` would be.
@@ -112,6 +113,7 @@ impl Double {
             etag: AtomicU64::new(5445),
             seed,
             outbox: tx,
+            requests: AtomicU64::new(0),
         });
         let families = r"(communications|app|applications/[^/]+)";
         Mock::given(method("POST"))
@@ -157,11 +159,12 @@ impl Double {
             .await;
         let base = format!("{}/{VERSION}", server.uri());
         let provision_url = format!("{}/_provision/calls", server.uri());
-        Double {
-            server,
-            base,
-            provision_url,
-        }
+        Double { server, state, base, provision_url }
+    }
+
+    /// How many requests it has answered.
+    pub fn requests(&self) -> u64 {
+        self.state.requests.load(Ordering::Relaxed)
     }
 
     /// The server's root URL.
@@ -423,6 +426,18 @@ fn optional_string(s: &State, body: &Map<String, Value>, key: &str, max: Option<
 
 impl Respond for Handler {
     fn respond(&self, req: &Request) -> ResponseTemplate {
+        self.state.requests.fetch_add(1, Ordering::Relaxed);
+        let answer = self.answer(req);
+        if self.state.options.latency.is_zero() {
+            answer
+        } else {
+            answer.set_delay(self.state.options.latency)
+        }
+    }
+}
+
+impl Handler {
+    fn answer(&self, req: &Request) -> ResponseTemplate {
         let s = &self.state;
         let rid = s.new_id();
         if let Op::Provision = self.op {

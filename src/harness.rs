@@ -88,10 +88,7 @@ impl Env {
         let (double, base, provision) = match &config.target {
             Some(t) => (None, t.clone(), config.provision_url.clone()),
             None => {
-                let d = Double::start(DoubleOptions {
-                    edition: config.edition,
-                    fault: config.double_fault,
-                })
+                let d = Double::start(DoubleOptions { edition: config.edition, fault: config.double_fault, latency: config.double_latency })
                 .await;
                 let (b, p) = (
                     d.base.clone(),
@@ -509,6 +506,8 @@ pub struct Outcome {
     pub run: CaseRun,
     /// The failure message, when it failed.
     pub message: Option<String>,
+    /// How long the run took, wall clock.
+    pub elapsed: std::time::Duration,
 }
 
 /// Runs every case of the corpus that applies to `env` (documented exchanges and negative cases, on
@@ -521,6 +520,7 @@ pub async fn run_suite(env: Arc<Env>) -> Vec<Outcome> {
         for family in case.families().into_iter().filter(|f| env.config.families.contains(f)) {
             let (env, case) = (env.clone(), case.clone());
             tasks.spawn(async move {
+                let started = std::time::Instant::now();
                 let run = run_case(&env, &case, family).await;
                 let message = (!run.verdict.passed()).then(|| crate::report::failure(&case, &run, &env.describe()));
                 Outcome {
@@ -529,6 +529,7 @@ pub async fn run_suite(env: Arc<Env>) -> Vec<Outcome> {
                     operation: case.operation.to_string(),
                     run,
                     message,
+                    elapsed: started.elapsed(),
                 }
             });
         }
@@ -548,6 +549,7 @@ pub async fn run_suite(env: Arc<Env>) -> Vec<Outcome> {
             {
                 let (env, operation) = (env.clone(), operation.clone());
                 tasks.spawn(async move {
+                    let started = std::time::Instant::now();
                     let run = run_negative(&env, neg, &operation, family).await;
                     let message =
                         (!run.verdict.passed()).then(|| crate::report::negative_failure(neg, path, &operation, &run, &env.describe()));
@@ -557,6 +559,7 @@ pub async fn run_suite(env: Arc<Env>) -> Vec<Outcome> {
                         operation,
                         run,
                         message,
+                        elapsed: started.elapsed(),
                     }
                 });
             }
