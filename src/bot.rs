@@ -160,12 +160,12 @@ pub struct Replay {
 
 impl BotTarget {
     /// The bot at `url`, authenticated with `token`.
-    pub fn new(url: &str, token: Secret, timeout: Duration) -> Result<BotTarget, String> {
+    pub fn new(url: &str, token: Secret, timeout: Duration, ca_bundle: Option<&std::path::Path>) -> Result<BotTarget, String> {
         Ok(BotTarget {
             url: url.to_string(),
             timeout,
             token,
-            client: http_client(timeout)?,
+            client: http_client(timeout, ca_bundle)?,
         })
     }
 

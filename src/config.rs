@@ -122,6 +122,8 @@ pub struct Config {
     pub bot_double_fault: Option<BotFault>,
     /// `CONFORMANCE_DOUBLE_LATENCY_MS`: delay the embedded double adds to every answer and notification.
     pub double_latency: Duration,
+    /// `CONFORMANCE_CA_BUNDLE`: PEM certificates trusted besides the platform's roots (a private CA).
+    pub ca_bundle: Option<std::path::PathBuf>,
 }
 
 /// A variable that is set but cannot be used; the message names the variable and what it accepts.
@@ -178,11 +180,13 @@ impl Config {
             allow_production: get("CONFORMANCE_ALLOW_PRODUCTION").as_deref() == Some("1"),
             double_fault: parse_fault(get("CONFORMANCE_DOUBLE_FAULT"))?,
             bot_double_fault: parse_bot_fault(get("CONFORMANCE_BOT_DOUBLE_FAULT"))?,
+            ca_bundle: get("CONFORMANCE_CA_BUNDLE").map(std::path::PathBuf::from),
             double_latency: match get("CONFORMANCE_DOUBLE_LATENCY_MS") {
                 None => Duration::ZERO,
-                Some(v) => v.parse().map(Duration::from_millis).map_err(|_| {
-                    ConfigError(format!("CONFORMANCE_DOUBLE_LATENCY_MS={v:?}: expected a number of milliseconds"))
-                })?,
+                Some(v) => v
+                    .parse()
+                    .map(Duration::from_millis)
+                    .map_err(|_| ConfigError(format!("CONFORMANCE_DOUBLE_LATENCY_MS={v:?}: expected a number of milliseconds")))?,
             },
         })
     }

@@ -38,7 +38,11 @@ pub struct DoubleOptions {
 
 impl Default for DoubleOptions {
     fn default() -> Self {
-        DoubleOptions { edition: Edition::Seeds, fault: None, latency: std::time::Duration::ZERO }
+        DoubleOptions {
+            edition: Edition::Seeds,
+            fault: None,
+            latency: std::time::Duration::ZERO,
+        }
     }
 }
 
@@ -159,7 +163,12 @@ impl Double {
             .await;
         let base = format!("{}/{VERSION}", server.uri());
         let provision_url = format!("{}/_provision/calls", server.uri());
-        Double { server, state, base, provision_url }
+        Double {
+            server,
+            state,
+            base,
+            provision_url,
+        }
     }
 
     /// How many requests it has answered.
@@ -174,10 +183,9 @@ impl Double {
 }
 
 async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>) {
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .unwrap_or_default();
+    let Ok(client) = crate::target::http_client(std::time::Duration::from_secs(10), None) else {
+        return;
+    };
     while let Some(out) = rx.recv().await {
         let client = client.clone();
         tokio::spawn(async move {

@@ -88,7 +88,11 @@ impl Env {
         let (double, base, provision) = match &config.target {
             Some(t) => (None, t.clone(), config.provision_url.clone()),
             None => {
-                let d = Double::start(DoubleOptions { edition: config.edition, fault: config.double_fault, latency: config.double_latency })
+                let d = Double::start(DoubleOptions {
+                    edition: config.edition,
+                    fault: config.double_fault,
+                    latency: config.double_latency,
+                })
                 .await;
                 let (b, p) = (
                     d.base.clone(),
@@ -97,7 +101,8 @@ impl Env {
                 (Some(d), b, Some(p))
             }
         };
-        let target = Target::new(&base, provision, config.token.clone(), &config.app_id, config.timeout)?;
+        let ca = config.ca_bundle.as_deref();
+        let target = Target::with_ca(&base, provision, config.token.clone(), &config.app_id, config.timeout, ca)?;
         let bot_double = match &config.bot_url {
             Some(_) => None,
             None => Some(BotDouble::start(config.bot_token.clone(), config.bot_double_fault).await),
@@ -107,7 +112,7 @@ impl Env {
             .clone()
             .or_else(|| bot_double.as_ref().map(|b| b.url.clone()))
             .unwrap_or_default();
-        let bot = BotTarget::new(&bot_url, config.bot_token.clone(), config.timeout)?;
+        let bot = BotTarget::new(&bot_url, config.bot_token.clone(), config.timeout, ca)?;
         Ok(Env {
             config,
             target,

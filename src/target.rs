@@ -4,6 +4,7 @@
 //! size cap and a deadline, and every error names the URL, never the token.
 
 use std::fmt;
+use std::path::Path;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
@@ -204,26 +205,50 @@ impl fmt::Debug for Target {
 }
 
 /// Builds the client every request to a target goes through: no redirects followed (a redirect
-/// is an answer to check, not to obey), bounded connect and total time.
-pub fn http_client(timeout: Duration) -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
+/// is an answer to check, not to obey), bounded connect and total time, TLS verified against the
+/// platform's roots plus, when given, a private CA bundle (`CONFORMANCE_CA_BUNDLE`). There is no
+/// way to turn verification off.
+pub fn http_client(timeout: Duration, ca_bundle: Option<&Path>) -> Result<reqwest::Client, String> {
+    // One crypto provider per process; a second install attempt is refused, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(timeout.min(Duration::from_secs(5)))
-        .timeout(timeout)
-        .build()
-        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+        .timeout(timeout);
+    if let Some(path) = ca_bundle {
+        let pem = std::fs::read(path).map_err(|e| format!("CONFORMANCE_CA_BUNDLE={}: cannot read it: {e}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| format!("CONFORMANCE_CA_BUNDLE={}: not a PEM certificate bundle: {e}", path.display()))?;
+        if certs.is_empty() {
+            return Err(format!("CONFORMANCE_CA_BUNDLE={}: holds no certificate", path.display()));
+        }
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().map_err(|e| format!("cannot build the HTTP client: {e}"))
 }
 
 impl Target {
-    /// A target at `base`.
+    /// A target at `base`, with the platform's TLS roots.
     pub fn new(base: &str, provision_url: Option<String>, token: Secret, app_id: &str, timeout: Duration) -> Result<Target, String> {
+        Target::with_ca(base, provision_url, token, app_id, timeout, None)
+    }
+
+    /// A target at `base`, trusting `ca_bundle` besides the platform's roots.
+    pub fn with_ca(
+        base: &str,
+        provision_url: Option<String>,
+        token: Secret,
+        app_id: &str,
+        timeout: Duration,
+        ca_bundle: Option<&Path>,
+    ) -> Result<Target, String> {
         Ok(Target {
             base: base.trim_end_matches('/').to_string(),
             provision_url,
             app_id: app_id.to_string(),
             timeout,
             token,
-            client: http_client(timeout)?,
+            client: http_client(timeout, ca_bundle)?,
         })
     }
 

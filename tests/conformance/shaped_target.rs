@@ -69,7 +69,7 @@ pub async fn start(edition: Edition) -> ShapedTarget {
         edition,
         calls: Mutex::default(),
         n: AtomicU64::new(1),
-        client: reqwest::Client::new(),
+        client: conformance::target::http_client(std::time::Duration::from_secs(10), None).expect("client"),
     });
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {

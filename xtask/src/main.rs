@@ -2,6 +2,7 @@
 //!
 //! - `bench-latency [--latencies 0,50,200] [--repeat N]`: the whole suite against the double with
 //!   injected latency; wall time against the serial floor and the longest case.
+//! - `shard-check [N]`: `cargo nextest list --partition count:i/N` for each i covers every test exactly once.
 //!
 //! The day-to-day commands (conform, serve-double, record, import-docs, check) come with issue 5.
 
@@ -16,15 +17,21 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("bench-latency") => bench_latency(&args[1..]),
+        Some("shard-check") => shard_check(args.get(1).and_then(|n| n.parse().ok()).unwrap_or(2)),
         other => {
-            eprintln!("xtask: unknown command {other:?}\nusage: cargo xtask bench-latency [--latencies 0,50,200] [--repeat 3]");
+            eprintln!(
+                "xtask: unknown command {other:?}\nusage: cargo xtask bench-latency [--latencies 0,50,200] [--repeat 3] | shard-check [N]"
+            );
             ExitCode::from(2)
         }
     }
 }
 
 fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).map(String::as_str)
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
 }
 
 /// One run of the whole suite at one latency.
@@ -46,7 +53,13 @@ fn sample(latency_ms: u64) -> Result<Sample, String> {
     let requests = env.double.as_ref().map(|d| d.requests()).unwrap_or(0);
     let longest = outcomes.iter().map(|o| o.elapsed).max().unwrap_or_default();
     let failed = outcomes.iter().filter(|o| o.message.is_some()).count();
-    Ok(Sample { wall, longest, requests, runs: outcomes.len(), failed })
+    Ok(Sample {
+        wall,
+        longest,
+        requests,
+        runs: outcomes.len(),
+        failed,
+    })
 }
 
 fn secs(d: Duration) -> String {
@@ -54,7 +67,11 @@ fn secs(d: Duration) -> String {
 }
 
 fn bench_latency(args: &[String]) -> ExitCode {
-    let latencies: Vec<u64> = flag(args, "--latencies").unwrap_or("0,50,200").split(',').filter_map(|s| s.trim().parse().ok()).collect();
+    let latencies: Vec<u64> = flag(args, "--latencies")
+        .unwrap_or("0,50,200")
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
     let repeat: usize = flag(args, "--repeat").and_then(|r| r.parse().ok()).unwrap_or(3).max(1);
     println!("Whole suite (documented and negative cases, communications family) against the embedded double,");
     println!("each answer and notification delayed by the latency; median of {repeat} runs.\n");
@@ -66,7 +83,10 @@ fn bench_latency(args: &[String]) -> ExitCode {
             match sample(ms) {
                 Ok(s) if s.failed == 0 => samples.push(s),
                 Ok(s) => {
-                    eprintln!("{} of {} runs failed at {ms} ms: the benchmark measures a passing suite", s.failed, s.runs);
+                    eprintln!(
+                        "{} of {} runs failed at {ms} ms: the benchmark measures a passing suite",
+                        s.failed, s.runs
+                    );
                     return ExitCode::FAILURE;
                 }
                 Err(e) => {
@@ -78,7 +98,11 @@ fn bench_latency(args: &[String]) -> ExitCode {
         samples.sort_by_key(|s| s.wall);
         let s = &samples[samples.len() / 2];
         let floor = Duration::from_millis(ms) * s.requests as u32;
-        let ratio = if floor.is_zero() { "—".to_string() } else { format!("{:.2}", s.wall.as_secs_f64() / floor.as_secs_f64()) };
+        let ratio = if floor.is_zero() {
+            "—".to_string()
+        } else {
+            format!("{:.2}", s.wall.as_secs_f64() / floor.as_secs_f64())
+        };
         println!(
             "| {ms} ms | {} | {} | {} | {} | {} | {} | {ratio} |",
             s.runs,
@@ -90,4 +114,49 @@ fn bench_latency(args: &[String]) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+fn nextest_list(partition: Option<String>) -> Result<Vec<String>, String> {
+    let mut cmd = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(["nextest", "list", "--message-format", "oneline"]);
+    if let Some(p) = &partition {
+        cmd.args(["--partition", p]);
+    }
+    let out = cmd.output().map_err(|e| format!("cannot run cargo nextest: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("cargo nextest list failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect())
+}
+
+/// Checks that N nextest partitions cover every test exactly once.
+fn shard_check(n: usize) -> ExitCode {
+    let run = || -> Result<(), String> {
+        let mut all = nextest_list(None)?;
+        all.sort();
+        let mut union = Vec::new();
+        for i in 1..=n {
+            let part = nextest_list(Some(format!("count:{i}/{n}")))?;
+            println!("partition {i}/{n}: {} tests", part.len());
+            union.extend(part);
+        }
+        union.sort();
+        let before = union.len();
+        union.dedup();
+        if before != union.len() {
+            return Err(format!("{} tests are in more than one partition", before - union.len()));
+        }
+        if union != all {
+            return Err(format!("the partitions hold {} tests, the suite {}", union.len(), all.len()));
+        }
+        println!("{n} partitions cover all {} tests exactly once", all.len());
+        Ok(())
+    };
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("shard-check: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

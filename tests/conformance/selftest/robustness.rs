@@ -160,3 +160,31 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn tls_is_verified_and_a_private_ca_is_trusted_only_when_given() {
+    // Arrange: a correct double behind TLS with a certificate from a private CA.
+    let double = block_on(Double::start(DoubleOptions::default()));
+    let upstream: std::net::SocketAddr = double.uri().trim_start_matches("http://").parse().expect("double address");
+    let https = block_on(misbehaving::tls_proxy(upstream));
+    let (base, hook) = (format!("{https}/beta"), format!("{https}/_provision/calls"));
+    let run_delete = |extra: &[(&str, &str)]| {
+        let mut vars = vec![("CONFORMANCE_TARGET", base.as_str()), ("CONFORMANCE_PROVISION_URL", hook.as_str())];
+        vars.extend_from_slice(extra);
+        let env = block_on(Env::start(config(&vars))).expect("env");
+        let case = corpus().case("call-delete", Edition::Seeds).expect("case");
+        block_on(async move { run_case(&env, &case, Family::Communications).await })
+    };
+    // Act + Assert: by default the private CA is not trusted...
+    let refused = run_delete(&[]);
+    let why = &refused.verdict.findings.first().expect("a finding").actual;
+    assert!(why.contains(&hook) && why.to_lowercase().contains("certificate"), "{why}");
+    // ...and with the bundle the whole exchange passes over TLS.
+    let ca = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tls/ca.pem");
+    let trusted = run_delete(&[("CONFORMANCE_CA_BUNDLE", ca)]);
+    assert!(trusted.verdict.passed(), "{:#?}", trusted.verdict.findings);
+    // A bundle that cannot be used stops the run, naming the variable.
+    let err = block_on(Env::start(config(&[("CONFORMANCE_CA_BUNDLE", "/no/such/bundle.pem")]))).expect_err("a missing bundle");
+    assert!(err.contains("CONFORMANCE_CA_BUNDLE=/no/such/bundle.pem"), "{err}");
+    drop(double);
+}
