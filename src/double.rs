@@ -34,6 +34,10 @@ pub struct DoubleOptions {
     pub fault: Option<Fault>,
     /// Added to every answer and notification, to play a target far away (`CONFORMANCE_DOUBLE_LATENCY_MS`).
     pub latency: std::time::Duration,
+    /// The port to listen on (0: any free port).
+    pub port: u16,
+    /// Print a line per request and per notification sent (for `cargo xtask serve-double`).
+    pub log: bool,
 }
 
 impl Default for DoubleOptions {
@@ -42,6 +46,8 @@ impl Default for DoubleOptions {
             edition: Edition::Seeds,
             fault: None,
             latency: std::time::Duration::ZERO,
+            port: 0,
+            log: false,
         }
     }
 }
@@ -102,9 +108,17 @@ impl Double {
     /// Starts the double on 127.0.0.1 and a free port. Must run inside a tokio runtime that
     /// outlives it: the dispatcher that sends notifications is spawned there.
     pub async fn start(options: DoubleOptions) -> Double {
-        let server = MockServer::builder().disable_request_recording().start().await;
+        let mut builder = MockServer::builder().disable_request_recording();
+        if options.port != 0 {
+            match std::net::TcpListener::bind(("127.0.0.1", options.port)) {
+                Ok(l) => builder = builder.listener(l),
+                Err(e) => eprintln!("the double cannot bind 127.0.0.1:{}: {e}; using a free port", options.port),
+            }
+        }
+        let server = builder.start().await;
+        let log = options.log;
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(dispatch(rx));
+        tokio::spawn(dispatch(rx, log));
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -182,7 +196,7 @@ impl Double {
     }
 }
 
-async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>) {
+async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>, log: bool) {
     let Ok(client) = crate::target::http_client(std::time::Duration::from_secs(10), None) else {
         return;
     };
@@ -206,6 +220,14 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>) {
                 } else {
                     "application/json"
                 };
+                if log {
+                    let change = body
+                        .pointer("/value/0/changeType")
+                        .or_else(|| body.pointer("/changeType"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("?");
+                    eprintln!("double: notification {change} -> {}", out.callback);
+                }
                 // A bot that does not answer is the bot's problem; the double goes on with the next one.
                 let _ = post.header("Content-Type", ct).send().await;
             }
@@ -435,6 +457,9 @@ fn optional_string(s: &State, body: &Map<String, Value>, key: &str, max: Option<
 impl Respond for Handler {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.requests.fetch_add(1, Ordering::Relaxed);
+        if self.state.options.log {
+            eprintln!("double: {} {} ({:?})", req.method, req.url.path(), self.op);
+        }
         let answer = self.answer(req);
         if self.state.options.latency.is_zero() {
             answer

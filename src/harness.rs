@@ -92,6 +92,7 @@ impl Env {
                     edition: config.edition,
                     fault: config.double_fault,
                     latency: config.double_latency,
+                    ..DoubleOptions::default()
                 })
                 .await;
                 let (b, p) = (
@@ -518,6 +519,11 @@ pub struct Outcome {
 /// Runs every case of the corpus that applies to `env` (documented exchanges and negative cases, on
 /// every selected family their operation lists), concurrently; outcomes sorted by case and family.
 pub async fn run_suite(env: Arc<Env>) -> Vec<Outcome> {
+    run_suite_with_progress(env, |_| {}).await
+}
+
+/// [`run_suite`], calling `progress` as each run completes.
+pub async fn run_suite_with_progress(env: Arc<Env>, progress: impl Fn(&Outcome)) -> Vec<Outcome> {
     let edition = env.config.edition;
     let mut tasks = tokio::task::JoinSet::new();
     for id in corpus().case_ids() {
@@ -573,7 +579,10 @@ pub async fn run_suite(env: Arc<Env>) -> Vec<Outcome> {
     let mut out = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok(o) => out.push(o),
+            Ok(o) => {
+                progress(&o);
+                out.push(o);
+            }
             Err(e) => panic!("a case task failed: {e}"),
         }
     }
@@ -590,5 +599,26 @@ pub async fn replay_notification(env: &Env, id: &str) -> Vec<Replay> {
     for variant in Variant::ALL {
         out.push(env.bot.replay(fixture, variant).await);
     }
+    out
+}
+
+/// Replays every notification fixture to `env`'s bot, concurrently; (notification id, replays) by id.
+pub async fn replay_all(env: Arc<Env>) -> Vec<(String, Vec<Replay>)> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in corpus().notifications.keys() {
+        let (env, id) = (env.clone(), id.clone());
+        tasks.spawn(async move {
+            let replays = replay_notification(&env, &id).await;
+            (id, replays)
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(r) => out.push(r),
+            Err(e) => panic!("a replay task failed: {e}"),
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     out
 }

@@ -8,6 +8,7 @@ pub mod bot_double;
 pub mod case;
 pub mod check;
 pub mod config;
+pub mod conform;
 pub mod double;
 pub mod faults;
 pub mod fixture;

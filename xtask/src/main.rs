@@ -3,21 +3,33 @@
 //! - `bench-latency [--latencies 0,50,200] [--repeat N]`: the whole suite against the double with
 //!   injected latency; wall time against the serial floor and the longest case.
 //! - `shard-check [N]`: `cargo nextest list --partition count:i/N` for each i covers every test exactly once.
+//! - `conform [--target URL] [--provision-url URL] [--families a,b] [--edition E] [--bot-url URL]`:
+//!   the whole suite with progress, a conformance matrix, and `target/conformance/{junit.xml,report.html}`.
+//! - `serve-double [--port N] [--fault NAME] [--edition E]`: the double as a standalone server.
 //!
-//! The day-to-day commands (conform, serve-double, record, import-docs, check) come with issue 5.
+//! Still to come (issue 5): record, import-docs, check, expectations, several targets side by side.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
 use conformance::config::Config;
-use conformance::harness::{block_on, run_suite, Env};
+use conformance::conform::Report;
+use conformance::double::{Double, DoubleOptions};
+use conformance::faults::Fault;
+use conformance::harness::{block_on, replay_all, run_suite, run_suite_with_progress, Env};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("bench-latency") => bench_latency(&args[1..]),
         Some("shard-check") => shard_check(args.get(1).and_then(|n| n.parse().ok()).unwrap_or(2)),
+        Some("conform") => conform(&args[1..]),
+        Some("serve-double") => serve_double(&args[1..]),
         other => {
             eprintln!(
                 "xtask: unknown command {other:?}\nusage: cargo xtask bench-latency [--latencies 0,50,200] [--repeat 3] | shard-check [N]"
@@ -159,4 +171,128 @@ fn shard_check(n: usize) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Where reports go: `target/conformance/` of the workspace (or of CARGO_TARGET_DIR).
+fn out_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("conformance")
+}
+
+/// The configuration: the environment, with command-line flags taking precedence. The token is read
+/// from the environment only, never from an argument, so it cannot end up in shell history or `ps`.
+fn config_from(args: &[String]) -> Result<Config, String> {
+    if args.iter().any(|a| a.starts_with("--token") || a.starts_with("--bot-token")) {
+        return Err("tokens are read from CONFORMANCE_TOKEN and CONFORMANCE_BOT_TOKEN only, never from arguments".into());
+    }
+    let mut overrides = HashMap::new();
+    for (flag, var) in [
+        ("--target", "CONFORMANCE_TARGET"),
+        ("--provision-url", "CONFORMANCE_PROVISION_URL"),
+        ("--families", "CONFORMANCE_PATH_FAMILIES"),
+        ("--edition", "CONFORMANCE_EDITION"),
+        ("--bot-url", "CONFORMANCE_BOT_URL"),
+        ("--fault", "CONFORMANCE_DOUBLE_FAULT"),
+    ] {
+        if let Some(v) = flag_value(args, flag) {
+            overrides.insert(var.to_string(), v.to_string());
+        }
+    }
+    Config::from_lookup(|k| overrides.get(k).cloned().or_else(|| std::env::var(k).ok())).map_err(|e| e.to_string())
+}
+
+fn flag_value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    flag(args, name)
+}
+
+fn conform(args: &[String]) -> ExitCode {
+    let config = match config_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("conform: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let env = match block_on(Env::start(config)) {
+        Ok(e) => Arc::new(e),
+        Err(e) => {
+            eprintln!("conform: cannot start: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    eprintln!("conform: {} — bot: {}", env.describe(), env.describe_bot());
+    let progress = |o: &conformance::harness::Outcome| {
+        eprint!("{}", if o.message.is_none() { "." } else { "F" });
+        let _ = std::io::stderr().flush();
+    };
+    let e = env.clone();
+    let outcomes = block_on(async move { run_suite_with_progress(e, progress).await });
+    let replays = block_on(replay_all(env.clone()));
+    eprintln!();
+    let report = Report::build(&env.describe(), &outcomes, &replays);
+    println!("{}", report.matrix());
+    let dir = out_dir();
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|_| std::fs::write(dir.join("junit.xml"), report.junit()))
+        .and_then(|_| std::fs::write(dir.join("report.html"), report.html()));
+    match written {
+        Ok(()) => println!(
+            "reports: {} and {}",
+            dir.join("junit.xml").display(),
+            dir.join("report.html").display()
+        ),
+        Err(e) => eprintln!("conform: cannot write the reports under {}: {e}", dir.display()),
+    }
+    if report.failed() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn serve_double(args: &[String]) -> ExitCode {
+    let config = match config_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("serve-double: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let fault = flag(args, "--fault").map(|f| Fault::parse(f).ok_or(f));
+    let fault = match fault {
+        Some(Err(name)) => {
+            eprintln!("serve-double: no fault named {name:?}; see docs/detection-matrix.md");
+            return ExitCode::from(2);
+        }
+        Some(Ok(f)) => Some(f),
+        None => None,
+    };
+    let port = flag(args, "--port").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let options = DoubleOptions {
+        edition: config.edition,
+        fault,
+        latency: config.double_latency,
+        port,
+        log: true,
+    };
+    block_on(async move {
+        let double = Double::start(options).await;
+        println!("target:    {}", double.base);
+        println!("provision: {}", double.provision_url);
+        println!(
+            "edition:   {}{}",
+            config.edition.name(),
+            fault.map(|f| format!(", fault {} ({})", f.name(), f.bug())).unwrap_or_default()
+        );
+        println!(
+            "\nCONFORMANCE_TARGET={} CONFORMANCE_PROVISION_URL={} cargo test cases",
+            double.base, double.provision_url
+        );
+        println!("(Ctrl-C stops it)");
+        std::future::pending::<()>().await;
+        drop(double);
+    });
+    ExitCode::SUCCESS
 }

@@ -4,6 +4,7 @@ mod bot;
 mod config;
 mod faults;
 mod fixtures;
+mod report;
 mod robustness;
 mod schemas;
 mod targets;

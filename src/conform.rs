@@ -1,0 +1,411 @@
+//! The conformance report: a run's outcomes as a matrix (one row per operation and document
+//! example, one column per kind of check), as JUnit XML for CI systems, and as a self-contained
+//! HTML page. Built from the harness's own results, never from scraped test output.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use crate::bot::Replay;
+use crate::check::Aspect;
+use crate::harness::{corpus, Outcome};
+use crate::secret::redact;
+
+/// A column of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Column {
+    /// The status code.
+    Status,
+    /// Documented headers.
+    Headers,
+    /// The body.
+    Body,
+    /// The notifications the exchange causes.
+    Notifications,
+    /// Bad input and the error contract.
+    BadInput,
+    /// The bot's side.
+    Bot,
+}
+
+impl Column {
+    /// Every column, in order.
+    pub const ALL: [Column; 6] = [
+        Column::Status,
+        Column::Headers,
+        Column::Body,
+        Column::Notifications,
+        Column::BadInput,
+        Column::Bot,
+    ];
+
+    /// Its heading.
+    pub fn name(self) -> &'static str {
+        match self {
+            Column::Status => "status",
+            Column::Headers => "headers",
+            Column::Body => "body",
+            Column::Notifications => "notifications",
+            Column::BadInput => "bad input",
+            Column::Bot => "bot",
+        }
+    }
+}
+
+/// A cell of the matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell {
+    /// Checked and conformant.
+    Pass,
+    /// Checked and not conformant.
+    Fail,
+    /// The case could not run (no hook, no answer).
+    Error,
+}
+
+/// One row: an operation's document example (all its families), a negative rule on one
+/// operation, or one notification replayed to the bot.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The case id.
+    pub id: String,
+    /// `documented`, `bad input` or `bot`.
+    pub kind: &'static str,
+    /// The operation (or, for the bot, the notification's operation).
+    pub operation: String,
+    /// One line saying what the row is.
+    pub title: String,
+    /// Where the example or rule is documented.
+    pub source: String,
+    /// A link to the document, when there is one.
+    pub url: Option<String>,
+    /// The cells it has (a row has only the columns its checks belong to).
+    pub cells: BTreeMap<Column, Cell>,
+    /// Failure messages, redacted.
+    pub failures: Vec<String>,
+    /// Reported-not-failed notes.
+    pub notes: Vec<String>,
+    /// Seconds it took (the slowest family).
+    pub seconds: f64,
+}
+
+impl Row {
+    /// Whether every cell passed.
+    pub fn passed(&self) -> bool {
+        self.cells.values().all(|c| *c == Cell::Pass)
+    }
+}
+
+/// The whole report.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// What was tested (a redacted one-line description).
+    pub target: String,
+    /// The rows, in case order.
+    pub rows: Vec<Row>,
+}
+
+fn column_of(aspect: Aspect) -> Option<Column> {
+    match aspect {
+        Aspect::Setup => None,
+        Aspect::Status => Some(Column::Status),
+        Aspect::Headers => Some(Column::Headers),
+        Aspect::Body => Some(Column::Body),
+        Aspect::Notifications => Some(Column::Notifications),
+        Aspect::BadInput => Some(Column::BadInput),
+    }
+}
+
+fn mark(cells: &mut BTreeMap<Column, Cell>, column: Column, cell: Cell) {
+    let slot = cells.entry(column).or_insert(Cell::Pass);
+    if *slot == Cell::Pass || cell == Cell::Error {
+        *slot = cell;
+    }
+}
+
+impl Report {
+    /// Builds the report from a run's outcomes and bot replays (notification id, replays).
+    pub fn build(target: &str, outcomes: &[Outcome], replays: &[(String, Vec<Replay>)]) -> Report {
+        let mut rows: BTreeMap<(u8, String, String), Row> = BTreeMap::new();
+        for o in outcomes {
+            let (order, kind, columns): (u8, &'static str, &[Column]) = if o.negative {
+                (1, "bad input", &[Column::BadInput])
+            } else {
+                (
+                    0,
+                    "documented",
+                    &[Column::Status, Column::Headers, Column::Body, Column::Notifications],
+                )
+            };
+            let row = rows
+                .entry((order, o.case_id.clone(), o.operation.clone()))
+                .or_insert_with(|| new_row(o, kind));
+            for c in columns {
+                mark(&mut row.cells, *c, Cell::Pass);
+            }
+            for f in &o.run.verdict.findings {
+                match column_of(f.aspect) {
+                    Some(c) => mark(&mut row.cells, c, Cell::Fail),
+                    None => columns.iter().for_each(|c| mark(&mut row.cells, *c, Cell::Error)),
+                }
+            }
+            row.failures.extend(o.message.iter().map(|m| redact(m)));
+            row.notes.extend(o.run.verdict.infos.iter().cloned());
+            row.seconds = row.seconds.max(o.elapsed.as_secs_f64());
+        }
+        for (id, rs) in replays {
+            let f = corpus().notification(id);
+            let row = rows.entry((2, id.clone(), String::new())).or_insert_with(|| Row {
+                id: id.clone(),
+                kind: "bot",
+                operation: f.map(|f| f.provenance.operation.clone()).unwrap_or_default(),
+                title: f
+                    .map(|f| format!("{} ({} dialect), replayed to the bot", f.description, f.dialect))
+                    .unwrap_or_default(),
+                source: f.map(|f| f.provenance.to_string()).unwrap_or_default(),
+                url: f.map(|f| f.provenance.url.clone()),
+                cells: BTreeMap::new(),
+                failures: Vec::new(),
+                notes: Vec::new(),
+                seconds: 0.0,
+            });
+            mark(
+                &mut row.cells,
+                Column::Bot,
+                if rs.iter().all(|r| r.verdict.passed()) {
+                    Cell::Pass
+                } else {
+                    Cell::Fail
+                },
+            );
+            if let (Some(f), true) = (f, rs.iter().any(|r| !r.verdict.passed())) {
+                row.failures.push(crate::bot::failure(f, rs, "the bot"));
+            }
+        }
+        Report {
+            target: redact(target),
+            rows: rows.into_values().collect(),
+        }
+    }
+
+    /// How many rows failed.
+    pub fn failed(&self) -> usize {
+        self.rows.iter().filter(|r| !r.passed()).count()
+    }
+
+    /// The matrix as text, for the terminal.
+    pub fn matrix(&self) -> String {
+        let label = |r: &Row| {
+            if r.kind == "bad input" {
+                format!("{} [{}]", r.id, r.operation)
+            } else {
+                r.id.clone()
+            }
+        };
+        let width = self.rows.iter().map(|r| label(r).len()).max().unwrap_or(10).max(16);
+        let mut s = format!("{:width$}", "case [operation]");
+        for c in Column::ALL {
+            let _ = write!(s, " {:>13}", c.name());
+        }
+        s.push('\n');
+        for r in &self.rows {
+            let _ = write!(s, "{:width$}", label(r));
+            for c in Column::ALL {
+                let cell = match r.cells.get(&c) {
+                    None => "·",
+                    Some(Cell::Pass) => "pass",
+                    Some(Cell::Fail) => "FAIL",
+                    Some(Cell::Error) => "ERROR",
+                };
+                let _ = write!(s, " {cell:>13}");
+            }
+            s.push('\n');
+        }
+        let _ = writeln!(
+            s,
+            "\n{} rows: {} passed, {} failed — {}",
+            self.rows.len(),
+            self.rows.len() - self.failed(),
+            self.failed(),
+            self.target
+        );
+        s
+    }
+
+    /// JUnit XML: one testsuite per kind of case, one testcase per row, a failure per failing row.
+    pub fn junit(&self) -> String {
+        let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let total_time: f64 = self.rows.iter().map(|r| r.seconds).sum();
+        let _ = writeln!(
+            s,
+            "<testsuites name=\"graph-calls-conformance\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{total_time:.3}\">",
+            self.rows.len(),
+            self.failed()
+        );
+        for kind in ["documented", "bad input", "bot"] {
+            let rows: Vec<&Row> = self.rows.iter().filter(|r| r.kind == kind).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let failed = rows.iter().filter(|r| !r.passed()).count();
+            let time: f64 = rows.iter().map(|r| r.seconds).sum();
+            let _ = writeln!(
+                s,
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\" time=\"{time:.3}\">",
+                xml(kind),
+                rows.len()
+            );
+            for r in rows {
+                let name = if r.kind == "bad input" {
+                    format!("{} [{}]", r.id, r.operation)
+                } else {
+                    r.id.clone()
+                };
+                let _ = write!(
+                    s,
+                    "    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3}\"",
+                    xml(&kind.replace(' ', "-")),
+                    xml(&r.operation),
+                    xml(&name),
+                    r.seconds
+                );
+                if r.passed() {
+                    s.push_str("/>\n");
+                    continue;
+                }
+                let columns: Vec<&str> = r
+                    .cells
+                    .iter()
+                    .filter(|(_, c)| **c != Cell::Pass)
+                    .map(|(col, _)| col.name())
+                    .collect();
+                let first = r
+                    .failures
+                    .first()
+                    .and_then(|m| m.lines().find(|l| !l.trim().is_empty()))
+                    .unwrap_or("does not conform");
+                let _ = writeln!(
+                    s,
+                    ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                    xml(first.trim()),
+                    xml(&columns.join(",")),
+                    xml(&r.failures.join("\n"))
+                );
+            }
+            s.push_str("  </testsuite>\n");
+        }
+        s.push_str("</testsuites>\n");
+        s
+    }
+
+    /// A self-contained HTML page: the matrix, then each failure with its request, expected and
+    /// actual answer, and a link to the document example.
+    pub fn html(&self) -> String {
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"/><title>Graph Calls conformance</title><style>\
+             body{{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1b1f24}}h1{{font-size:1.5em;margin:0 0 .2em}}\
+             .sub{{color:#57606a;margin-bottom:1.5em}}table{{border-collapse:collapse}}th,td{{border:1px solid #d0d7de;padding:.3em .7em}}\
+             th{{background:#f6f8fa;text-align:left}}td.c{{text-align:center;font-weight:600}}.pass{{background:#dafbe1;color:#116329}}\
+             .fail{{background:#ffebe9;color:#a40e26}}.error{{background:#fff8c5;color:#7d4e00}}.na{{color:#8c959f}}\
+             .total{{margin:1em 0;font-size:1.1em}}details{{margin:.6em 0;border:1px solid #d0d7de;border-radius:6px;padding:.4em .8em}}\
+             summary{{cursor:pointer;font-weight:600}}pre{{background:#f6f8fa;padding:.8em;overflow:auto;font-size:12px}}a{{color:#0969da}}\
+             </style></head><body><h1>Graph Calls API conformance</h1><div class=\"sub\">{}</div>",
+            html(&self.target)
+        );
+        let _ = write!(
+            s,
+            "<div class=\"total\"><b>{}</b> of {} rows conform; <b>{}</b> fail.</div>",
+            self.rows.len() - self.failed(),
+            self.rows.len(),
+            self.failed()
+        );
+        s.push_str("<table><tr><th>case</th><th>kind</th><th>operation</th>");
+        for c in Column::ALL {
+            let _ = write!(s, "<th>{}</th>", c.name());
+        }
+        s.push_str("</tr>");
+        for (i, r) in self.rows.iter().enumerate() {
+            let name = match &r.url {
+                Some(u) => format!("<a href=\"{}\" title=\"{}\">{}</a>", html(u), html(&r.source), html(&r.id)),
+                None => format!("<span title=\"{}\">{}</span>", html(&r.source), html(&r.id)),
+            };
+            let _ = write!(s, "<tr><td>{name}</td><td>{}</td><td>{}</td>", r.kind, html(&r.operation));
+            for c in Column::ALL {
+                let (class, text) = match r.cells.get(&c) {
+                    None => ("na", "·".to_string()),
+                    Some(Cell::Pass) => ("pass", "pass".to_string()),
+                    Some(Cell::Fail) => ("fail", format!("<a href=\"#f{i}\">FAIL</a>")),
+                    Some(Cell::Error) => ("error", format!("<a href=\"#f{i}\">ERROR</a>")),
+                };
+                let _ = write!(s, "<td class=\"c {class}\">{text}</td>");
+            }
+            s.push_str("</tr>");
+        }
+        s.push_str("</table>");
+        if self.failed() > 0 {
+            s.push_str("<h2>Failures</h2>");
+        }
+        for (i, r) in self.rows.iter().enumerate().filter(|(_, r)| !r.passed()) {
+            let link = r
+                .url
+                .as_ref()
+                .map(|u| format!(" — <a href=\"{}\">document</a>", html(u)))
+                .unwrap_or_default();
+            let _ = write!(
+                s,
+                "<details id=\"f{i}\" open><summary>{} {}{link}</summary><p>{}</p><pre>{}</pre></details>",
+                html(&r.id),
+                html(&r.operation),
+                html(&r.title),
+                html(&r.failures.join("\n"))
+            );
+        }
+        s.push_str("</body></html>\n");
+        redact(&s)
+    }
+}
+
+fn new_row(o: &Outcome, kind: &'static str) -> Row {
+    let c = corpus();
+    let (title, source, url) = if o.negative {
+        match c.negatives.get(&o.case_id) {
+            Some((_, n)) => (n.rule.clone(), n.source.clone(), None),
+            None => (String::new(), String::new(), None),
+        }
+    } else {
+        match c.request(&o.case_id) {
+            Some(f) => (f.description.clone(), f.provenance.to_string(), Some(f.provenance.url.clone())),
+            None => (String::new(), String::new(), None),
+        }
+    };
+    Row {
+        id: o.case_id.clone(),
+        kind,
+        operation: o.operation.clone(),
+        title,
+        source,
+        url,
+        cells: BTreeMap::new(),
+        failures: Vec::new(),
+        notes: Vec::new(),
+        seconds: 0.0,
+    }
+}
+
+fn xml(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect::<String>()
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

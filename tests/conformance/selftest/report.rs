@@ -1,0 +1,94 @@
+//! The conformance report (`cargo xtask conform`): the matrix, JUnit XML and HTML say the same
+//! thing as the harness's own results, and carry no token.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use conformance::config::Config;
+use conformance::conform::{Cell, Column, Report};
+use conformance::harness::{block_on, corpus, replay_all, run_suite, Env};
+
+const TOKEN: &str = "report-canary-token-6a0b";
+
+fn faulty_report() -> Report {
+    let vars: HashMap<&str, &str> = HashMap::from([
+        ("CONFORMANCE_DOUBLE_FAULT", "reject-answers-200"),
+        ("CONFORMANCE_BOT_DOUBLE_FAULT", "bot-current-only"),
+        ("CONFORMANCE_TOKEN", TOKEN),
+        ("CONFORMANCE_NOTIFY_TIMEOUT_MS", "1000"),
+    ]);
+    let config = Config::from_lookup(|k| vars.get(k).map(|v| v.to_string())).expect("config");
+    let env = Arc::new(block_on(Env::start(config)).expect("env"));
+    let outcomes = block_on(run_suite(env.clone()));
+    let replays = block_on(replay_all(env.clone()));
+    Report::build(&env.describe(), &outcomes, &replays)
+}
+
+/// Checks that every element opened is closed in order (the report escapes all text).
+fn assert_well_formed(xml: &str) {
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find('<') {
+        let end = rest[start..].find('>').expect("an unclosed tag") + start;
+        let tag = &rest[start + 1..end];
+        if tag.starts_with('?') || tag.ends_with('/') {
+        } else if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(stack.pop().as_deref(), Some(name), "mismatched </{name}>");
+        } else {
+            stack.push(tag.split_whitespace().next().unwrap_or_default().to_string());
+        }
+        rest = &rest[end + 1..];
+    }
+    assert!(stack.is_empty(), "unclosed elements: {stack:?}");
+}
+
+#[test]
+fn the_report_matrix_junit_and_html_agree_with_the_run_and_name_each_failure() {
+    let report = faulty_report();
+    let c = corpus();
+    // One row per document example, per negative rule and operation, per replayed notification.
+    let negatives: usize = c.negatives.values().map(|(_, n)| n.operations.len()).sum();
+    assert_eq!(
+        report.rows.len(),
+        c.requests.len() + negatives + c.notifications.len(),
+        "rows in the seeds edition"
+    );
+    let row = |id: &str| report.rows.iter().find(|r| r.id == id).expect("row");
+    assert_eq!(row("call-reject--busy").cells.get(&Column::Status), Some(&Cell::Fail));
+    assert_eq!(row("call-delete").cells.get(&Column::Status), Some(&Cell::Pass));
+    assert_eq!(
+        row("delete_call--notification-terminated").cells.get(&Column::Bot),
+        Some(&Cell::Fail)
+    );
+    assert!(report.failed() > 0 && report.failed() < report.rows.len());
+
+    let matrix = report.matrix();
+    assert!(matrix.contains(&format!(
+        "{} rows: {} passed, {} failed",
+        report.rows.len(),
+        report.rows.len() - report.failed(),
+        report.failed()
+    )));
+
+    let junit = report.junit();
+    assert_well_formed(&junit);
+    assert_eq!(junit.matches("<testcase ").count(), report.rows.len(), "one testcase per row");
+    assert_eq!(junit.matches("<failure ").count(), report.failed(), "a failure per failing row");
+    assert!(junit.contains(&format!("tests=\"{}\" failures=\"{}\"", report.rows.len(), report.failed())));
+    assert!(!junit.contains("<failure message=\"\""), "every failure has a message");
+    assert!(junit.contains("call-reject--busy does not conform"));
+
+    let html = report.html();
+    assert_well_formed(html.trim_start_matches("<!doctype html>"));
+    assert!(
+        html.contains("https://learn.microsoft.com/graph/api/call-reject?view=graph-rest-1.0"),
+        "rows link to their document"
+    );
+    assert!(
+        html.contains("request sent:") && html.contains("expected: 202"),
+        "failures show request, expected and actual"
+    );
+    for text in [&matrix, &junit, &html] {
+        assert!(!text.contains(TOKEN), "the token leaked into a report");
+    }
+}
