@@ -62,12 +62,79 @@ pub enum Cell {
     Error,
 }
 
+/// A known failure a target declares in its expectations file.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expected {
+    /// The case id.
+    pub case: String,
+    /// The operation, for bad-input rules that apply to several (all when absent).
+    #[serde(default)]
+    pub operation: Option<String>,
+    /// Why it fails.
+    pub reason: String,
+    /// Where the fix is tracked.
+    #[serde(default)]
+    pub bug: Option<String>,
+}
+
+/// A target's expectations file: the failures it knows of (in the manner of web-platform-tests).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectations {
+    /// Which target it describes.
+    pub target: String,
+    /// The known failures.
+    pub expected_failures: Vec<Expected>,
+}
+
+impl Expectations {
+    /// Reads an expectations file (strict JSON: duplicate keys and unknown fields are errors).
+    pub fn load(path: &std::path::Path) -> Result<Expectations, String> {
+        crate::fixture::load(path).map_err(|e| e.to_string())
+    }
+}
+
+/// A row's verdict once expectations are applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowResult {
+    /// Passed, as expected.
+    Pass,
+    /// Failed, unexpectedly.
+    Fail,
+    /// Failed, as the expectations say.
+    ExpectedFail,
+    /// Passed although the expectations say it fails: update the file.
+    UnexpectedPass,
+}
+
+impl RowResult {
+    /// Its word in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            RowResult::Pass => "PASS",
+            RowResult::Fail => "FAIL",
+            RowResult::ExpectedFail => "XFAIL",
+            RowResult::UnexpectedPass => "XPASS",
+        }
+    }
+
+    /// Whether it should fail the run.
+    pub fn unexpected(self) -> bool {
+        matches!(self, RowResult::Fail | RowResult::UnexpectedPass)
+    }
+}
+
 /// One row: an operation's document example (all its families), a negative rule on one
 /// operation, or one notification replayed to the bot.
 #[derive(Debug, Clone)]
 pub struct Row {
     /// The case id.
     pub id: String,
+    /// `MUST` (the documents' examples and the rules they state) or `SHOULD` (answers CONTRACT.md adds).
+    pub level: &'static str,
+    /// The known failure that covers it, when the expectations name it.
+    pub expected: Option<Expected>,
     /// `documented`, `bad input` or `bot`.
     pub kind: &'static str,
     /// The operation (or, for the bot, the notification's operation).
@@ -92,6 +159,24 @@ impl Row {
     /// Whether every cell passed.
     pub fn passed(&self) -> bool {
         self.cells.values().all(|c| *c == Cell::Pass)
+    }
+
+    /// Its verdict, with its expectation.
+    pub fn outcome(&self) -> RowResult {
+        match (self.passed(), self.expected.is_some()) {
+            (true, false) => RowResult::Pass,
+            (false, false) => RowResult::Fail,
+            (false, true) => RowResult::ExpectedFail,
+            (true, true) => RowResult::UnexpectedPass,
+        }
+    }
+
+    fn label(&self) -> String {
+        if self.kind == "bad input" {
+            format!("{} [{}]", self.id, self.operation)
+        } else {
+            self.id.clone()
+        }
     }
 }
 
@@ -156,6 +241,8 @@ impl Report {
             let f = corpus().notification(id);
             let row = rows.entry((2, id.clone(), String::new())).or_insert_with(|| Row {
                 id: id.clone(),
+                level: "MUST",
+                expected: None,
                 kind: "bot",
                 operation: f.map(|f| f.provenance.operation.clone()).unwrap_or_default(),
                 title: f
@@ -192,23 +279,64 @@ impl Report {
         self.rows.iter().filter(|r| !r.passed()).count()
     }
 
+    /// How many rows should fail the run: unexpected failures and unexpected passes.
+    pub fn unexpected(&self) -> usize {
+        self.rows.iter().filter(|r| r.outcome().unexpected()).count()
+    }
+
+    /// Marks the rows a target's expectations name. An entry that names no row is an error: a
+    /// stale expectations file hides nothing.
+    pub fn apply(&mut self, expectations: &Expectations) -> Result<(), String> {
+        for e in &expectations.expected_failures {
+            let mut matched = false;
+            for r in self
+                .rows
+                .iter_mut()
+                .filter(|r| r.id == e.case && e.operation.as_ref().is_none_or(|o| *o == r.operation))
+            {
+                r.expected = Some(e.clone());
+                matched = true;
+            }
+            if !matched {
+                let op = e.operation.as_deref().map(|o| format!(" [{o}]")).unwrap_or_default();
+                return Err(format!("the expectations name {}{op}, which is no case of this run", e.case));
+            }
+        }
+        Ok(())
+    }
+
+    /// One line per requirement level: how many rows of each conform, and the INFO notes.
+    pub fn levels(&self) -> String {
+        let mut s = String::new();
+        for level in ["MUST", "SHOULD"] {
+            let rows: Vec<&Row> = self.rows.iter().filter(|r| r.level == level).collect();
+            let ok = rows.iter().filter(|r| r.passed()).count();
+            let _ = writeln!(s, "{level:6}: {ok} of {} rows conform", rows.len());
+        }
+        let notes: Vec<String> = self
+            .rows
+            .iter()
+            .flat_map(|r| r.notes.iter().map(move |n| format!("{}: {n}", r.id)))
+            .collect();
+        let _ = writeln!(
+            s,
+            "INFO  : {} note(s){}",
+            notes.len(),
+            notes.iter().map(|n| format!("\n        {n}")).collect::<String>()
+        );
+        s
+    }
+
     /// The matrix as text, for the terminal.
     pub fn matrix(&self) -> String {
-        let label = |r: &Row| {
-            if r.kind == "bad input" {
-                format!("{} [{}]", r.id, r.operation)
-            } else {
-                r.id.clone()
-            }
-        };
-        let width = self.rows.iter().map(|r| label(r).len()).max().unwrap_or(10).max(16);
-        let mut s = format!("{:width$}", "case [operation]");
+        let width = self.rows.iter().map(|r| r.label().len()).max().unwrap_or(10).max(16);
+        let mut s = format!("{:width$} {:6}", "case [operation]", "level");
         for c in Column::ALL {
             let _ = write!(s, " {:>13}", c.name());
         }
-        s.push('\n');
+        s.push_str("  result\n");
         for r in &self.rows {
-            let _ = write!(s, "{:width$}", label(r));
+            let _ = write!(s, "{:width$} {:6}", r.label(), r.level);
             for c in Column::ALL {
                 let cell = match r.cells.get(&c) {
                     None => "·",
@@ -218,16 +346,24 @@ impl Report {
                 };
                 let _ = write!(s, " {cell:>13}");
             }
-            s.push('\n');
+            let _ = writeln!(s, "  {}", r.outcome().name());
         }
-        let _ = writeln!(
-            s,
-            "\n{} rows: {} passed, {} failed — {}",
-            self.rows.len(),
-            self.rows.len() - self.failed(),
-            self.failed(),
-            self.target
-        );
+        let (total, failed) = (self.rows.len(), self.failed());
+        let _ = writeln!(s, "\n{total} rows: {} passed, {failed} failed — {}", total - failed, self.target);
+        let expected = self.rows.iter().filter(|r| r.outcome() == RowResult::ExpectedFail).count();
+        let xpass: Vec<&Row> = self.rows.iter().filter(|r| r.outcome() == RowResult::UnexpectedPass).collect();
+        if expected > 0 || !xpass.is_empty() {
+            let _ = writeln!(s, "{expected} expected failure(s); {} unexpected pass(es)", xpass.len());
+            for r in xpass {
+                let why = r.expected.as_ref().map(|e| e.reason.as_str()).unwrap_or("");
+                let _ = writeln!(
+                    s,
+                    "UNEXPECTED PASS: {} is listed as failing ({why}): remove it from the expectations",
+                    r.label()
+                );
+            }
+        }
+        s.push_str(&self.levels());
         s
     }
 
@@ -239,18 +375,19 @@ impl Report {
             s,
             "<testsuites name=\"graph-calls-conformance\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{total_time:.3}\">",
             self.rows.len(),
-            self.failed()
+            self.unexpected()
         );
         for kind in ["documented", "bad input", "bot"] {
             let rows: Vec<&Row> = self.rows.iter().filter(|r| r.kind == kind).collect();
             if rows.is_empty() {
                 continue;
             }
-            let failed = rows.iter().filter(|r| !r.passed()).count();
+            let failed = rows.iter().filter(|r| r.outcome().unexpected()).count();
+            let skipped = rows.iter().filter(|r| r.outcome() == RowResult::ExpectedFail).count();
             let time: f64 = rows.iter().map(|r| r.seconds).sum();
             let _ = writeln!(
                 s,
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\" time=\"{time:.3}\">",
+                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\" time=\"{time:.3}\">",
                 xml(kind),
                 rows.len()
             );
@@ -268,9 +405,30 @@ impl Report {
                     xml(&name),
                     r.seconds
                 );
-                if r.passed() {
-                    s.push_str("/>\n");
-                    continue;
+                match r.outcome() {
+                    RowResult::Pass => {
+                        s.push_str("/>\n");
+                        continue;
+                    }
+                    RowResult::ExpectedFail => {
+                        let e = r
+                            .expected
+                            .as_ref()
+                            .map(|e| format!("expected failure: {} {}", e.reason, e.bug.as_deref().unwrap_or("")))
+                            .unwrap_or_default();
+                        let _ = writeln!(s, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml(e.trim()));
+                        continue;
+                    }
+                    RowResult::UnexpectedPass => {
+                        let e = r.expected.as_ref().map(|e| e.reason.as_str()).unwrap_or("");
+                        let _ = writeln!(
+                            s,
+                            ">\n      <failure message=\"unexpected pass: listed as failing ({})\" type=\"xpass\"/>\n    </testcase>",
+                            xml(e)
+                        );
+                        continue;
+                    }
+                    RowResult::Fail => {}
                 }
                 let columns: Vec<&str> = r
                     .cells
@@ -320,17 +478,24 @@ impl Report {
             self.rows.len(),
             self.failed()
         );
-        s.push_str("<table><tr><th>case</th><th>kind</th><th>operation</th>");
+        let _ = write!(s, "<pre>{}</pre>", html(&self.levels()));
+        s.push_str("<table><tr><th>case</th><th>level</th><th>kind</th><th>operation</th>");
         for c in Column::ALL {
             let _ = write!(s, "<th>{}</th>", c.name());
         }
-        s.push_str("</tr>");
+        s.push_str("<th>result</th></tr>");
         for (i, r) in self.rows.iter().enumerate() {
             let name = match &r.url {
                 Some(u) => format!("<a href=\"{}\" title=\"{}\">{}</a>", html(u), html(&r.source), html(&r.id)),
                 None => format!("<span title=\"{}\">{}</span>", html(&r.source), html(&r.id)),
             };
-            let _ = write!(s, "<tr><td>{name}</td><td>{}</td><td>{}</td>", r.kind, html(&r.operation));
+            let _ = write!(
+                s,
+                "<tr><td>{name}</td><td>{}</td><td>{}</td><td>{}</td>",
+                r.level,
+                r.kind,
+                html(&r.operation)
+            );
             for c in Column::ALL {
                 let (class, text) = match r.cells.get(&c) {
                     None => ("na", "·".to_string()),
@@ -340,7 +505,23 @@ impl Report {
                 };
                 let _ = write!(s, "<td class=\"c {class}\">{text}</td>");
             }
-            s.push_str("</tr>");
+            let (class, title) = match r.outcome() {
+                RowResult::Pass => ("pass", String::new()),
+                RowResult::Fail | RowResult::UnexpectedPass => ("fail", r.expected.as_ref().map(|e| e.reason.clone()).unwrap_or_default()),
+                RowResult::ExpectedFail => (
+                    "error",
+                    r.expected
+                        .as_ref()
+                        .map(|e| format!("{} {}", e.reason, e.bug.as_deref().unwrap_or("")))
+                        .unwrap_or_default(),
+                ),
+            };
+            let _ = write!(
+                s,
+                "<td class=\"c {class}\" title=\"{}\">{}</td></tr>",
+                html(&title),
+                r.outcome().name()
+            );
         }
         s.push_str("</table>");
         if self.failed() > 0 {
@@ -368,19 +549,31 @@ impl Report {
 
 fn new_row(o: &Outcome, kind: &'static str) -> Row {
     let c = corpus();
-    let (title, source, url) = if o.negative {
+    let (title, source, url, level) = if o.negative {
         match c.negatives.get(&o.case_id) {
-            Some((_, n)) => (n.rule.clone(), n.source.clone(), None),
-            None => (String::new(), String::new(), None),
+            Some((_, n)) => (
+                n.rule.clone(),
+                n.source.clone(),
+                None,
+                if n.level == "SHOULD" { "SHOULD" } else { "MUST" },
+            ),
+            None => (String::new(), String::new(), None, "MUST"),
         }
     } else {
         match c.request(&o.case_id) {
-            Some(f) => (f.description.clone(), f.provenance.to_string(), Some(f.provenance.url.clone())),
-            None => (String::new(), String::new(), None),
+            Some(f) => (
+                f.description.clone(),
+                f.provenance.to_string(),
+                Some(f.provenance.url.clone()),
+                "MUST",
+            ),
+            None => (String::new(), String::new(), None, "MUST"),
         }
     };
     Row {
         id: o.case_id.clone(),
+        level,
+        expected: None,
         kind,
         operation: o.operation.clone(),
         title,

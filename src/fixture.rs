@@ -245,6 +245,8 @@ pub struct NegativeFixture {
     pub rule: String,
     /// Where the rule comes from (CONTRACT.md section, seed text).
     pub source: String,
+    /// `MUST` where a seed states the rule, `SHOULD` where CONTRACT.md adds the answer the seeds leave open.
+    pub level: String,
     /// One line for reports.
     pub description: String,
     /// Remarks.
@@ -582,6 +584,9 @@ impl Corpus {
                     "expect.status {}: a status code, \"success\" or \"any\"",
                     neg.expect.status
                 ));
+            }
+            if !matches!(neg.level.as_str(), "MUST" | "SHOULD") {
+                return bad(format!("level {:?}: MUST or SHOULD", neg.level));
             }
             if let Some(id) = &neg.request.body.invalid {
                 if !self.invalid.contains_key(id) {

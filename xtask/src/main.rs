@@ -3,9 +3,12 @@
 //! - `bench-latency [--latencies 0,50,200] [--repeat N]`: the whole suite against the double with
 //!   injected latency; wall time against the serial floor and the longest case.
 //! - `shard-check [N]`: `cargo nextest list --partition count:i/N` for each i covers every test exactly once.
-//! - `conform [--target URL] [--provision-url URL] [--families a,b] [--edition E] [--bot-url URL]`:
-//!   the whole suite with progress, a conformance matrix, and `target/conformance/{junit.xml,report.html}`.
+//! - `conform [--target URL] [--provision-url URL] [--families a,b] [--edition E] [--bot-url URL] [--expectations FILE]`:
+//!   the whole suite with progress, a conformance matrix, and `target/conformance/{junit.xml,report.html}`;
+//!   exits non-zero on an unexpected failure or an unexpected pass.
 //! - `serve-double [--port N] [--fault NAME] [--edition E]`: the double as a standalone server.
+//! - `check`: the data lints (fixtures against schemas, schemas compile, every fixture used by a
+//!   case, every case backed by fixtures and snapshots), which are the self-tests of the same name.
 //!
 //! Still to come (issue 5): record, import-docs, check, expectations, several targets side by side.
 
@@ -18,7 +21,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use conformance::config::Config;
-use conformance::conform::Report;
+use conformance::conform::{Expectations, Report};
 use conformance::double::{Double, DoubleOptions};
 use conformance::faults::Fault;
 use conformance::harness::{block_on, replay_all, run_suite, run_suite_with_progress, Env};
@@ -30,6 +33,7 @@ fn main() -> ExitCode {
         Some("shard-check") => shard_check(args.get(1).and_then(|n| n.parse().ok()).unwrap_or(2)),
         Some("conform") => conform(&args[1..]),
         Some("serve-double") => serve_double(&args[1..]),
+        Some("check") => check(),
         other => {
             eprintln!(
                 "xtask: unknown command {other:?}\nusage: cargo xtask bench-latency [--latencies 0,50,200] [--repeat 3] | shard-check [N]"
@@ -231,7 +235,14 @@ fn conform(args: &[String]) -> ExitCode {
     let outcomes = block_on(async move { run_suite_with_progress(e, progress).await });
     let replays = block_on(replay_all(env.clone()));
     eprintln!();
-    let report = Report::build(&env.describe(), &outcomes, &replays);
+    let mut report = Report::build(&env.describe(), &outcomes, &replays);
+    if let Some(path) = flag(args, "--expectations") {
+        let applied = Expectations::load(std::path::Path::new(path)).and_then(|e| report.apply(&e));
+        if let Err(e) = applied {
+            eprintln!("conform: {path}: {e}");
+            return ExitCode::from(2);
+        }
+    }
     println!("{}", report.matrix());
     let dir = out_dir();
     let written = std::fs::create_dir_all(&dir)
@@ -245,7 +256,7 @@ fn conform(args: &[String]) -> ExitCode {
         ),
         Err(e) => eprintln!("conform: cannot write the reports under {}: {e}", dir.display()),
     }
-    if report.failed() == 0 {
+    if report.unexpected() == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
@@ -295,4 +306,32 @@ fn serve_double(args: &[String]) -> ExitCode {
         drop(double);
     });
     ExitCode::SUCCESS
+}
+
+/// Runs the data lints. They are the self-tests `selftest::fixtures` and `selftest::schemas`, so
+/// `cargo test` and `cargo xtask check` can never disagree.
+fn check() -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = std::process::Command::new(cargo)
+        .args([
+            "test",
+            "--quiet",
+            "--test",
+            "conformance",
+            "--",
+            "selftest::fixtures",
+            "selftest::schemas",
+        ])
+        .status();
+    match status {
+        Ok(s) if s.success() => {
+            println!("check: fixtures, schemas and snapshots are consistent");
+            ExitCode::SUCCESS
+        }
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("check: cannot run cargo test: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -199,3 +199,27 @@ fn every_response_and_notification_fixture_is_expected_by_a_case() {
         );
     }
 }
+
+#[test]
+fn every_docs_snapshot_belongs_to_a_case_and_every_case_has_its_snapshots() {
+    let c = corpus();
+    let mut expected = BTreeSet::new();
+    for edition in conformance::config::Edition::ALL {
+        for id in c.case_ids() {
+            expected.insert(format!("{}.snap", c.case(id, edition).expect("case").snapshot_name()));
+        }
+    }
+    let dir = conformance::snapshot::set_dir("docs");
+    let present: BTreeSet<String> = std::fs::read_dir(&dir)
+        .expect("snapshots/docs")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".snap"))
+        .collect();
+    let orphans: Vec<_> = present.difference(&expected).collect();
+    let missing: Vec<_> = expected.difference(&present).collect();
+    assert!(orphans.is_empty(), "snapshots without a case (delete them): {orphans:?}");
+    assert!(
+        missing.is_empty(),
+        "cases without a snapshot (run `cargo insta test --review`): {missing:?}"
+    );
+}

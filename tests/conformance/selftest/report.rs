@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use conformance::config::Config;
-use conformance::conform::{Cell, Column, Report};
+use conformance::conform::{Cell, Column, Expectations, Expected, Report, RowResult};
 use conformance::harness::{block_on, corpus, replay_all, run_suite, Env};
 
 const TOKEN: &str = "report-canary-token-6a0b";
@@ -91,4 +91,76 @@ fn the_report_matrix_junit_and_html_agree_with_the_run_and_name_each_failure() {
     for text in [&matrix, &junit, &html] {
         assert!(!text.contains(TOKEN), "the token leaked into a report");
     }
+}
+
+#[test]
+fn expected_failures_pass_the_gate_and_an_unexpected_pass_fails_it() {
+    let mut report = faulty_report();
+    let unexpected_before = report.unexpected();
+    let expectations = Expectations {
+        target: "the faulty double".into(),
+        expected_failures: vec![
+            Expected {
+                case: "call-reject--busy".into(),
+                operation: None,
+                reason: "reject answers 200".into(),
+                bug: Some("https://bugs.example/1".into()),
+            },
+            Expected {
+                case: "call-delete".into(),
+                operation: None,
+                reason: "listed by mistake".into(),
+                bug: None,
+            },
+        ],
+    };
+    report.apply(&expectations).expect("both entries name rows");
+    let row = |id: &str| report.rows.iter().find(|r| r.id == id).expect("row");
+    assert_eq!(row("call-reject--busy").outcome(), RowResult::ExpectedFail);
+    assert_eq!(row("call-delete").outcome(), RowResult::UnexpectedPass);
+    assert_eq!(row("call-reject--none").outcome(), RowResult::Fail);
+    // One failure became expected, one pass became unexpected: the gate counts the same, differently.
+    assert_eq!(report.unexpected(), unexpected_before);
+    let matrix = report.matrix();
+    assert!(matrix.contains("UNEXPECTED PASS: call-delete"), "{matrix}");
+    let junit = report.junit();
+    assert!(
+        junit.contains("<skipped message=\"expected failure: reject answers 200 https://bugs.example/1\"/>"),
+        "{junit}"
+    );
+    assert!(junit.contains("type=\"xpass\""));
+    assert!(
+        junit.contains("skipped=\"1\""),
+        "the expected failure is counted as skipped in its suite"
+    );
+    assert_eq!(
+        junit.matches("<failure ").count(),
+        report.unexpected(),
+        "failures are the unexpected results"
+    );
+    // A stale entry is refused rather than silently ignored.
+    let stale = Expectations {
+        target: "t".into(),
+        expected_failures: vec![Expected {
+            case: "no-such-case".into(),
+            operation: None,
+            reason: "r".into(),
+            bug: None,
+        }],
+    };
+    assert!(report.apply(&stale).expect_err("stale").contains("no-such-case"));
+}
+
+#[test]
+fn the_example_expectations_file_loads_and_levels_are_reported() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/expectations.example.json");
+    let e = Expectations::load(&path).expect("the example loads");
+    assert_eq!(e.expected_failures.len(), 2);
+    let report = faulty_report();
+    let levels = report.levels();
+    assert!(
+        levels.contains("MUST") && levels.contains("SHOULD") && levels.contains("INFO"),
+        "{levels}"
+    );
+    assert!(report.rows.iter().any(|r| r.level == "SHOULD" && r.id == "unknown-call"));
 }
