@@ -124,6 +124,20 @@ impl Env {
         })
     }
 
+    /// The `host:port`s that differ from run to run (target, hook, listener), for recorded snapshots.
+    pub fn volatile_hosts(&self) -> Vec<String> {
+        let mut urls = vec![self.target.base.clone(), self.listener.advertised().to_string()];
+        urls.extend(self.target.provision_url.clone());
+        let mut hosts: Vec<String> = urls
+            .iter()
+            .filter_map(|u| reqwest::Url::parse(u).ok())
+            .filter_map(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+            .collect();
+        hosts.sort();
+        hosts.dedup();
+        hosts
+    }
+
     /// A one-line description of the bot for messages.
     pub fn describe_bot(&self) -> String {
         let what = if self.bot_double.is_some() {

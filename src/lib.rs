@@ -14,6 +14,7 @@ pub mod faults;
 pub mod fixture;
 pub mod harness;
 pub mod listener;
+pub mod record;
 pub mod report;
 pub mod schema;
 pub mod secret;

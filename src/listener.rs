@@ -168,6 +168,11 @@ impl Listener {
         (format!("{}/callbacks/{key}", self.advertised), inbox)
     }
 
+    /// The base URL targets are told (the callback URLs are below it).
+    pub fn advertised(&self) -> &str {
+        &self.advertised
+    }
+
     /// The address it is bound to.
     pub fn address(&self) -> SocketAddr {
         *self.server.address()

@@ -25,3 +25,26 @@ pub fn assert_matches(set: &str, case: &Case, projection: &serde_json::Value) {
     let name = case.snapshot_name();
     settings.bind(|| insta::assert_json_snapshot!(name, projection));
 }
+
+/// Asserts `run` against the snapshot set `set`: the contract's projection for `docs`, the whole
+/// normalized exchange (see `record`) for a recorded set, named per family since its URLs differ.
+pub fn assert_run(set: &str, case: &Case, run: &crate::harness::CaseRun, hosts: &[String]) {
+    if set == "docs" {
+        return assert_matches(set, case, &run.projection);
+    }
+    let Some(full) = crate::record::full_projection(run, hosts) else {
+        panic!(
+            "{}: the case did not complete, so there is nothing to compare with snapshot set {set}",
+            case.id()
+        );
+    };
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(set_dir(set));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_input_file(case.path);
+    settings.set_info(&case.fixture.provenance);
+    settings.set_sort_maps(true);
+    let name = format!("{}.{}", case.snapshot_name(), run.family.name());
+    settings.bind(|| insta::assert_json_snapshot!(name, full));
+}

@@ -44,7 +44,7 @@ fn documented_exchange(
         if !run.verdict.passed() {
             panic!("{}", report::failure(&case, &run, &env.describe()));
         }
-        snapshot::assert_matches(&env.config.snapshots, &case, &run.projection);
+        snapshot::assert_run(&env.config.snapshots, &case, &run, &env.volatile_hosts());
     }
 }
 

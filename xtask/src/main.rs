@@ -10,7 +10,11 @@
 //! - `check`: the data lints (fixtures against schemas, schemas compile, every fixture used by a
 //!   case, every case backed by fixtures and snapshots), which are the self-tests of the same name.
 //!
-//! Still to come (issue 5): record, import-docs, check, expectations, several targets side by side.
+//! - `record --set NAME [--target URL] [--provision-url URL]`: records the target's whole normalized
+//!   exchanges as snapshot set `snapshots/NAME/`; `CONFORMANCE_SNAPSHOTS=NAME cargo test cases` then
+//!   fails on any change.
+//!
+//! Still to come (issue 5): import-docs, several targets side by side.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -34,6 +38,7 @@ fn main() -> ExitCode {
         Some("conform") => conform(&args[1..]),
         Some("serve-double") => serve_double(&args[1..]),
         Some("check") => check(),
+        Some("record") => record(&args[1..]),
         other => {
             eprintln!(
                 "xtask: unknown command {other:?}\nusage: cargo xtask bench-latency [--latencies 0,50,200] [--repeat 3] | shard-check [N]"
@@ -331,6 +336,49 @@ fn check() -> ExitCode {
         Ok(_) => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("check: cannot run cargo test: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Records snapshot set `--set NAME`: the conformance cases run with `CONFORMANCE_SNAPSHOTS=NAME`
+/// and insta told to write, so every snapshot of the set is (re)written from this target's answers.
+fn record(args: &[String]) -> ExitCode {
+    let Some(set) = flag(args, "--set") else {
+        eprintln!("record: --set NAME is required (the `docs` set is the documents' own and is not recorded)");
+        return ExitCode::from(2);
+    };
+    if set == "docs" {
+        eprintln!("record: `docs` is the documents' golden set; record a target under another name");
+        return ExitCode::from(2);
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = std::process::Command::new(cargo);
+    cmd.args(["test", "--quiet", "--test", "conformance", "--", "cases::documented_exchange"]);
+    cmd.env("CONFORMANCE_SNAPSHOTS", set)
+        .env("INSTA_UPDATE", "always")
+        .env("INSTA_FORCE_PASS", "1");
+    for (flag_name, var) in [
+        ("--target", "CONFORMANCE_TARGET"),
+        ("--provision-url", "CONFORMANCE_PROVISION_URL"),
+        ("--families", "CONFORMANCE_PATH_FAMILIES"),
+    ] {
+        if let Some(v) = flag(args, flag_name) {
+            cmd.env(var, v);
+        }
+    }
+    match cmd.status() {
+        Ok(s) if s.success() => {
+            println!("recorded snapshots/{set}/; review with `git diff snapshots/{set}` and compare later runs with:");
+            println!("  CONFORMANCE_SNAPSHOTS={set} cargo test cases   (add the same CONFORMANCE_TARGET/PROVISION_URL)");
+            ExitCode::SUCCESS
+        }
+        Ok(_) => {
+            eprintln!("record: some cases failed; a recording of a failing target would pin its failures. Fix them first.");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("record: cannot run cargo test: {e}");
             ExitCode::from(2)
         }
     }

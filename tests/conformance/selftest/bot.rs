@@ -74,7 +74,8 @@ pub fn replays_under(fault: BotFault) -> Vec<ReplayResult> {
     let env = std::sync::Arc::new(env_with(&[
         ("CONFORMANCE_BOT_DOUBLE_FAULT", fault.name()),
         ("CONFORMANCE_BOT_TOKEN", BOT_CANARY),
-        ("CONFORMANCE_TIMEOUT_MS", "1000"),
+        // Short enough to catch the 15 s `bot-slow` quickly, long enough for a loaded 2-core machine.
+        ("CONFORMANCE_TIMEOUT_MS", "3000"),
     ]));
     block_on(async move {
         let mut tasks = tokio::task::JoinSet::new();

@@ -78,13 +78,26 @@ fn render() -> String {
     );
     for fault in Fault::ALL {
         let cases: Vec<String> = fault.caught_by().iter().map(|c| format!("`{c}`")).collect();
-        s.push_str(&format!("| `{}` | {} | `{}` | {} |\n", fault.name(), fault.bug().replace('|', "\\|"), fault.check().name(), cases.join(", ")));
+        s.push_str(&format!(
+            "| `{}` | {} | `{}` | {} |\n",
+            fault.name(),
+            fault.bug().replace('|', "\\|"),
+            fault.check().name(),
+            cases.join(", ")
+        ));
     }
     s.push_str("\n## Checks and the faults that prove them\n\n| check | proven by |\n|---|---|\n");
     for check in Check::ALL {
         let target = Fault::ALL.iter().filter(|f| f.check() == check).map(|f| format!("`{}`", f.name()));
-        let bot = BotFault::ALL.iter().filter(|f| f.check() == check).map(|f| format!("`{}`", f.name()));
-        s.push_str(&format!("| `{}` | {} |\n", check.name(), target.chain(bot).collect::<Vec<_>>().join(", ")));
+        let bot = BotFault::ALL
+            .iter()
+            .filter(|f| f.check() == check)
+            .map(|f| format!("`{}`", f.name()));
+        s.push_str(&format!(
+            "| `{}` | {} |\n",
+            check.name(),
+            target.chain(bot).collect::<Vec<_>>().join(", ")
+        ));
     }
     s
 }
@@ -162,7 +175,10 @@ fn detection_matrix_every_fault_is_caught_and_every_check_can_fail() {
     for check in Check::ALL {
         let declared = Fault::ALL.iter().any(|f| f.check() == check) || BotFault::ALL.iter().any(|f| f.check() == check);
         if !declared {
-            problems.push(format!("no fault declares check {}: add one whose bug it exists to catch", check.name()));
+            problems.push(format!(
+                "no fault declares check {}: add one whose bug it exists to catch",
+                check.name()
+            ));
         }
         if !proven.contains(&check) {
             problems.push(format!("check {} is proven by no fault: add one to src/faults.rs", check.name()));
@@ -189,7 +205,13 @@ fn render_bot() -> String {
                 }
             }
         }
-        s.push_str(&format!("| `{}` | {} | `{}` | {} |\n", fault.name(), fault.bug(), fault.check().name(), cells.join("<br>")));
+        s.push_str(&format!(
+            "| `{}` | {} | `{}` | {} |\n",
+            fault.name(),
+            fault.bug(),
+            fault.check().name(),
+            cells.join("<br>")
+        ));
     }
     s
 }

@@ -52,12 +52,18 @@ fn the_double_passes_every_case_on_every_family_in_both_editions() {
             ("CONFORMANCE_NOTIFY_TIMEOUT_MS", "3000"),
         ]);
         let env = block_on(Env::start(cfg)).expect("the double starts");
+        let hosts = env.volatile_hosts();
         for o in assert_suite_passes(&format!("the double ({} edition)", edition.name()), env)
             .iter()
             .filter(|o| !o.negative)
         {
             let case = corpus().case(&o.case_id, edition).expect("case");
             snapshot::assert_matches("docs", &case, &o.run.projection);
+            // The reference implementation's whole output is pinned too (recorded set `double`,
+            // `cargo xtask record --set double`): any change to it is a reviewable diff.
+            if edition == Edition::Seeds && o.run.family == Family::Communications {
+                snapshot::assert_run("double", &case, &o.run, &hosts);
+            }
         }
     }
 }
@@ -312,4 +318,45 @@ fn notifications_reach_the_listener_through_the_bind_address_and_advertised_url(
     // Assert: both notifications came in through the advertised URL.
     assert!(run.verdict.passed(), "{:#?}", run.verdict.findings);
     assert!(run.heard.len() >= 2, "heard {}", run.heard.len());
+}
+
+#[test]
+fn a_recorded_set_is_stable_from_run_to_run_and_pins_what_the_docs_set_allows() {
+    use conformance::record::full_projection;
+    let double = Arc::new(block_on(Env::start(config(&[]))).expect("double"));
+    let shaped = block_on(shaped_target::start(Edition::Seeds));
+    let other = Arc::new(
+        block_on(Env::start(config(&[
+            ("CONFORMANCE_TARGET", &shaped.base),
+            ("CONFORMANCE_PROVISION_URL", &shaped.hook),
+        ])))
+        .expect("shaped"),
+    );
+    for id in corpus().case_ids() {
+        let case = corpus().case(id, Edition::Seeds).expect("case");
+        let run = |env: &Arc<Env>| {
+            let (env, case) = (env.clone(), case.clone());
+            block_on(async move { run_case(&env, &case, Family::Communications).await })
+        };
+        let (first, second, elsewhere) = (run(&double), run(&double), run(&other));
+        let hosts = double.volatile_hosts();
+        let a = full_projection(&first, &hosts).expect("complete");
+        assert_eq!(
+            Some(a.clone()),
+            full_projection(&second, &hosts),
+            "{id}: a recorded snapshot must not change between runs"
+        );
+        let text = a.to_string();
+        assert!(
+            !text.contains(first.call_id.as_deref().unwrap_or("-")) && !text.contains("127.0.0.1"),
+            "{id}: ids and hosts are normalized: {text}"
+        );
+        // The shaped target differs only where the contract allows: same docs projection, another recording.
+        assert_eq!(first.projection, elsewhere.projection, "{id}");
+        assert_ne!(
+            Some(a),
+            full_projection(&elsewhere, &other.volatile_hosts()),
+            "{id}: a recorded set pins more than the contract"
+        );
+    }
 }
