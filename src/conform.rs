@@ -602,3 +602,65 @@ fn html(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
 }
+
+/// Several targets side by side (in the manner of Autobahn's report): one row per case, one
+/// column per target, each cell the row's result there and the kinds of check that failed.
+pub fn compare_html(reports: &[Report]) -> String {
+    let mut keys: Vec<(&'static str, String, String)> = Vec::new();
+    for r in reports {
+        for row in &r.rows {
+            let key = (row.kind, row.id.clone(), row.operation.clone());
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    let mut s = String::from(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"/><title>Graph Calls conformance: comparison</title><style>\
+         body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#1b1f24}table{border-collapse:collapse}th,td{border:1px solid #d0d7de;padding:.3em .7em}\
+         th{background:#f6f8fa;text-align:left;vertical-align:bottom}td.c{text-align:center;font-weight:600}.pass{background:#dafbe1;color:#116329}\
+         .fail{background:#ffebe9;color:#a40e26}.xfail{background:#fff8c5;color:#7d4e00}.na{color:#8c959f}</style></head><body>\
+         <h1>Graph Calls API conformance: side by side</h1><table><tr><th>case</th><th>kind</th><th>operation</th>",
+    );
+    for (i, r) in reports.iter().enumerate() {
+        let _ = write!(
+            s,
+            "<th>#{} {}<br/><small>{} of {} conform</small></th>",
+            i + 1,
+            html(&r.target),
+            r.rows.len() - r.failed(),
+            r.rows.len()
+        );
+    }
+    s.push_str("</tr>");
+    for (kind, id, op) in &keys {
+        let _ = write!(s, "<tr><td>{}</td><td>{kind}</td><td>{}</td>", html(id), html(op));
+        for r in reports {
+            match r.rows.iter().find(|row| row.kind == *kind && row.id == *id && row.operation == *op) {
+                None => s.push_str("<td class=\"c na\">·</td>"),
+                Some(row) => {
+                    let failing: Vec<&str> = row
+                        .cells
+                        .iter()
+                        .filter(|(_, c)| **c != Cell::Pass)
+                        .map(|(col, _)| col.name())
+                        .collect();
+                    let class = match row.outcome() {
+                        RowResult::Pass => "pass",
+                        RowResult::ExpectedFail => "xfail",
+                        RowResult::Fail | RowResult::UnexpectedPass => "fail",
+                    };
+                    let detail = if failing.is_empty() {
+                        String::new()
+                    } else {
+                        format!("<br/><small>{}</small>", failing.join(", "))
+                    };
+                    let _ = write!(s, "<td class=\"c {class}\">{}{detail}</td>", row.outcome().name());
+                }
+            }
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</table></body></html>\n");
+    redact(&s)
+}

@@ -5,7 +5,8 @@
 //! - `shard-check [N]`: `cargo nextest list --partition count:i/N` for each i covers every test exactly once.
 //! - `conform [--target URL] [--provision-url URL] [--families a,b] [--edition E] [--bot-url URL] [--expectations FILE]`:
 //!   the whole suite with progress, a conformance matrix, and `target/conformance/{junit.xml,report.html}`;
-//!   exits non-zero on an unexpected failure or an unexpected pass.
+//!   exits non-zero on an unexpected failure or an unexpected pass. Repeat `--target`/`--provision-url`
+//!   pairs to compare several targets side by side in one report.
 //! - `serve-double [--port N] [--fault NAME] [--edition E]`: the double as a standalone server.
 //! - `check`: the data lints (fixtures against schemas, schemas compile, every fixture used by a
 //!   case, every case backed by fixtures and snapshots), which are the self-tests of the same name.
@@ -216,21 +217,20 @@ fn flag_value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
     flag(args, name)
 }
 
-fn conform(args: &[String]) -> ExitCode {
-    let config = match config_from(args) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("conform: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let env = match block_on(Env::start(config)) {
-        Ok(e) => Arc::new(e),
-        Err(e) => {
-            eprintln!("conform: cannot start: {e}");
-            return ExitCode::from(2);
-        }
-    };
+/// Every value of a repeated flag, in order.
+fn flag_values<'a>(args: &'a [String], name: &str) -> Vec<&'a str> {
+    args.iter()
+        .enumerate()
+        .filter(|(_, a)| *a == name)
+        .filter_map(|(i, _)| args.get(i + 1))
+        .map(String::as_str)
+        .collect()
+}
+
+/// One target's run: the suite and the bot replays, as a report.
+fn conform_one(args: &[String]) -> Result<Report, String> {
+    let config = config_from(args)?;
+    let env = Arc::new(block_on(Env::start(config)).map_err(|e| format!("cannot start: {e}"))?);
     eprintln!("conform: {} — bot: {}", env.describe(), env.describe_bot());
     let progress = |o: &conformance::harness::Outcome| {
         eprint!("{}", if o.message.is_none() { "." } else { "F" });
@@ -242,26 +242,75 @@ fn conform(args: &[String]) -> ExitCode {
     eprintln!();
     let mut report = Report::build(&env.describe(), &outcomes, &replays);
     if let Some(path) = flag(args, "--expectations") {
-        let applied = Expectations::load(std::path::Path::new(path)).and_then(|e| report.apply(&e));
-        if let Err(e) = applied {
-            eprintln!("conform: {path}: {e}");
-            return ExitCode::from(2);
+        Expectations::load(std::path::Path::new(path))
+            .and_then(|e| report.apply(&e))
+            .map_err(|e| format!("{path}: {e}"))?;
+    }
+    Ok(report)
+}
+
+fn write_reports(files: &[(String, String)]) {
+    let dir = out_dir();
+    for (name, contents) in files {
+        match std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(dir.join(name), contents)) {
+            Ok(()) => println!("wrote {}", dir.join(name).display()),
+            Err(e) => eprintln!("conform: cannot write {}: {e}", dir.join(name).display()),
         }
     }
-    println!("{}", report.matrix());
-    let dir = out_dir();
-    let written = std::fs::create_dir_all(&dir)
-        .and_then(|_| std::fs::write(dir.join("junit.xml"), report.junit()))
-        .and_then(|_| std::fs::write(dir.join("report.html"), report.html()));
-    match written {
-        Ok(()) => println!(
-            "reports: {} and {}",
-            dir.join("junit.xml").display(),
-            dir.join("report.html").display()
-        ),
-        Err(e) => eprintln!("conform: cannot write the reports under {}: {e}", dir.display()),
+}
+
+fn conform(args: &[String]) -> ExitCode {
+    let targets = flag_values(args, "--target");
+    let hooks = flag_values(args, "--provision-url");
+    if targets.len() > 1 && hooks.len() != targets.len() {
+        eprintln!("conform: give one --provision-url per --target, in the same order");
+        return ExitCode::from(2);
     }
-    if report.unexpected() == 0 {
+    // One run per target: the flags of the others are dropped, the rest apply to all.
+    let mut runs: Vec<Vec<String>> = Vec::new();
+    if targets.len() <= 1 {
+        runs.push(args.to_vec());
+    } else {
+        let shared: Vec<String> = args
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                let is_pair = |j: usize| args.get(j).is_some_and(|f| f == "--target" || f == "--provision-url");
+                !is_pair(*i) && !(i.checked_sub(1).is_some_and(is_pair))
+            })
+            .map(|(_, a)| a.clone())
+            .collect();
+        for (t, h) in targets.iter().zip(&hooks) {
+            let mut a = shared.clone();
+            a.extend(["--target".to_string(), t.to_string(), "--provision-url".to_string(), h.to_string()]);
+            runs.push(a);
+        }
+    }
+    let mut reports = Vec::new();
+    for a in &runs {
+        match conform_one(a) {
+            Ok(r) => reports.push(r),
+            Err(e) => {
+                eprintln!("conform: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    if let [report] = reports.as_slice() {
+        println!("{}", report.matrix());
+        files.push(("junit.xml".to_string(), report.junit()));
+        files.push(("report.html".to_string(), report.html()));
+    } else {
+        for (i, report) in reports.iter().enumerate() {
+            println!("target #{}:\n{}", i + 1, report.matrix());
+            files.push((format!("junit-{}.xml", i + 1), report.junit()));
+            files.push((format!("report-{}.html", i + 1), report.html()));
+        }
+        files.push(("report.html".to_string(), conformance::conform::compare_html(&reports)));
+    }
+    write_reports(&files);
+    if reports.iter().all(|r| r.unexpected() == 0) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -164,3 +164,21 @@ fn the_example_expectations_file_loads_and_levels_are_reported() {
     );
     assert!(report.rows.iter().any(|r| r.level == "SHOULD" && r.id == "unknown-call"));
 }
+
+#[test]
+fn two_targets_side_by_side_show_each_ones_result_per_case() {
+    let correct = {
+        let env = Arc::new(block_on(Env::start(Config::defaults())).expect("env"));
+        let outcomes = block_on(run_suite(env.clone()));
+        Report::build(&env.describe(), &outcomes, &[])
+    };
+    let faulty = faulty_report();
+    let page = conformance::conform::compare_html(&[correct.clone(), faulty.clone()]);
+    assert!(page.contains(&format!("{} of {} conform", correct.rows.len(), correct.rows.len())));
+    assert!(page.contains(&format!("{} of {} conform", faulty.rows.len() - faulty.failed(), faulty.rows.len())));
+    // The reject row: PASS on the correct double, FAIL (status) on the faulty one.
+    let row_start = page.find("<tr><td>call-reject--busy</td>").expect("the row");
+    let row = &page[row_start..row_start + page[row_start..].find("</tr>").expect("row end")];
+    assert!(row.contains(">PASS<") && row.contains(">FAIL<br/><small>status</small>"), "{row}");
+    assert!(!page.contains(TOKEN));
+}
