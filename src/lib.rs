@@ -13,6 +13,7 @@ pub mod double;
 pub mod faults;
 pub mod fixture;
 pub mod harness;
+pub mod import;
 pub mod listener;
 pub mod record;
 pub mod report;

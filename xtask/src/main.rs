@@ -15,7 +15,8 @@
 //!   exchanges as snapshot set `snapshots/NAME/`; `CONFORMANCE_SNAPSHOTS=NAME cargo test cases` then
 //!   fails on any change.
 //!
-//! Still to come (issue 5): import-docs, several targets side by side.
+//! - `import-docs PAGE.md... [--out DIR]`: Graph documentation pages in the markdown source format
+//!   become fixtures (default: tests/fixtures/), new or updated, for review with `git diff`.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Some("serve-double") => serve_double(&args[1..]),
         Some("check") => check(),
         Some("record") => record(&args[1..]),
+        Some("import-docs") => import_docs(&args[1..]),
         other => {
             eprintln!(
                 "xtask: unknown command {other:?}\nusage: cargo xtask bench-latency [--latencies 0,50,200] [--repeat 3] | shard-check [N]"
@@ -431,4 +433,65 @@ fn record(args: &[String]) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Imports documentation pages into fixtures, printing what is new, updated or unchanged.
+fn import_docs(args: &[String]) -> ExitCode {
+    let out = flag(args, "--out")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures"));
+    let pages: Vec<&String> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, a)| !a.starts_with("--") && !(i > &0 && args[i - 1] == "--out"))
+        .map(|(_, a)| a)
+        .collect();
+    if pages.is_empty() {
+        eprintln!("import-docs: name one or more pages (markdown source with blockType annotations)");
+        return ExitCode::from(2);
+    }
+    let mut written = 0;
+    for page in pages {
+        let text = match std::fs::read_to_string(page) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("import-docs: {page}: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let seed = std::path::Path::new(page).file_name().and_then(|n| n.to_str()).unwrap_or(page);
+        let imported = conformance::import::import_page(seed, &text);
+        if imported.is_empty() {
+            eprintln!("import-docs: {page}: no annotated request, response or example blocks");
+        }
+        for f in imported {
+            let path = out.join(&f.path);
+            let before = std::fs::read_to_string(&path).ok();
+            // What a page cannot say (a person's description and notes) survives an update.
+            let mut fixture = f.fixture.clone();
+            if let Some(old) = before.as_deref().and_then(|b| conformance::fixture::parse_strict(b).ok()) {
+                for key in ["description", "notes"] {
+                    if let (Some(v), Some(map)) = (old.get(key), fixture.as_object_mut()) {
+                        map.insert(key.to_string(), v.clone());
+                    }
+                }
+            }
+            let text = format!("{}\n", conformance::import::pretty(&fixture));
+            let state = match &before {
+                None => "new",
+                Some(b) if *b == text => "unchanged",
+                Some(_) => "updated",
+            };
+            if state != "unchanged" {
+                if let Err(e) = std::fs::create_dir_all(path.parent().unwrap_or(&out)).and_then(|_| std::fs::write(&path, &text)) {
+                    eprintln!("import-docs: cannot write {}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
+                written += 1;
+            }
+            println!("{state:9} {}", path.display());
+        }
+    }
+    println!("{written} file(s) written; review them with `git diff`, then `cargo test` (new requests become cases).");
+    ExitCode::SUCCESS
 }

@@ -4,6 +4,7 @@ mod bot;
 mod config;
 mod faults;
 mod fixtures;
+mod import;
 mod report;
 mod robustness;
 mod schemas;
