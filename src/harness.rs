@@ -193,6 +193,22 @@ pub struct CaseRun {
     pub projection: Value,
 }
 
+impl CaseRun {
+    /// A run of `case_id` on `family` that has not started yet.
+    pub fn new(case_id: String, family: Family) -> CaseRun {
+        CaseRun {
+            case_id,
+            family,
+            call_id: None,
+            request: None,
+            response: None,
+            heard: Vec::new(),
+            verdict: Verdict::default(),
+            projection: Value::Null,
+        }
+    }
+}
+
 /// Hosts where destructive cases are refused unless `CONFORMANCE_ALLOW_PRODUCTION=1`.
 pub const PRODUCTION_HOSTS: [&str; 4] = [
     "graph.microsoft.com",
@@ -223,16 +239,7 @@ fn production_refusal(env: &Env, destructive: bool, what: &str) -> Option<String
 /// Runs `case` on `family` against `env`: provision a call, send the documented request, check
 /// the answer and the notifications it causes.
 pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
-    let mut run = CaseRun {
-        case_id: case.id().to_string(),
-        family,
-        call_id: None,
-        request: None,
-        response: None,
-        heard: Vec::new(),
-        verdict: Verdict::default(),
-        projection: Value::Null,
-    };
+    let mut run = CaseRun::new(case.id().to_string(), family);
     let setup = |run: &mut CaseRun, expected: &str, actual: String| {
         run.verdict.findings.push(setup_finding(expected, actual));
     };
@@ -404,16 +411,7 @@ fn negative_request(env: &Env, neg: &NegativeFixture, case: &Case, family: Famil
 /// Runs negative case `neg` on `operation` and `family`: prepare the call, send the bad input,
 /// check the answer against the rule, then what must hold afterwards.
 pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, family: Family) -> CaseRun {
-    let mut run = CaseRun {
-        case_id: format!("{}/{operation}", neg.id),
-        family,
-        call_id: None,
-        request: None,
-        response: None,
-        heard: Vec::new(),
-        verdict: Verdict::default(),
-        projection: Value::Null,
-    };
+    let mut run = CaseRun::new(format!("{}/{operation}", neg.id), family);
     let case = match corpus().example_of(operation).map(|f| corpus().case(&f.id, env.config.edition)) {
         Some(Ok(c)) => c,
         _ => {

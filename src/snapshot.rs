@@ -12,16 +12,23 @@ pub fn set_dir(set: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("snapshots").join(set)
 }
 
-/// Asserts that `projection` (a run's, see `harness::CaseRun`) equals the stored snapshot of `case` in set `set`.
-pub fn assert_matches(set: &str, case: &Case, projection: &serde_json::Value) {
+/// The insta settings every snapshot of set `set` shares: named by case id, stored under
+/// `snapshots/{set}/`, with the fixture and its provenance in the header.
+fn settings(set: &str, case: &Case) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(set_dir(set));
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings.set_input_file(case.path);
     settings.set_info(&case.fixture.provenance);
-    settings.set_description(format!("{} — {}", case.id(), case.fixture.description));
     settings.set_sort_maps(true);
+    settings
+}
+
+/// Asserts that `projection` (a run's, see `harness::CaseRun`) equals the stored snapshot of `case` in set `set`.
+pub fn assert_matches(set: &str, case: &Case, projection: &serde_json::Value) {
+    let mut settings = settings(set, case);
+    settings.set_description(format!("{} — {}", case.id(), case.fixture.description));
     let name = case.snapshot_name();
     settings.bind(|| insta::assert_json_snapshot!(name, projection));
 }
@@ -38,13 +45,7 @@ pub fn assert_run(set: &str, case: &Case, run: &crate::harness::CaseRun, hosts: 
             case.id()
         );
     };
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(set_dir(set));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
-    settings.set_input_file(case.path);
-    settings.set_info(&case.fixture.provenance);
-    settings.set_sort_maps(true);
+    let settings = settings(set, case);
     let name = format!("{}.{}", case.snapshot_name(), run.family.name());
     settings.bind(|| insta::assert_json_snapshot!(name, full));
 }

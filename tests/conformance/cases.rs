@@ -2,20 +2,19 @@
 //! operation's documents list (a new file under tests/fixtures/requests/ is a new case); every
 //! bad-input rule (tests/fixtures/negative/); and every documented notification replayed to a bot.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use conformance::harness::{applies, block_on, corpus, env, replay_notification, run_case, run_negative};
 use conformance::{report, snapshot};
 use rstest::rstest;
 
-/// The case id a request fixture file declares.
-fn case_id(path: &Path) -> &'static str {
-    corpus()
-        .requests
-        .iter()
+/// The entry (id, (file, fixture)) of `map` loaded from the file rstest passed in; a file the
+/// corpus did not load is a bug in the suite, not a skipped case.
+fn by_file<'c, T>(map: &'c BTreeMap<String, (PathBuf, T)>, path: &Path) -> (&'c String, &'c (PathBuf, T)) {
+    map.iter()
         .find(|(_, (p, _))| p.file_name() == path.file_name())
-        .map(|(id, _)| id.as_str())
-        .unwrap_or_else(|| panic!("{} is not a loaded request fixture", path.display()))
+        .unwrap_or_else(|| panic!("{} is not a loaded fixture", path.display()))
 }
 
 #[rstest]
@@ -25,7 +24,9 @@ fn documented_exchange(
     path: PathBuf,
 ) {
     let env = env();
-    let case = corpus().case(case_id(&path), env.config.edition).unwrap_or_else(|e| panic!("{e}"));
+    let case = corpus()
+        .case(by_file(&corpus().requests, &path).0, env.config.edition)
+        .unwrap_or_else(|e| panic!("{e}"));
     let families: Vec<_> = case.families().into_iter().filter(|f| env.config.families.contains(f)).collect();
     assert!(
         !families.is_empty(),
@@ -48,15 +49,6 @@ fn documented_exchange(
     }
 }
 
-/// The negative case a fixture file declares.
-fn negative(path: &Path) -> &'static (PathBuf, conformance::fixture::NegativeFixture) {
-    corpus()
-        .negatives
-        .values()
-        .find(|(p, _)| p.file_name() == path.file_name())
-        .unwrap_or_else(|| panic!("{} is not a loaded negative fixture", path.display()))
-}
-
 #[rstest]
 fn bad_input(
     #[base_dir = "tests/fixtures/negative"]
@@ -64,7 +56,7 @@ fn bad_input(
     path: PathBuf,
 ) {
     let env = env();
-    let (file, neg) = negative(&path);
+    let (_, (file, neg)) = by_file(&corpus().negatives, &path);
     if !applies(neg, env) {
         eprintln!(
             "{}: not part of the {} edition ({:?})",
@@ -99,16 +91,6 @@ fn bad_input(
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The notification fixture a file declares.
-fn notification_id(path: &Path) -> &'static str {
-    corpus()
-        .notifications
-        .iter()
-        .find(|(_, (p, _))| p.file_name() == path.file_name())
-        .map(|(id, _)| id.as_str())
-        .unwrap_or_else(|| panic!("{} is not a loaded notification fixture", path.display()))
-}
-
 #[rstest]
 fn bot_replay(
     #[base_dir = "tests/fixtures/notifications"]
@@ -116,7 +98,7 @@ fn bot_replay(
     path: PathBuf,
 ) {
     let env = env();
-    let id = notification_id(&path);
+    let id = by_file(&corpus().notifications, &path).0.as_str();
     let replays = block_on(async move { replay_notification(env, id).await });
     assert_eq!(replays.len(), 4, "{id}: every variant is replayed");
     if replays.iter().any(|r| !r.verdict.passed()) {

@@ -1,20 +1,15 @@
 //! The bot's side: a correct bot passes every replay and receives every documented notification;
 //! each bot fault is caught by the replays it must fail; the variants are valid notifications.
 
-use std::collections::HashMap;
-
 use conformance::bot::{failure, other_dialect, with_extra_properties, Variant};
 use conformance::bot_double::BotFault;
 use conformance::check::Check;
-use conformance::config::Config;
 use conformance::harness::{block_on, corpus, replay_notification, schemas, Env};
 
 pub const BOT_CANARY: &str = "bot-canary-token-91f4";
 
 fn env_with(vars: &[(&str, &str)]) -> Env {
-    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let config = Config::from_lookup(|k| map.get(k).cloned()).expect("a valid configuration");
-    block_on(Env::start(config)).expect("env")
+    block_on(Env::start(crate::selftest::config(vars))).expect("env")
 }
 
 #[test]

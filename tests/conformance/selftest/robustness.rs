@@ -1,19 +1,14 @@
 //! Issue 6: bounded in every way, garbage in without a panic, and no secret anywhere.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use conformance::config::{Config, Edition, Family};
+use conformance::config::{Edition, Family};
 use conformance::double::{Double, DoubleOptions};
 use conformance::harness::{block_on, corpus, run_case, run_suite, Env};
 use conformance::report;
 
 use crate::misbehaving::{self, Mode};
-
-fn config(vars: &[(&str, &str)]) -> Config {
-    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    Config::from_lookup(|k| map.get(k).cloned()).expect("a valid configuration")
-}
+use crate::selftest::{config, free_port};
 
 /// Runs the recording case (a documented JSON body) against a server misbehaving as `mode`, with a
 /// correct double as the provisioning hook; returns the failure message.
@@ -60,11 +55,7 @@ fn garbage_from_a_target_fails_the_case_with_a_clear_message(#[case] mode: Mode,
 
 #[test]
 fn a_target_that_is_not_there_fails_every_case_with_one_line_naming_the_url() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}/beta");
     let hook = format!("http://127.0.0.1:{port}/provision");
     let env = block_on(Env::start(config(&[

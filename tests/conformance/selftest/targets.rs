@@ -2,12 +2,11 @@
 //! case, the documents' own examples pass and *are* the `docs` snapshots, and a case that cannot
 //! run fails saying what to set.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use conformance::case::Case;
 use conformance::check::Aspect;
-use conformance::config::{Config, Edition, Family};
+use conformance::config::{Edition, Family};
 use conformance::double::{Double, DoubleOptions};
 use conformance::harness::{block_on, corpus, judge, run_case, run_suite, CaseRun, Env, Outcome};
 use conformance::listener::Heard;
@@ -16,12 +15,8 @@ use conformance::target::{Observed, Target};
 use conformance::{report, snapshot};
 use serde_json::Value;
 
+use crate::selftest::{config, free_port};
 use crate::shaped_target;
-
-fn config(vars: &[(&str, &str)]) -> Config {
-    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    Config::from_lookup(|k| map.get(k).cloned()).expect("a valid configuration")
-}
 
 /// Runs the whole suite (documented and negative cases) against `env` and asserts every run passes.
 fn assert_suite_passes(what: &str, env: Env) -> Vec<Outcome> {
@@ -198,11 +193,7 @@ fn without_a_provisioning_hook_a_case_fails_saying_what_to_set() {
 
 #[test]
 fn an_unreachable_target_fails_naming_its_url() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}/beta");
     let hook = format!("http://127.0.0.1:{port}/hook");
     let env = block_on(Env::start(config(&[
@@ -294,11 +285,7 @@ fn a_failure_names_operation_example_request_expected_actual_and_schema_path_wit
 #[test]
 fn notifications_reach_the_listener_through_the_bind_address_and_advertised_url() {
     // Arrange: bind a known port and advertise it under a path prefix, as a tunnel would forward it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
+    let port = free_port();
     let bind = format!("127.0.0.1:{port}");
     let advertised = format!("http://localhost:{port}/tunnel/");
     let env = block_on(Env::start(config(&[
