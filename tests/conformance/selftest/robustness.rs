@@ -8,7 +8,7 @@ use conformance::harness::{block_on, corpus, run_case, run_suite, Env};
 use conformance::report;
 
 use crate::misbehaving::{self, Mode};
-use crate::selftest::{config, free_port};
+use crate::selftest::{config, CLOSED_PORT};
 
 /// Runs the recording case (a documented JSON body) against a server misbehaving as `mode`, with a
 /// correct double as the provisioning hook; returns the failure message.
@@ -55,7 +55,7 @@ fn garbage_from_a_target_fails_the_case_with_a_clear_message(#[case] mode: Mode,
 
 #[test]
 fn a_target_that_is_not_there_fails_every_case_with_one_line_naming_the_url() {
-    let port = free_port();
+    let port = CLOSED_PORT;
     let base = format!("http://127.0.0.1:{port}/beta");
     let hook = format!("http://127.0.0.1:{port}/provision");
     let env = block_on(Env::start(config(&[

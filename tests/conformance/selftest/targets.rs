@@ -15,7 +15,7 @@ use conformance::target::{Observed, Target};
 use conformance::{report, snapshot};
 use serde_json::Value;
 
-use crate::selftest::{config, free_port};
+use crate::selftest::{config, env_on_fixed_port, CLOSED_PORT};
 use crate::shaped_target;
 
 /// Runs the whole suite (documented and negative cases) against `env` and asserts every run passes.
@@ -193,7 +193,7 @@ fn without_a_provisioning_hook_a_case_fails_saying_what_to_set() {
 
 #[test]
 fn an_unreachable_target_fails_naming_its_url() {
-    let port = free_port();
+    let port = CLOSED_PORT;
     let base = format!("http://127.0.0.1:{port}/beta");
     let hook = format!("http://127.0.0.1:{port}/hook");
     let env = block_on(Env::start(config(&[
@@ -285,14 +285,7 @@ fn a_failure_names_operation_example_request_expected_actual_and_schema_path_wit
 #[test]
 fn notifications_reach_the_listener_through_the_bind_address_and_advertised_url() {
     // Arrange: bind a known port and advertise it under a path prefix, as a tunnel would forward it.
-    let port = free_port();
-    let bind = format!("127.0.0.1:{port}");
-    let advertised = format!("http://localhost:{port}/tunnel/");
-    let env = block_on(Env::start(config(&[
-        ("CONFORMANCE_CALLBACK_BIND", &bind),
-        ("CONFORMANCE_CALLBACK_URL", &advertised),
-    ])))
-    .expect("env");
+    let (env, port) = env_on_fixed_port(|port| format!("http://localhost:{port}/tunnel/"));
     assert_eq!(env.listener.address().port(), port);
     let (callback, _) = env.listener.open("probe");
     assert!(
