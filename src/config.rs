@@ -204,26 +204,30 @@ fn check_url(var: &str, value: &str) -> Result<(), ConfigError> {
     }
 }
 
-fn parse_fault(v: Option<String>) -> Result<Option<Fault>, ConfigError> {
+/// A catalog entry named by `var`, or an error listing the catalog.
+fn parse_named<T>(var: &str, v: Option<String>, parse: impl Fn(&str) -> Option<T>, names: Vec<&str>) -> Result<Option<T>, ConfigError> {
     let Some(name) = v else { return Ok(None) };
-    Fault::parse(&name).map(Some).ok_or_else(|| {
-        let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
-        ConfigError(format!(
-            "CONFORMANCE_DOUBLE_FAULT={name:?} is not a fault of the catalog; one of: {}",
-            names.join(", ")
-        ))
-    })
+    parse(&name)
+        .map(Some)
+        .ok_or_else(|| ConfigError(format!("{var}={name:?} is not in the catalog; one of: {}", names.join(", "))))
+}
+
+fn parse_fault(v: Option<String>) -> Result<Option<Fault>, ConfigError> {
+    parse_named(
+        "CONFORMANCE_DOUBLE_FAULT",
+        v,
+        Fault::parse,
+        Fault::ALL.iter().map(|f| f.name()).collect(),
+    )
 }
 
 fn parse_bot_fault(v: Option<String>) -> Result<Option<BotFault>, ConfigError> {
-    let Some(name) = v else { return Ok(None) };
-    BotFault::parse(&name).map(Some).ok_or_else(|| {
-        let names: Vec<&str> = BotFault::ALL.iter().map(|f| f.name()).collect();
-        ConfigError(format!(
-            "CONFORMANCE_BOT_DOUBLE_FAULT={name:?} is not a bot fault; one of: {}",
-            names.join(", ")
-        ))
-    })
+    parse_named(
+        "CONFORMANCE_BOT_DOUBLE_FAULT",
+        v,
+        BotFault::parse,
+        BotFault::ALL.iter().map(|f| f.name()).collect(),
+    )
 }
 
 fn parse_edition(v: Option<String>) -> Result<Edition, ConfigError> {

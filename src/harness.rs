@@ -217,11 +217,12 @@ pub const PRODUCTION_HOSTS: [&str; 4] = [
     "microsoftgraph.chinacloudapi.cn",
 ];
 
-fn setup_finding(expected: &str, actual: String) -> Finding {
+/// A case that could not run: `subject` says what was being attempted.
+fn setup_finding(subject: &str, expected: &str, actual: String) -> Finding {
     Finding {
         aspect: Aspect::Setup,
         check: Check::Setup,
-        subject: "setup".into(),
+        subject: subject.into(),
         expected: expected.into(),
         actual,
         schema: None,
@@ -240,17 +241,17 @@ fn production_refusal(env: &Env, destructive: bool, what: &str) -> Option<String
 /// the answer and the notifications it causes.
 pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     let mut run = CaseRun::new(case.id().to_string(), family);
-    let setup = |run: &mut CaseRun, expected: &str, actual: String| {
-        run.verdict.findings.push(setup_finding(expected, actual));
+    let setup = |run: &mut CaseRun, subject: &str, expected: &str, actual: String| {
+        run.verdict.findings.push(setup_finding(subject, expected, actual));
     };
     if let Some(why) = production_refusal(env, matches!(case.operation, "delete" | "reject"), case.operation) {
-        setup(&mut run, "a non-production target", why);
+        setup(&mut run, "the production guard", "a non-production target", why);
         return run;
     }
-    let expected: Vec<ExpectedNotification> = match case.notifications.iter().map(|n| ExpectedNotification::from_fixture(n)).collect() {
+    let expected = match expected_notifications(case) {
         Ok(e) => e,
         Err(e) => {
-            setup(&mut run, "valid notification fixtures", e);
+            setup(&mut run, "the fixtures", "valid notification fixtures", e);
             return run;
         }
     };
@@ -258,7 +259,7 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     let call_id = match env.target.provision(&case.fixture.call, &callback).await {
         Ok(id) => id,
         Err(e) => {
-            setup(&mut run, &format!("a provisioned {} call", case.fixture.call), e);
+            setup(&mut run, "provisioning", &format!("a provisioned {} call", case.fixture.call), e);
             return run;
         }
     };
@@ -272,7 +273,7 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     let obs = match env.target.send(&req).await {
         Ok(o) => o,
         Err(e) => {
-            setup(&mut run, "an answer", e.to_string());
+            setup(&mut run, "the request", "an answer", e.to_string());
             return run;
         }
     };
@@ -284,7 +285,7 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
             .wait_until(env.config.notify_timeout, |h| all_heard(&expected, h, &call_id))
             .await
     };
-    let (verdict, projection) = judge(case, &call_id, &req, &obs, &heard, env.config.notify_timeout.as_millis());
+    let (verdict, projection) = judge_with(case, &expected, &call_id, &req, &obs, &heard, env.config.notify_timeout.as_millis());
     run.verdict.findings.extend(verdict.findings);
     run.verdict.infos.extend(verdict.infos);
     run.heard = heard;
@@ -296,14 +297,34 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
 /// `waited_ms` is how long notifications were awaited, for messages.
 /// Pure: the same function judges a live target and the documents' own examples.
 pub fn judge(case: &Case, call_id: &str, req: &SentRequest, obs: &Observed, heard: &[Heard], waited_ms: u128) -> (Verdict, Value) {
+    match expected_notifications(case) {
+        Ok(expected) => judge_with(case, &expected, call_id, req, obs, heard, waited_ms),
+        Err(e) => (
+            Verdict {
+                findings: vec![setup_finding("the fixtures", "valid notification fixtures", e)],
+                infos: Vec::new(),
+            },
+            Value::Null,
+        ),
+    }
+}
+
+/// The notifications `case` expects, parsed once per run.
+fn expected_notifications(case: &Case) -> Result<Vec<ExpectedNotification>, String> {
+    case.notifications.iter().map(|n| ExpectedNotification::from_fixture(n)).collect()
+}
+
+/// [`judge`] with the expected notifications already parsed (as `run_case` has them for its wait).
+fn judge_with(
+    case: &Case,
+    expected: &[ExpectedNotification],
+    call_id: &str,
+    req: &SentRequest,
+    obs: &Observed,
+    heard: &[Heard],
+    waited_ms: u128,
+) -> (Verdict, Value) {
     let mut verdict = Verdict::default();
-    let expected: Vec<ExpectedNotification> = match case.notifications.iter().map(|n| ExpectedNotification::from_fixture(n)).collect() {
-        Ok(e) => e,
-        Err(e) => {
-            verdict.findings.push(setup_finding("valid notification fixtures", e));
-            return (verdict, Value::Null);
-        }
-    };
     let mut facts = Facts {
         call_id,
         operation_id: None,
@@ -311,7 +332,7 @@ pub fn judge(case: &Case, call_id: &str, req: &SentRequest, obs: &Observed, hear
         corpus: corpus(),
     };
     let response = check_response(case, schemas(), &mut facts, obs, &mut verdict);
-    let notifications = check_notifications(&expected, schemas(), &facts, heard, waited_ms, &mut verdict);
+    let notifications = check_notifications(expected, schemas(), &facts, heard, waited_ms, &mut verdict);
     (verdict, projection(case, req, response, notifications))
 }
 
@@ -416,6 +437,7 @@ pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, fam
         Some(Ok(c)) => c,
         _ => {
             run.verdict.findings.push(setup_finding(
+                "the fixtures",
                 "a documented example of the operation",
                 format!("none for {operation}"),
             ));
@@ -424,14 +446,18 @@ pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, fam
     };
     let destructive = operation == "delete" || operation == "reject" || matches!(neg.call.as_str(), "deleted" | "rejected");
     if let Some(why) = production_refusal(env, destructive, &neg.id) {
-        run.verdict.findings.push(setup_finding("a non-production target", why));
+        run.verdict
+            .findings
+            .push(setup_finding("the production guard", "a non-production target", why));
         return run;
     }
     let (callback, inbox) = env.listener.open(&neg.id);
     let call_id = match prepare_call(env, neg, &case.fixture.call, &callback).await {
         Ok(id) => id,
         Err(e) => {
-            run.verdict.findings.push(setup_finding(&format!("a {} call", neg.call), e));
+            run.verdict
+                .findings
+                .push(setup_finding("preparing the call", &format!("a {} call", neg.call), e));
             return run;
         }
     };
@@ -441,7 +467,7 @@ pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, fam
     let obs = match env.target.send(&req).await {
         Ok(o) => o,
         Err(e) => {
-            run.verdict.findings.push(setup_finding("an answer", e.to_string()));
+            run.verdict.findings.push(setup_finding("the request", "an answer", e.to_string()));
             return run;
         }
     };
@@ -484,7 +510,7 @@ async fn check_alive(env: &Env, family: Family, call_id: &str, v: &mut Verdict) 
         .map(|f| corpus().case(&f.id, env.config.edition))
     else {
         v.findings
-            .push(setup_finding("the cancelMediaProcessing example", "missing".into()));
+            .push(setup_finding("the fixtures", "the cancelMediaProcessing example", "missing".into()));
         return;
     };
     let probe = env.target.request(

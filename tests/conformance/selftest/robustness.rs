@@ -35,7 +35,8 @@ fn failure_against(mode: Mode, timeout_ms: &str) -> String {
 }
 
 #[rstest::rstest]
-#[case::hang(Mode::Hang, "700", "did not answer within 700 ms (CONFORMANCE_TIMEOUT_MS)")]
+#[case::hang(Mode::Hang, "700", "[setup/setup] the request")]
+#[case::hang_says_it_timed_out(Mode::Hang, "700", "did not answer within 700 ms (CONFORMANCE_TIMEOUT_MS)")]
 #[case::not_json(Mode::NotJson, "5000", "[body/body-json] body")]
 #[case::html(Mode::Html, "5000", "[body/media-type] header Content-Type")]
 #[case::truncated_json(Mode::TruncatedJson, "5000", "not JSON (EOF while parsing")]
