@@ -533,8 +533,17 @@ impl Walk<'_, '_> {
     }
 }
 
-fn media_type(ct: &str) -> String {
-    ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
+/// What to report as actual when a `Content-Type` is not `application/json` (parameters such as
+/// `charset` or `odata.metadata` are fine); `None` when it is.
+fn not_json(content_type: Option<&str>) -> Option<String> {
+    let media = content_type
+        .map(|ct| ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    match media.as_str() {
+        "application/json" => None,
+        "" => Some("absent".into()),
+        _ => Some(media),
+    }
 }
 
 /// The response half of an exchange, checked and projected.
@@ -621,14 +630,13 @@ fn check_body(case: &Case, schemas: &Schemas, facts: &Facts, obs: &Observed, rul
         }
         return Value::Null;
     };
-    let ct = obs.header("content-type").map(media_type).unwrap_or_default();
-    if ct != "application/json" {
+    if let Some(actual) = not_json(obs.header("content-type")) {
         v.fail(
             Aspect::Body,
             Check::MediaType,
             "header Content-Type",
             "application/json (parameters allowed)",
-            if ct.is_empty() { "absent".into() } else { ct },
+            actual,
         );
     }
     let actual: Value = match serde_json::from_slice(&obs.body) {
@@ -863,14 +871,13 @@ fn check_delivery(h: &Heard, schemas: &Schemas, v: &mut Verdict) {
             h.method.clone(),
         );
     }
-    let ct = h.header("content-type").map(media_type).unwrap_or_default();
-    if ct != "application/json" {
+    if let Some(actual) = not_json(h.header("content-type")) {
         v.fail(
             Aspect::Notifications,
             Check::NotificationDelivery,
             format!("{subject} Content-Type"),
             "application/json",
-            if ct.is_empty() { "absent".into() } else { ct },
+            actual,
         );
     }
     let bearer = h.header("authorization").is_some_and(|a| {
@@ -921,14 +928,13 @@ pub fn check_error_answer(rule: &str, expected: Option<u16>, schemas: &Schemas, 
     if obs.status < 400 {
         return;
     }
-    let ct = obs.header("content-type").map(media_type).unwrap_or_default();
-    if ct != "application/json" {
+    if let Some(actual) = not_json(obs.header("content-type")) {
         v.fail(
             Aspect::BadInput,
             Check::ErrorObject,
             "error body Content-Type",
             "application/json",
-            if ct.is_empty() { "absent".into() } else { ct },
+            actual,
         );
     }
     match serde_json::from_slice::<Value>(&obs.body) {

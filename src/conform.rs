@@ -171,6 +171,15 @@ impl Row {
         }
     }
 
+    /// The columns that did not pass.
+    fn failing_columns(&self) -> Vec<&'static str> {
+        self.cells
+            .iter()
+            .filter(|(_, c)| **c != Cell::Pass)
+            .map(|(col, _)| col.name())
+            .collect()
+    }
+
     fn label(&self) -> String {
         if self.kind == "bad input" {
             format!("{} [{}]", self.id, self.operation)
@@ -430,12 +439,7 @@ impl Report {
                     }
                     RowResult::Fail => {}
                 }
-                let columns: Vec<&str> = r
-                    .cells
-                    .iter()
-                    .filter(|(_, c)| **c != Cell::Pass)
-                    .map(|(col, _)| col.name())
-                    .collect();
+                let columns = r.failing_columns();
                 let first = r
                     .failures
                     .first()
@@ -639,12 +643,7 @@ pub fn compare_html(reports: &[Report]) -> String {
             match r.rows.iter().find(|row| row.kind == *kind && row.id == *id && row.operation == *op) {
                 None => s.push_str("<td class=\"c na\">·</td>"),
                 Some(row) => {
-                    let failing: Vec<&str> = row
-                        .cells
-                        .iter()
-                        .filter(|(_, c)| **c != Cell::Pass)
-                        .map(|(col, _)| col.name())
-                        .collect();
+                    let failing = row.failing_columns();
                     let class = match row.outcome() {
                         RowResult::Pass => "pass",
                         RowResult::ExpectedFail => "xfail",

@@ -200,7 +200,7 @@ fn config_from(args: &[String]) -> Result<Config, String> {
         return Err("tokens are read from CONFORMANCE_TOKEN and CONFORMANCE_BOT_TOKEN only, never from arguments".into());
     }
     let mut overrides = HashMap::new();
-    for (flag, var) in [
+    for (name, var) in [
         ("--target", "CONFORMANCE_TARGET"),
         ("--provision-url", "CONFORMANCE_PROVISION_URL"),
         ("--families", "CONFORMANCE_PATH_FAMILIES"),
@@ -208,15 +208,11 @@ fn config_from(args: &[String]) -> Result<Config, String> {
         ("--bot-url", "CONFORMANCE_BOT_URL"),
         ("--fault", "CONFORMANCE_DOUBLE_FAULT"),
     ] {
-        if let Some(v) = flag_value(args, flag) {
+        if let Some(v) = flag(args, name) {
             overrides.insert(var.to_string(), v.to_string());
         }
     }
     Config::from_lookup(|k| overrides.get(k).cloned().or_else(|| std::env::var(k).ok())).map_err(|e| e.to_string())
-}
-
-fn flag_value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    flag(args, name)
 }
 
 /// Every value of a repeated flag, in order.
