@@ -44,7 +44,6 @@ fn the_double_passes_every_case_on_every_family_in_both_editions() {
         let cfg = config(&[
             ("CONFORMANCE_EDITION", edition.name()),
             ("CONFORMANCE_PATH_FAMILIES", "communications,app,applications"),
-            ("CONFORMANCE_NOTIFY_TIMEOUT_MS", "3000"),
         ]);
         let env = block_on(Env::start(cfg)).expect("the double starts");
         let hosts = env.volatile_hosts();
@@ -73,7 +72,6 @@ fn a_differently_shaped_target_passes_every_case_in_both_editions() {
             ("CONFORMANCE_EDITION", edition.name()),
             ("CONFORMANCE_PATH_FAMILIES", "communications,app,applications"),
             ("CONFORMANCE_TOKEN", "shaped-canary-token-0d9e"),
-            ("CONFORMANCE_NOTIFY_TIMEOUT_MS", "3000"),
         ]);
         let env = block_on(Env::start(cfg)).expect("env");
         assert!(env.double.is_none(), "CONFORMANCE_TARGET must replace the double");
