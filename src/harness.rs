@@ -24,12 +24,15 @@ use crate::listener::{Heard, Listener};
 use crate::schema::{default_dir, Schemas};
 use crate::target::{Observed, SentRequest, Target};
 
-/// The process-wide runtime every case runs on.
+/// The process-wide runtime every case runs on. It has more workers than a CI machine has cores:
+/// judging a case is CPU work done between awaits, and with one worker per core a burst of it (the
+/// detection matrix runs hundreds of cases at once) kept other cases' answers unread past their
+/// deadlines, failing them with false timeouts. Extra workers let the OS share the cores instead.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RT.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(8)
             .thread_name("conformance")
             .enable_all()
             .build()

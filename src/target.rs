@@ -153,6 +153,12 @@ impl fmt::Display for TransportError {
 
 fn classify(url: &str, after: Duration, e: &reqwest::Error) -> TransportError {
     let url = redact(url);
+    // A connect timeout is a timeout too, but the shorter one: saying "did not answer within the
+    // request timeout" would send the reader after a slow handler when no connection was ever made.
+    if e.is_timeout() && e.is_connect() {
+        let reason = format!("no connection within {} ms (connect timeout)", connect_timeout(after).as_millis());
+        return TransportError::Connect { url, reason };
+    }
     if e.is_timeout() {
         return TransportError::Timeout { url, after };
     }
@@ -204,6 +210,12 @@ impl fmt::Debug for Target {
     }
 }
 
+/// How long making a connection may take: the request timeout, at most 5 s, so an unreachable
+/// or firewalled host fails fast even under a generous `CONFORMANCE_TIMEOUT_MS`.
+fn connect_timeout(timeout: Duration) -> Duration {
+    timeout.min(Duration::from_secs(5))
+}
+
 /// Builds the client every request to a target goes through: no redirects followed (a redirect
 /// is an answer to check, not to obey), bounded connect and total time, TLS verified against the
 /// platform's roots plus, when given, a private CA bundle (`CONFORMANCE_CA_BUNDLE`). There is no
@@ -213,7 +225,7 @@ pub fn http_client(timeout: Duration, ca_bundle: Option<&Path>) -> Result<reqwes
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(timeout.min(Duration::from_secs(5)))
+        .connect_timeout(connect_timeout(timeout))
         .timeout(timeout);
     if let Some(path) = ca_bundle {
         let pem = std::fs::read(path).map_err(|e| format!("CONFORMANCE_CA_BUNDLE={}: cannot read it: {e}", path.display()))?;

@@ -137,3 +137,23 @@ pub async fn tls_proxy(upstream: std::net::SocketAddr) -> String {
     });
     format!("https://{addr}")
 }
+
+/// A port where a TCP connection is never made: a listener with the smallest backlog that never
+/// accepts, its queue filled by `held` connections, so the kernel drops further SYNs and a client's
+/// connect waits (as it does for a firewalled or black-holed host). Returns the base URL and what to
+/// keep alive while it is used.
+pub async fn start_unconnectable() -> (String, Vec<TcpStream>, tokio::net::TcpListener) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind("127.0.0.1:0".parse().expect("addr")).expect("bind");
+    let listener = socket.listen(0).expect("listen");
+    let addr = listener.local_addr().expect("addr");
+    let mut held = Vec::new();
+    // The accept queue holds backlog + 1 on Linux; a few more than that makes sure it is full.
+    for _ in 0..4 {
+        match tokio::time::timeout(std::time::Duration::from_millis(300), TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => held.push(s),
+            _ => break,
+        }
+    }
+    (format!("http://{addr}/beta"), held, listener)
+}

@@ -182,3 +182,29 @@ fn tls_is_verified_and_a_private_ca_is_trusted_only_when_given() {
     assert!(err.contains("CONFORMANCE_CA_BUNDLE=/no/such/bundle.pem"), "{err}");
     drop(double);
 }
+
+#[test]
+fn a_target_that_never_completes_the_connection_fails_at_the_connect_timeout() {
+    let hook = block_on(Double::start(DoubleOptions::default()));
+    let (base, held, listener) = block_on(misbehaving::start_unconnectable());
+    let env = block_on(Env::start(config(&[
+        ("CONFORMANCE_TARGET", &base),
+        ("CONFORMANCE_PROVISION_URL", &hook.provision_url),
+        ("CONFORMANCE_TIMEOUT_MS", "8000"),
+    ])))
+    .expect("env");
+    let case = corpus().case("call-delete", Edition::Seeds).expect("case");
+    let started = std::time::Instant::now();
+    let c = case.clone();
+    let run = block_on(async move { run_case(&env, &c, Family::Communications).await });
+    let took = started.elapsed();
+    let msg = report::failure(&case, &run, &base);
+    if std::env::var("SHOW_MESSAGES").is_ok() {
+        eprintln!("{msg}\n(took {took:?})");
+    }
+    assert!(
+        msg.contains(&format!("cannot connect to {base}")) && msg.contains("no connection within 5000 ms (connect timeout)"),
+        "{msg}"
+    );
+    drop((held, listener, hook));
+}

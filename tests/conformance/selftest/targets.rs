@@ -197,7 +197,6 @@ fn an_unreachable_target_fails_naming_its_url() {
     let env = block_on(Env::start(config(&[
         ("CONFORMANCE_TARGET", &base),
         ("CONFORMANCE_PROVISION_URL", &hook),
-        ("CONFORMANCE_TIMEOUT_MS", "2000"),
     ])))
     .expect("env");
     let case = corpus().case("call-delete", Edition::Seeds).expect("case");
