@@ -6,7 +6,8 @@
 //! - `conform [--target URL] [--provision-url URL] [--families a,b] [--edition E] [--bot-url URL] [--expectations FILE]`:
 //!   the whole suite with progress, a conformance matrix, and `target/conformance/{junit.xml,report.html}`;
 //!   exits non-zero on an unexpected failure or an unexpected pass. Repeat `--target`/`--provision-url`
-//!   pairs to compare several targets side by side in one report.
+//!   pairs to compare several targets side by side in one report (and `--expectations`, one per target,
+//!   when each keeps its own known failures).
 //! - `serve-double [--port N] [--fault NAME] [--edition E]`: the double as a standalone server.
 //! - `check`: the data lints (fixtures against schemas, schemas compile, every fixture used by a
 //!   case, every case backed by fixtures and snapshots), which are the self-tests of the same name.
@@ -260,8 +261,14 @@ fn write_reports(files: &[(String, String)]) {
 fn conform(args: &[String]) -> ExitCode {
     let targets = flag_values(args, "--target");
     let hooks = flag_values(args, "--provision-url");
+    let expectations = flag_values(args, "--expectations");
     if targets.len() > 1 && hooks.len() != targets.len() {
         eprintln!("conform: give one --provision-url per --target, in the same order");
+        return ExitCode::from(2);
+    }
+    // Known failures belong to a target: with several, give one file per target or one for all.
+    if expectations.len() > 1 && expectations.len() != targets.len() {
+        eprintln!("conform: give one --expectations per --target, in the same order, or a single one for all");
         return ExitCode::from(2);
     }
     // One run per target: the flags of the others are dropped, the rest apply to all.
@@ -273,14 +280,20 @@ fn conform(args: &[String]) -> ExitCode {
             .iter()
             .enumerate()
             .filter(|(i, _)| {
-                let is_pair = |j: usize| args.get(j).is_some_and(|f| f == "--target" || f == "--provision-url");
+                let per_target = ["--target", "--provision-url"]
+                    .into_iter()
+                    .chain((expectations.len() > 1).then_some("--expectations"));
+                let is_pair = |j: usize| args.get(j).is_some_and(|f| per_target.clone().any(|p| p == f));
                 !is_pair(*i) && !(i.checked_sub(1).is_some_and(is_pair))
             })
             .map(|(_, a)| a.clone())
             .collect();
-        for (t, h) in targets.iter().zip(&hooks) {
+        for (i, (t, h)) in targets.iter().zip(&hooks).enumerate() {
             let mut a = shared.clone();
             a.extend(["--target".to_string(), t.to_string(), "--provision-url".to_string(), h.to_string()]);
+            if expectations.len() > 1 {
+                a.extend(["--expectations".to_string(), expectations[i].to_string()]);
+            }
             runs.push(a);
         }
     }
