@@ -15,7 +15,6 @@ fn faulty_report() -> Report {
         ("CONFORMANCE_DOUBLE_FAULT", "reject-answers-200"),
         ("CONFORMANCE_BOT_DOUBLE_FAULT", "bot-current-only"),
         ("CONFORMANCE_TOKEN", TOKEN),
-        ("CONFORMANCE_NOTIFY_TIMEOUT_MS", "3000"),
     ]);
     let config = Config::from_lookup(|k| vars.get(k).map(|v| v.to_string())).expect("config");
     let env = Arc::new(block_on(Env::start(config)).expect("env"));
