@@ -197,6 +197,11 @@ fn out_dir() -> PathBuf {
 /// The configuration: the environment, with command-line flags taking precedence. The token is read
 /// from the environment only, never from an argument, so it cannot end up in shell history or `ps`.
 fn config_from(args: &[String]) -> Result<Config, String> {
+    config_for(args, None)
+}
+
+/// As `config_from`, with `target` (a target URL and its provisioning hook) in place of the flags'.
+fn config_for(args: &[String], target: Option<(&str, &str)>) -> Result<Config, String> {
     if args.iter().any(|a| a.starts_with("--token") || a.starts_with("--bot-token")) {
         return Err("tokens are read from CONFORMANCE_TOKEN and CONFORMANCE_BOT_TOKEN only, never from arguments".into());
     }
@@ -213,6 +218,10 @@ fn config_from(args: &[String]) -> Result<Config, String> {
             overrides.insert(var.to_string(), v.to_string());
         }
     }
+    if let Some((url, hook)) = target {
+        overrides.insert("CONFORMANCE_TARGET".to_string(), url.to_string());
+        overrides.insert("CONFORMANCE_PROVISION_URL".to_string(), hook.to_string());
+    }
     Config::from_lookup(|k| overrides.get(k).cloned().or_else(|| std::env::var(k).ok())).map_err(|e| e.to_string())
 }
 
@@ -226,9 +235,10 @@ fn flag_values<'a>(args: &'a [String], name: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// One target's run: the suite and the bot replays, as a report.
-fn conform_one(args: &[String]) -> Result<Report, String> {
-    let config = config_from(args)?;
+/// One target's run: the suite and the bot replays, as a report. `target` replaces the flags' target
+/// and hook, and `expectations` is that target's file of known failures.
+fn conform_one(args: &[String], target: Option<(&str, &str)>, expectations: Option<&str>) -> Result<Report, String> {
+    let config = config_for(args, target)?;
     let env = Arc::new(block_on(Env::start(config)).map_err(|e| format!("cannot start: {e}"))?);
     eprintln!("conform: {} — bot: {}", env.describe(), env.describe_bot());
     let progress = |o: &conformance::harness::Outcome| {
@@ -240,7 +250,7 @@ fn conform_one(args: &[String]) -> Result<Report, String> {
     let replays = block_on(replay_all(env.clone()));
     eprintln!();
     let mut report = Report::build(&env.describe(), &outcomes, &replays);
-    if let Some(path) = flag(args, "--expectations") {
+    if let Some(path) = expectations {
         Expectations::load(std::path::Path::new(path))
             .and_then(|e| report.apply(&e))
             .map_err(|e| format!("{path}: {e}"))?;
@@ -271,35 +281,21 @@ fn conform(args: &[String]) -> ExitCode {
         eprintln!("conform: give one --expectations per --target, in the same order, or a single one for all");
         return ExitCode::from(2);
     }
-    // One run per target: the flags of the others are dropped, the rest apply to all.
-    let mut runs: Vec<Vec<String>> = Vec::new();
-    if targets.len() <= 1 {
-        runs.push(args.to_vec());
+    // One run per target; every other flag applies to all of them.
+    let runs: Vec<(Option<(&str, &str)>, Option<&str>)> = if targets.len() <= 1 {
+        vec![(None, expectations.first().copied())]
     } else {
-        let shared: Vec<String> = args
+        let expectations_of = |i: usize| expectations.get(i).or(expectations.first()).copied();
+        targets
             .iter()
+            .zip(&hooks)
             .enumerate()
-            .filter(|(i, _)| {
-                let per_target = ["--target", "--provision-url"]
-                    .into_iter()
-                    .chain((expectations.len() > 1).then_some("--expectations"));
-                let is_pair = |j: usize| args.get(j).is_some_and(|f| per_target.clone().any(|p| p == f));
-                !is_pair(*i) && !(i.checked_sub(1).is_some_and(is_pair))
-            })
-            .map(|(_, a)| a.clone())
-            .collect();
-        for (i, (t, h)) in targets.iter().zip(&hooks).enumerate() {
-            let mut a = shared.clone();
-            a.extend(["--target".to_string(), t.to_string(), "--provision-url".to_string(), h.to_string()]);
-            if expectations.len() > 1 {
-                a.extend(["--expectations".to_string(), expectations[i].to_string()]);
-            }
-            runs.push(a);
-        }
-    }
+            .map(|(i, (&t, &h))| (Some((t, h)), expectations_of(i)))
+            .collect()
+    };
     let mut reports = Vec::new();
-    for a in &runs {
-        match conform_one(a) {
+    for (target, expectations) in runs {
+        match conform_one(args, target, expectations) {
             Ok(r) => reports.push(r),
             Err(e) => {
                 eprintln!("conform: {e}");
