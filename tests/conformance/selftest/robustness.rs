@@ -91,6 +91,10 @@ fn a_target_that_is_not_there_fails_every_case_with_one_line_naming_the_url() {
             o.case_id
         );
     }
+    // A case that provisions first names the hook it could not reach, not only the target.
+    let delete = outcomes.iter().find(|o| o.case_id == "call-delete").expect("the delete case ran");
+    let line = &delete.run.verdict.findings[0].actual;
+    assert!(line.contains(&hook) && line.contains("provisioning"), "{line}");
 }
 
 #[test]

@@ -15,7 +15,7 @@ use conformance::target::{Observed, Target};
 use conformance::{report, snapshot};
 use serde_json::Value;
 
-use crate::selftest::{config, env_on_fixed_port, CLOSED_PORT};
+use crate::selftest::{config, env_on_fixed_port};
 use crate::shaped_target;
 
 /// Runs the whole suite (documented and negative cases) against `env` and asserts every run passes.
@@ -187,23 +187,6 @@ fn without_a_provisioning_hook_a_case_fails_saying_what_to_set() {
         run.verdict.findings
     );
     drop(double);
-}
-
-#[test]
-fn an_unreachable_target_fails_naming_its_url() {
-    let port = CLOSED_PORT;
-    let base = format!("http://127.0.0.1:{port}/beta");
-    let hook = format!("http://127.0.0.1:{port}/hook");
-    let env = block_on(Env::start(config(&[
-        ("CONFORMANCE_TARGET", &base),
-        ("CONFORMANCE_PROVISION_URL", &hook),
-    ])))
-    .expect("env");
-    let case = corpus().case("call-delete", Edition::Seeds).expect("case");
-    let run = block_on(async move { run_case(&env, &case, Family::Communications).await });
-    let f = &run.verdict.findings[0];
-    assert_eq!(f.aspect, Aspect::Setup);
-    assert!(f.actual.contains(&hook) && f.actual.contains("cannot connect"), "{f}");
 }
 
 #[test]
