@@ -629,11 +629,13 @@ pub fn compare_html(reports: &[Report]) -> String {
     for (i, r) in reports.iter().enumerate() {
         let _ = write!(
             s,
-            "<th>#{} {}<br/><small>{} of {} conform</small></th>",
+            "<th>#{} {}<br/><small>{} of {} conform; {} unexpected (the gate {})</small></th>",
             i + 1,
             html(&r.target),
             r.rows.len() - r.failed(),
-            r.rows.len()
+            r.rows.len(),
+            r.unexpected(),
+            if r.unexpected() == 0 { "passes" } else { "fails" }
         );
     }
     s.push_str("</tr>");

@@ -173,8 +173,18 @@ fn two_targets_side_by_side_show_each_ones_result_per_case() {
     };
     let faulty = faulty_report();
     let page = conformance::conform::compare_html(&[correct.clone(), faulty.clone()]);
-    assert!(page.contains(&format!("{} of {} conform", correct.rows.len(), correct.rows.len())));
-    assert!(page.contains(&format!("{} of {} conform", faulty.rows.len() - faulty.failed(), faulty.rows.len())));
+    let n = correct.rows.len();
+    assert!(
+        page.contains(&format!("{n} of {n} conform; 0 unexpected (the gate passes)")),
+        "{page}"
+    );
+    assert!(faulty.unexpected() > 0);
+    assert!(page.contains(&format!(
+        "{} of {} conform; {} unexpected (the gate fails)",
+        faulty.rows.len() - faulty.failed(),
+        faulty.rows.len(),
+        faulty.unexpected()
+    )));
     // The reject row: PASS on the correct double, FAIL (status) on the faulty one.
     let row_start = page.find("<tr><td>call-reject--busy</td>").expect("the row");
     let row = &page[row_start..row_start + page[row_start..].find("</tr>").expect("row end")];
