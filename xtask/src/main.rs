@@ -12,7 +12,7 @@
 //! - `check`: the data lints (fixtures against schemas, schemas compile, every fixture used by a
 //!   case, every case backed by fixtures and snapshots), which are the self-tests of the same name.
 //!
-//! - `record --set NAME [--target URL] [--provision-url URL]`: records the target's whole normalized
+//! - `record --set NAME [--target URL] [--provision-url URL] [--families a,b] [--edition E]`: records the target's whole normalized
 //!   exchanges as snapshot set `snapshots/NAME/`; `CONFORMANCE_SNAPSHOTS=NAME cargo test cases` then
 //!   fails on any change.
 //!
@@ -30,7 +30,6 @@ use std::path::PathBuf;
 use conformance::config::Config;
 use conformance::conform::{Expectations, Report};
 use conformance::double::{Double, DoubleOptions};
-use conformance::faults::Fault;
 use conformance::harness::{block_on, replay_all, run_suite, run_suite_with_progress, Env};
 
 fn main() -> ExitCode {
@@ -45,11 +44,26 @@ fn main() -> ExitCode {
         Some("import-docs") => import_docs(&args[1..]),
         other => {
             eprintln!(
-                "xtask: unknown command {other:?}\nusage: cargo xtask bench-latency [--latencies 0,50,200] [--repeat 3] | shard-check [N]"
+                "xtask: unknown command {other:?}\nusage: cargo xtask conform | serve-double | record | import-docs | check | bench-latency | shard-check\n(flags: see xtask/src/main.rs or the README)"
             );
             ExitCode::from(2)
         }
     }
+}
+
+/// The flags that stand for a `CONFORMANCE_*` variable; a flag wins over the environment.
+const FLAG_VARS: [(&str, &str); 6] = [
+    ("--target", "CONFORMANCE_TARGET"),
+    ("--provision-url", "CONFORMANCE_PROVISION_URL"),
+    ("--families", "CONFORMANCE_PATH_FAMILIES"),
+    ("--edition", "CONFORMANCE_EDITION"),
+    ("--bot-url", "CONFORMANCE_BOT_URL"),
+    ("--fault", "CONFORMANCE_DOUBLE_FAULT"),
+];
+
+/// The cargo that runs this xtask, for the commands that drive `cargo test` or `cargo nextest`.
+fn cargo() -> std::process::Command {
+    std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
 fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
@@ -142,7 +156,7 @@ fn bench_latency(args: &[String]) -> ExitCode {
 }
 
 fn nextest_list(partition: Option<String>) -> Result<Vec<String>, String> {
-    let mut cmd = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let mut cmd = cargo();
     cmd.args(["nextest", "list", "--message-format", "oneline"]);
     if let Some(p) = &partition {
         cmd.args(["--partition", p]);
@@ -206,14 +220,7 @@ fn config_for(args: &[String], target: Option<(&str, &str)>) -> Result<Config, S
         return Err("tokens are read from CONFORMANCE_TOKEN and CONFORMANCE_BOT_TOKEN only, never from arguments".into());
     }
     let mut overrides = HashMap::new();
-    for (name, var) in [
-        ("--target", "CONFORMANCE_TARGET"),
-        ("--provision-url", "CONFORMANCE_PROVISION_URL"),
-        ("--families", "CONFORMANCE_PATH_FAMILIES"),
-        ("--edition", "CONFORMANCE_EDITION"),
-        ("--bot-url", "CONFORMANCE_BOT_URL"),
-        ("--fault", "CONFORMANCE_DOUBLE_FAULT"),
-    ] {
+    for (name, var) in FLAG_VARS {
         if let Some(v) = flag(args, name) {
             overrides.insert(var.to_string(), v.to_string());
         }
@@ -235,9 +242,18 @@ fn flag_values<'a>(args: &'a [String], name: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// One target's run: the suite and the bot replays, as a report. `target` replaces the flags' target
-/// and hook, and `expectations` is that target's file of known failures.
-fn conform_one(args: &[String], target: Option<(&str, &str)>, expectations: Option<&str>) -> Result<Report, String> {
+/// One target of a `conform` run.
+struct TargetRun<'a> {
+    /// The target URL and its provisioning hook, in place of the flags'; `None` takes them from the
+    /// flags and the environment.
+    target: Option<(&'a str, &'a str)>,
+    /// This target's file of known failures.
+    expectations: Option<&'a str>,
+}
+
+/// One target's run: the suite and the bot replays, as a report.
+fn conform_one(args: &[String], run: TargetRun) -> Result<Report, String> {
+    let TargetRun { target, expectations } = run;
     let config = config_for(args, target)?;
     let env = Arc::new(block_on(Env::start(config)).map_err(|e| format!("cannot start: {e}"))?);
     eprintln!("conform: {} — bot: {}", env.describe(), env.describe_bot());
@@ -282,20 +298,26 @@ fn conform(args: &[String]) -> ExitCode {
         return ExitCode::from(2);
     }
     // One run per target; every other flag applies to all of them.
-    let runs: Vec<(Option<(&str, &str)>, Option<&str>)> = if targets.len() <= 1 {
-        vec![(None, expectations.first().copied())]
+    let runs: Vec<TargetRun> = if targets.len() <= 1 {
+        vec![TargetRun {
+            target: None,
+            expectations: expectations.first().copied(),
+        }]
     } else {
         let expectations_of = |i: usize| expectations.get(i).or(expectations.first()).copied();
         targets
             .iter()
             .zip(&hooks)
             .enumerate()
-            .map(|(i, (&t, &h))| (Some((t, h)), expectations_of(i)))
+            .map(|(i, (&t, &h))| TargetRun {
+                target: Some((t, h)),
+                expectations: expectations_of(i),
+            })
             .collect()
     };
     let mut reports = Vec::new();
-    for (target, expectations) in runs {
-        match conform_one(args, target, expectations) {
+    for run in runs {
+        match conform_one(args, run) {
             Ok(r) => reports.push(r),
             Err(e) => {
                 eprintln!("conform: {e}");
@@ -332,15 +354,7 @@ fn serve_double(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let fault = flag(args, "--fault").map(|f| Fault::parse(f).ok_or(f));
-    let fault = match fault {
-        Some(Err(name)) => {
-            eprintln!("serve-double: no fault named {name:?}; see docs/detection-matrix.md");
-            return ExitCode::from(2);
-        }
-        Some(Ok(f)) => Some(f),
-        None => None,
-    };
+    let fault = config.double_fault;
     let port = flag(args, "--port").and_then(|p| p.parse().ok()).unwrap_or(0);
     let options = DoubleOptions {
         edition: config.edition,
@@ -372,8 +386,7 @@ fn serve_double(args: &[String]) -> ExitCode {
 /// Runs the data lints. They are the self-tests `selftest::fixtures` and `selftest::schemas`, so
 /// `cargo test` and `cargo xtask check` can never disagree.
 fn check() -> ExitCode {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = std::process::Command::new(cargo)
+    let status = cargo()
         .args([
             "test",
             "--quiet",
@@ -408,17 +421,12 @@ fn record(args: &[String]) -> ExitCode {
         eprintln!("record: `docs` is the documents' golden set; record a target under another name");
         return ExitCode::from(2);
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = std::process::Command::new(cargo);
+    let mut cmd = cargo();
     cmd.args(["test", "--quiet", "--test", "conformance", "--", "cases::documented_exchange"]);
     cmd.env("CONFORMANCE_SNAPSHOTS", set)
         .env("INSTA_UPDATE", "always")
         .env("INSTA_FORCE_PASS", "1");
-    for (flag_name, var) in [
-        ("--target", "CONFORMANCE_TARGET"),
-        ("--provision-url", "CONFORMANCE_PROVISION_URL"),
-        ("--families", "CONFORMANCE_PATH_FAMILIES"),
-    ] {
+    for (flag_name, var) in FLAG_VARS {
         if let Some(v) = flag(args, flag_name) {
             cmd.env(var, v);
         }
@@ -448,7 +456,10 @@ fn import_docs(args: &[String]) -> ExitCode {
     let pages: Vec<&String> = args
         .iter()
         .enumerate()
-        .filter(|(i, a)| !a.starts_with("--") && !(i > &0 && args[i - 1] == "--out"))
+        .filter(|&(i, a)| {
+            let is_out_value = i > 0 && args[i - 1] == "--out";
+            !a.starts_with("--") && !is_out_value
+        })
         .map(|(_, a)| a)
         .collect();
     if pages.is_empty() {
