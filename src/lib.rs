@@ -1,23 +1,16 @@
 //! The conformance suite for the Microsoft Graph Calls API: the harness.
 //!
 //! Data flows one way: fixture -> case -> request -> target -> response -> checks -> verdict/snapshot.
-//! See ARCHITECTURE.md for which module owns what.
+//! The folders are its stages, and imports between them run one way, along the data
+//! (`selftest::layout` checks it; ARCHITECTURE.md has the code map):
+//!
+//! contract -> wire -> judging -> bot -> running, with the doubles beside the pipeline (used only by
+//! `running::embedded`) and the docs importer beside the contract.
 
 pub mod bot;
-pub mod bot_double;
-pub mod case;
-pub mod check;
-pub mod config;
-pub mod conform;
-pub mod double;
-pub mod faults;
-pub mod fixture;
-pub mod harness;
+pub mod contract;
+pub mod doubles;
 pub mod import;
-pub mod listener;
-pub mod record;
-pub mod report;
-pub mod schema;
-pub mod secret;
-pub mod snapshot;
-pub mod target;
+pub mod judging;
+pub mod running;
+pub mod wire;

@@ -5,8 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use conformance::harness::{applies, block_on, corpus, env, replay_notification, run_case, run_negative};
-use conformance::{report, snapshot};
+use conformance::contract::corpus;
+use conformance::judging::report;
+use conformance::running::harness::{applies, block_on, env, replay_notification, run_case, run_negative};
+use conformance::running::snapshot;
 use rstest::rstest;
 
 /// The entry (id, (file, fixture)) of `map` loaded from the file rstest passed in; a file the
@@ -103,6 +105,6 @@ fn bot_replay(
     assert_eq!(replays.len(), 4, "{id}: every variant is replayed");
     if replays.iter().any(|r| !r.verdict.passed()) {
         let fixture = corpus().notification(id).expect("loaded");
-        panic!("{}", conformance::bot::failure(fixture, &replays, &env.describe_bot()));
+        panic!("{}", conformance::bot::replay::failure(fixture, &replays, &env.describe_bot()));
     }
 }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use conformance::config::Edition;
+use conformance::contract::edition::Edition;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -69,7 +69,7 @@ pub async fn start(edition: Edition) -> ShapedTarget {
         edition,
         calls: Mutex::default(),
         n: AtomicU64::new(1),
-        client: conformance::target::http_client(std::time::Duration::from_secs(10), None).expect("client"),
+        client: conformance::wire::target::http_client(std::time::Duration::from_secs(10), None).expect("client"),
     });
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {

@@ -27,10 +27,11 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use conformance::config::Config;
-use conformance::conform::{Expectations, Report};
-use conformance::double::{Double, DoubleOptions};
-use conformance::harness::{block_on, replay_all, run_suite, run_suite_with_progress, Env};
+use conformance::doubles::service::{Double, DoubleOptions};
+use conformance::running::config::Config;
+use conformance::running::conform::{Expectations, Report};
+use conformance::running::embedded::{faults_of, Env};
+use conformance::running::harness::{block_on, replay_all, run_suite, run_suite_with_progress};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -229,7 +230,10 @@ fn config_for(args: &[String], target: Option<(&str, &str)>) -> Result<Config, S
         overrides.insert("CONFORMANCE_TARGET".to_string(), url.to_string());
         overrides.insert("CONFORMANCE_PROVISION_URL".to_string(), hook.to_string());
     }
-    Config::from_lookup(|k| overrides.get(k).cloned().or_else(|| std::env::var(k).ok())).map_err(|e| e.to_string())
+    let config = Config::from_lookup(|k| overrides.get(k).cloned().or_else(|| std::env::var(k).ok())).map_err(|e| e.to_string())?;
+    // Fault names are looked up in the doubles' catalogs: refuse a misspelt one here, before anything starts.
+    faults_of(&config).map_err(|e| e.to_string())?;
+    Ok(config)
 }
 
 /// Every value of a repeated flag, in order.
@@ -257,7 +261,7 @@ fn conform_one(args: &[String], run: TargetRun) -> Result<Report, String> {
     let config = config_for(args, target)?;
     let env = Arc::new(block_on(Env::start(config)).map_err(|e| format!("cannot start: {e}"))?);
     eprintln!("conform: {} — bot: {}", env.describe(), env.describe_bot());
-    let progress = |o: &conformance::harness::Outcome| {
+    let progress = |o: &conformance::running::harness::Outcome| {
         eprint!("{}", if o.message.is_none() { "." } else { "F" });
         let _ = std::io::stderr().flush();
     };
@@ -336,7 +340,7 @@ fn conform(args: &[String]) -> ExitCode {
             files.push((format!("junit-{}.xml", i + 1), report.junit()));
             files.push((format!("report-{}.html", i + 1), report.html()));
         }
-        files.push(("report.html".to_string(), conformance::conform::compare_html(&reports)));
+        files.push(("report.html".to_string(), conformance::running::conform::compare_html(&reports)));
     }
     write_reports(&files);
     if reports.iter().all(|r| r.unexpected() == 0) {
@@ -354,7 +358,7 @@ fn serve_double(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let fault = config.double_fault;
+    let (fault, _) = faults_of(&config).expect("config_from refuses a fault name not in the catalog");
     let port = flag(args, "--port").and_then(|p| p.parse().ok()).unwrap_or(0);
     let options = DoubleOptions {
         edition: config.edition,
@@ -485,7 +489,7 @@ fn import_docs(args: &[String]) -> ExitCode {
             let before = std::fs::read_to_string(&path).ok();
             // What a page cannot say (a person's description and notes) survives an update.
             let mut fixture = f.fixture.clone();
-            if let Some(old) = before.as_deref().and_then(|b| conformance::fixture::parse_strict(b).ok()) {
+            if let Some(old) = before.as_deref().and_then(|b| conformance::contract::fixture::parse_strict(b).ok()) {
                 for key in ["description", "notes"] {
                     if let (Some(v), Some(map)) = (old.get(key), fixture.as_object_mut()) {
                         map.insert(key.to_string(), v.clone());

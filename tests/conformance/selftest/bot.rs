@@ -1,10 +1,12 @@
 //! The bot's side: a correct bot passes every replay and receives every documented notification;
 //! each bot fault is caught by the replays it must fail; the variants are valid notifications.
 
-use conformance::bot::{failure, other_dialect, with_extra_properties, Variant};
-use conformance::bot_double::BotFault;
-use conformance::check::Check;
-use conformance::harness::{block_on, corpus, replay_notification, schemas, Env};
+use conformance::bot::replay::{failure, other_dialect, with_extra_properties, Variant};
+use conformance::contract::{corpus, schemas};
+use conformance::doubles::bot_faults::BotFault;
+use conformance::judging::check::Check;
+use conformance::running::embedded::Env;
+use conformance::running::harness::{block_on, replay_notification};
 
 pub const BOT_CANARY: &str = "bot-canary-token-91f4";
 

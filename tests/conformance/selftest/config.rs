@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use conformance::config::{Config, Edition, Family, PLACEHOLDER_TOKEN};
+use conformance::contract::edition::Edition;
+use conformance::contract::family::Family;
+use conformance::running::config::{Config, PLACEHOLDER_TOKEN};
 
 fn with(vars: &[(&str, &str)]) -> Result<Config, String> {
     let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -71,7 +73,7 @@ fn debug_output_never_shows_a_token() {
         !shown.contains("canary-token-5f1c") && !shown.contains("canary-bot-7e2a"),
         "{shown}"
     );
-    assert_eq!(conformance::secret::redact("Bearer canary-token-5f1c"), "Bearer [redacted]");
+    assert_eq!(conformance::wire::secret::redact("Bearer canary-token-5f1c"), "Bearer [redacted]");
 }
 
 #[rstest::rstest]

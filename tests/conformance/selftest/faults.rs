@@ -11,11 +11,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use conformance::bot_double::BotFault;
-use conformance::check::Check;
-use conformance::config::Config;
-use conformance::faults::Fault;
-use conformance::harness::{block_on, run_suite, Env, Outcome};
+use conformance::doubles::bot_faults::BotFault;
+use conformance::doubles::faults::Fault;
+use conformance::judging::check::Check;
+use conformance::running::config::Config;
+use conformance::running::embedded::{faults_of, Env};
+use conformance::running::harness::{block_on, run_suite, Outcome};
 
 use crate::selftest::bot::ReplayResult;
 
@@ -71,7 +72,7 @@ fn failing(outcomes: &[Outcome]) -> BTreeMap<String, BTreeSet<Check>> {
 fn render() -> String {
     let mut s = String::from(
         "# Detection matrix\n\n\
-         Every fault of the double's catalog (`src/faults.rs`), the check that exists to catch it, and the cases that must\n\
+         Every fault of the double's catalog (`src/doubles/faults.rs`), the check that exists to catch it, and the cases that must\n\
          fail by that check when the whole suite runs against the double in that fault mode (seeds edition).\n\
          `selftest::faults::detection_matrix_every_fault_is_caught_and_every_check_can_fail` asserts every row on every `cargo test`.\n\
          Reproduce a row: `CONFORMANCE_DOUBLE_FAULT=<fault> cargo test cases` (or `cargo xtask serve-double --fault <fault>`).\n\
@@ -158,7 +159,7 @@ fn detection_matrix_every_fault_is_caught_and_every_check_can_fail() {
             message,
         } in replays
         {
-            let fixture = conformance::harness::corpus().notification(id).expect("loaded");
+            let fixture = conformance::contract::corpus().notification(id).expect("loaded");
             if fault.must_catch(fixture, *variant) && !checks.contains(&fault.check()) {
                 problems.push(format!(
                     "{}: {id} replayed {} should fail by {:?}; it failed by {checks:?}",
@@ -189,7 +190,10 @@ fn detection_matrix_every_fault_is_caught_and_every_check_can_fail() {
             ));
         }
         if !proven.contains(&check) {
-            problems.push(format!("check {} is proven by no fault: add one to src/faults.rs", check.name()));
+            problems.push(format!(
+                "check {} is proven by no fault: add one to src/doubles/faults.rs",
+                check.name()
+            ));
         }
     }
     assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
@@ -199,15 +203,15 @@ fn detection_matrix_every_fault_is_caught_and_every_check_can_fail() {
 fn render_bot() -> String {
     let mut s = String::from(
         "\n## Bot faults\n\n\
-         The bot double's bugs (`src/bot_double.rs`), each replayed notification must expose\n\
+         The bot double's bugs (`src/doubles/bot_faults.rs`), each replayed notification must expose\n\
          (`CONFORMANCE_BOT_DOUBLE_FAULT=<fault> cargo test bot_replay`).\n\n\
          | fault | the bug | check | caught by |\n|---|---|---|---|\n",
     );
-    let c = conformance::harness::corpus();
+    let c = conformance::contract::corpus();
     for fault in BotFault::ALL {
         let mut cells = Vec::new();
         for (id, (_, f)) in &c.notifications {
-            for v in conformance::bot::Variant::ALL {
+            for v in conformance::bot::replay::Variant::ALL {
                 if fault.must_catch(f, v) {
                     cells.push(format!("`{id}` {}", v.name()));
                 }
@@ -246,9 +250,10 @@ fn the_catalog_is_large_named_uniquely_and_reachable_by_name() {
     for f in Fault::ALL {
         assert_eq!(Fault::parse(f.name()), Some(f));
         let c = Config::from_lookup(|k| (k == "CONFORMANCE_DOUBLE_FAULT").then(|| f.name().to_string())).expect("valid");
-        assert_eq!(c.double_fault, Some(f));
+        assert_eq!(faults_of(&c).expect("in the catalog").0, Some(f));
     }
-    let err = Config::from_lookup(|k| (k == "CONFORMANCE_DOUBLE_FAULT").then(|| "no-such-fault".to_string())).expect_err("unknown");
+    let c = Config::from_lookup(|k| (k == "CONFORMANCE_DOUBLE_FAULT").then(|| "no-such-fault".to_string())).expect("a name");
+    let err = faults_of(&c).expect_err("unknown");
     assert!(
         err.to_string().contains("delete-order-swapped"),
         "the error lists the catalog: {err}"

@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use conformance::fixture::{load, parse_strict, read_json, NotificationFixture};
-use conformance::harness::corpus;
+use conformance::contract::corpus;
+use conformance::contract::fixture::{load, parse_strict, read_json, NotificationFixture};
 use serde_json::Value;
 
 fn seeds_dir() -> PathBuf {
@@ -204,12 +204,12 @@ fn every_response_and_notification_fixture_is_expected_by_a_case() {
 fn every_docs_snapshot_belongs_to_a_case_and_every_case_has_its_snapshots() {
     let c = corpus();
     let mut expected = BTreeSet::new();
-    for edition in conformance::config::Edition::ALL {
+    for edition in conformance::contract::edition::Edition::ALL {
         for id in c.case_ids() {
             expected.insert(format!("{}.snap", c.case(id, edition).expect("case").snapshot_name()));
         }
     }
-    let dir = conformance::snapshot::set_dir("docs");
+    let dir = conformance::running::snapshot::set_dir("docs");
     let present: BTreeSet<String> = std::fs::read_dir(&dir)
         .expect("snapshots/docs")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())

@@ -1,8 +1,8 @@
 //! `cargo xtask import-docs`: the markdown source pages become the same fixtures a person wrote by
 //! hand, and a page the project writes itself becomes valid fixtures.
 
-use conformance::fixture::{NotificationFixture, RequestFixture, ResponseFixture};
-use conformance::harness::{corpus, schemas};
+use conformance::contract::fixture::{NotificationFixture, RequestFixture, ResponseFixture};
+use conformance::contract::{corpus, schemas};
 use conformance::import::import_page;
 
 fn seed(name: &str) -> String {

@@ -5,6 +5,7 @@ mod config;
 mod faults;
 mod fixtures;
 mod import;
+mod layout;
 mod report;
 mod robustness;
 mod schemas;
@@ -12,7 +13,7 @@ mod targets;
 
 use std::collections::HashMap;
 
-use conformance::config::Config;
+use conformance::running::config::Config;
 
 /// The configuration a user would get from exactly these `CONFORMANCE_*` variables.
 pub fn config(vars: &[(&str, &str)]) -> Config {
@@ -26,7 +27,7 @@ pub const CLOSED_PORT: u16 = 1;
 
 /// Starts an environment whose listener binds a fixed port of its own choosing (advertised as
 /// `advertise(port)`), trying again with another port if a parallel test took it meanwhile.
-pub fn env_on_fixed_port(advertise: impl Fn(u16) -> String) -> (conformance::harness::Env, u16) {
+pub fn env_on_fixed_port(advertise: impl Fn(u16) -> String) -> (conformance::running::embedded::Env, u16) {
     let mut last = String::new();
     for _ in 0..10 {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -34,7 +35,7 @@ pub fn env_on_fixed_port(advertise: impl Fn(u16) -> String) -> (conformance::har
             .map(|a| a.port())
             .expect("a free port");
         let (bind, url) = (format!("127.0.0.1:{port}"), advertise(port));
-        match conformance::harness::block_on(conformance::harness::Env::start(config(&[
+        match conformance::running::harness::block_on(conformance::running::embedded::Env::start(config(&[
             ("CONFORMANCE_CALLBACK_BIND", &bind),
             ("CONFORMANCE_CALLBACK_URL", &url),
         ]))) {

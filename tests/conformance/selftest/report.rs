@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use conformance::config::Config;
-use conformance::conform::{Cell, Column, Expectations, Expected, Report, RowResult};
-use conformance::harness::{block_on, corpus, replay_all, run_suite, Env};
+use conformance::contract::corpus;
+use conformance::running::config::Config;
+use conformance::running::conform::{Cell, Column, Expectations, Expected, Report, RowResult};
+use conformance::running::embedded::Env;
+use conformance::running::harness::{block_on, replay_all, run_suite};
 
 const TOKEN: &str = "report-canary-token-6a0b";
 
@@ -172,7 +174,7 @@ fn two_targets_side_by_side_show_each_ones_result_per_case() {
         Report::build(&env.describe(), &outcomes, &[])
     };
     let faulty = faulty_report();
-    let page = conformance::conform::compare_html(&[correct.clone(), faulty.clone()]);
+    let page = conformance::running::conform::compare_html(&[correct.clone(), faulty.clone()]);
     let n = correct.rows.len();
     assert!(
         page.contains(&format!("{n} of {n} conform; 0 unexpected (the gate passes)")),

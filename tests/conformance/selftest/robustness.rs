@@ -2,10 +2,13 @@
 
 use std::sync::Arc;
 
-use conformance::config::{Edition, Family};
-use conformance::double::{Double, DoubleOptions};
-use conformance::harness::{block_on, corpus, run_case, run_suite, Env};
-use conformance::report;
+use conformance::contract::corpus;
+use conformance::contract::edition::Edition;
+use conformance::contract::family::Family;
+use conformance::doubles::service::{Double, DoubleOptions};
+use conformance::judging::report;
+use conformance::running::embedded::Env;
+use conformance::running::harness::{block_on, run_case, run_suite};
 
 use crate::misbehaving::{self, Mode};
 use crate::selftest::{config, CLOSED_PORT};
@@ -75,7 +78,7 @@ fn a_target_that_is_not_there_fails_every_case_with_one_line_naming_the_url() {
             .verdict
             .findings
             .iter()
-            .filter(|f| f.check == conformance::check::Check::Setup)
+            .filter(|f| f.check == conformance::judging::check::Check::Setup)
             .collect();
         assert_eq!(setup.len(), 1, "{}: one setup finding, got {:?}", o.case_id, o.run.verdict.findings);
         let line = &setup[0].actual;
@@ -129,7 +132,7 @@ fn a_canary_token_appears_in_no_message_snapshot_projection_or_debug_output() {
         }
         for id in corpus().notifications.keys() {
             let (e, id) = (env.clone(), id.clone());
-            for r in block_on(async move { conformance::harness::replay_notification(&e, &id).await }) {
+            for r in block_on(async move { conformance::running::harness::replay_notification(&e, &id).await }) {
                 seen.push(format!("{r:?}"));
                 seen.push(r.sent.to_string());
             }

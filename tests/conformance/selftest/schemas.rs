@@ -1,7 +1,7 @@
 //! The schemas hold the documents' constraints: every valid fixture validates, every known-invalid
 //! one fails where it should, and each documented bound is a case of its own.
 
-use conformance::harness::{corpus, schemas};
+use conformance::contract::{corpus, schemas};
 use rstest::rstest;
 use serde_json::{json, Value};
 

@@ -4,15 +4,20 @@
 
 use std::sync::Arc;
 
-use conformance::case::Case;
-use conformance::check::Aspect;
-use conformance::config::{Edition, Family};
-use conformance::double::{Double, DoubleOptions};
-use conformance::harness::{block_on, corpus, judge, run_case, run_suite, CaseRun, Env, Outcome};
-use conformance::listener::Heard;
-use conformance::secret::Secret;
-use conformance::target::{Observed, Target};
-use conformance::{report, snapshot};
+use conformance::contract::case::Case;
+use conformance::contract::corpus;
+use conformance::contract::edition::Edition;
+use conformance::contract::family::Family;
+use conformance::doubles::service::{Double, DoubleOptions};
+use conformance::judging::check::Aspect;
+use conformance::judging::judge::{judge, CaseRun};
+use conformance::judging::report;
+use conformance::running::embedded::Env;
+use conformance::running::harness::{block_on, run_case, run_suite, Outcome};
+use conformance::running::snapshot;
+use conformance::wire::listener::Heard;
+use conformance::wire::secret::Secret;
+use conformance::wire::target::{Observed, Target};
 use serde_json::Value;
 
 use crate::selftest::{config, env_on_fixed_port};
@@ -87,7 +92,7 @@ fn a_differently_shaped_target_passes_every_case_in_both_editions() {
 }
 
 /// The documents' example exchange of `case`, as if a target had answered exactly that.
-fn documented_exchange(case: &Case) -> (String, conformance::target::SentRequest, Observed, Vec<Heard>) {
+fn documented_exchange(case: &Case) -> (String, conformance::wire::target::SentRequest, Observed, Vec<Heard>) {
     // The documents' call and operation ids (seeds 000-004 all use the same two).
     let call_id = "57dab8b1-894c-409a-b240-bd8beae78896".to_string();
     let target = Target::new(
@@ -282,7 +287,7 @@ fn notifications_reach_the_listener_through_the_bind_address_and_advertised_url(
 
 #[test]
 fn a_recorded_set_is_stable_from_run_to_run_and_pins_what_the_docs_set_allows() {
-    use conformance::record::full_projection;
+    use conformance::running::record::full_projection;
     let double = Arc::new(block_on(Env::start(config(&[]))).expect("double"));
     let shaped = block_on(shaped_target::start(Edition::Seeds));
     let other = Arc::new(

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::case::Case;
+use crate::contract::case::Case;
 
 /// The directory of snapshot set `set`.
 pub fn set_dir(set: &str) -> std::path::PathBuf {
@@ -25,7 +25,7 @@ fn settings(set: &str, case: &Case) -> insta::Settings {
     settings
 }
 
-/// Asserts that `projection` (a run's, see `harness::CaseRun`) equals the stored snapshot of `case` in set `set`.
+/// Asserts that `projection` (a run's, see `judging::judge::CaseRun`) equals the stored snapshot of `case` in set `set`.
 pub fn assert_matches(set: &str, case: &Case, projection: &serde_json::Value) {
     let mut settings = settings(set, case);
     settings.set_description(format!("{} — {}", case.id(), case.fixture.description));
@@ -35,11 +35,11 @@ pub fn assert_matches(set: &str, case: &Case, projection: &serde_json::Value) {
 
 /// Asserts `run` against the snapshot set `set`: the contract's projection for `docs`, the whole
 /// normalized exchange (see `record`) for a recorded set, named per family since its URLs differ.
-pub fn assert_run(set: &str, case: &Case, run: &crate::harness::CaseRun, hosts: &[String]) {
+pub fn assert_run(set: &str, case: &Case, run: &crate::judging::judge::CaseRun, hosts: &[String]) {
     if set == "docs" {
         return assert_matches(set, case, &run.projection);
     }
-    let Some(full) = crate::record::full_projection(run, hosts) else {
+    let Some(full) = super::record::full_projection(run, hosts) else {
         panic!(
             "{}: the case did not complete, so there is nothing to compare with snapshot set {set}",
             case.id()

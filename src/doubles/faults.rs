@@ -3,9 +3,12 @@
 //!
 //! The detection matrix (`selftest::faults`, `docs/detection-matrix.md`) runs the whole suite
 //! against the double in every fault mode and proves each fault is caught as declared, and that
-//! every check of `check::Check` is proven by at least one fault.
+//! every check of `judging::check::Check` is proven by at least one fault.
+//!
+//! The one file of the service double that names judging's checks: a fault declares what must
+//! catch it. The double's behaviour (`doubles::service`) never uses judging.
 
-use crate::check::Check;
+use crate::judging::check::Check;
 
 /// One deviation of the double.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -208,6 +211,11 @@ impl Fault {
     /// Looks a fault up by name.
     pub fn parse(name: &str) -> Option<Fault> {
         Fault::ALL.into_iter().find(|f| f.name() == name)
+    }
+
+    /// Looks up the fault `CONFORMANCE_DOUBLE_FAULT` names, or says which names there are.
+    pub fn from_variable(name: &str) -> Result<Fault, String> {
+        super::lookup("CONFORMANCE_DOUBLE_FAULT", name, Fault::parse, Fault::ALL.map(Fault::name))
     }
 
     fn def(self) -> (&'static str, &'static str, Check, &'static [&'static str]) {

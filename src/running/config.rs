@@ -8,75 +8,9 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::bot_double::BotFault;
-use crate::faults::Fault;
-use crate::secret::Secret;
-
-/// Which edition of the contract a target is held to (CONTRACT.md section 2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Edition {
-    /// What the five seed documents say (the default).
-    Seeds,
-    /// The pages online in 2026.
-    Current,
-}
-
-impl Edition {
-    /// The name used in `CONFORMANCE_EDITION`, `tests/fixtures/data/editions.json` and snapshot names.
-    pub fn name(self) -> &'static str {
-        match self {
-            Edition::Seeds => "seeds",
-            Edition::Current => "current",
-        }
-    }
-
-    /// Both editions, the default first.
-    pub const ALL: [Edition; 2] = [Edition::Seeds, Edition::Current];
-}
-
-/// A path family under which calls are addressed (CONTRACT.md section 1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Family {
-    /// `/communications/calls/{id}`: canonical.
-    Communications,
-    /// `/app/calls/{id}`: deprecated.
-    App,
-    /// `/applications/{appId}/calls/{id}`: the 2018 form.
-    Applications,
-}
-
-impl Family {
-    /// The name used in `CONFORMANCE_PATH_FAMILIES` and `operations.json`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Family::Communications => "communications",
-            Family::App => "app",
-            Family::Applications => "applications",
-        }
-    }
-
-    /// Parses a family name as written in `CONFORMANCE_PATH_FAMILIES`.
-    pub fn parse(name: &str) -> Option<Family> {
-        match name {
-            "communications" => Some(Family::Communications),
-            "app" => Some(Family::App),
-            "applications" => Some(Family::Applications),
-            _ => None,
-        }
-    }
-
-    /// The path of call `id` in this family, relative to the target's base URL.
-    pub fn call_path(self, app_id: &str, id: &str) -> String {
-        match self {
-            Family::Communications => format!("/communications/calls/{id}"),
-            Family::App => format!("/app/calls/{id}"),
-            Family::Applications => format!("/applications/{app_id}/calls/{id}"),
-        }
-    }
-
-    /// Every family, canonical first.
-    pub const ALL: [Family; 3] = [Family::Communications, Family::App, Family::Applications];
-}
+use crate::contract::edition::Edition;
+use crate::contract::family::Family;
+use crate::wire::secret::Secret;
 
 /// The token sent when `CONFORMANCE_TOKEN` is unset: fine for the double, refused by any real service.
 pub const PLACEHOLDER_TOKEN: &str = "conformance-placeholder-token";
@@ -116,10 +50,12 @@ pub struct Config {
     pub bot_token: Secret,
     /// `CONFORMANCE_ALLOW_PRODUCTION=1`.
     pub allow_production: bool,
-    /// `CONFORMANCE_DOUBLE_FAULT`: run the embedded double with this deviation (see `faults`).
-    pub double_fault: Option<Fault>,
-    /// `CONFORMANCE_BOT_DOUBLE_FAULT`: run the embedded bot double with this bug (see `bot_double`).
-    pub bot_double_fault: Option<BotFault>,
+    /// `CONFORMANCE_DOUBLE_FAULT`: run the embedded double with this deviation. A name, not a type:
+    /// the catalog belongs to the doubles, which look it up when the embedded target is wired
+    /// (`running::embedded`), so the configuration does not depend on its own test double.
+    pub double_fault: Option<String>,
+    /// `CONFORMANCE_BOT_DOUBLE_FAULT`: run the embedded bot double with this bug (a name, as above).
+    pub bot_double_fault: Option<String>,
     /// `CONFORMANCE_DOUBLE_LATENCY_MS`: delay the embedded double adds to every answer and notification.
     pub double_latency: Duration,
     /// `CONFORMANCE_CA_BUNDLE`: PEM certificates trusted besides the platform's roots (a private CA).
@@ -178,8 +114,8 @@ impl Config {
             bot_url,
             bot_token: Secret::new(get("CONFORMANCE_BOT_TOKEN").unwrap_or_else(|| PLACEHOLDER_BOT_TOKEN.into())),
             allow_production: get("CONFORMANCE_ALLOW_PRODUCTION").as_deref() == Some("1"),
-            double_fault: parse_fault(get("CONFORMANCE_DOUBLE_FAULT"))?,
-            bot_double_fault: parse_bot_fault(get("CONFORMANCE_BOT_DOUBLE_FAULT"))?,
+            double_fault: get("CONFORMANCE_DOUBLE_FAULT"),
+            bot_double_fault: get("CONFORMANCE_BOT_DOUBLE_FAULT"),
             ca_bundle: get("CONFORMANCE_CA_BUNDLE").map(std::path::PathBuf::from),
             double_latency: match get("CONFORMANCE_DOUBLE_LATENCY_MS") {
                 None => Duration::ZERO,
@@ -202,32 +138,6 @@ fn check_url(var: &str, value: &str) -> Result<(), ConfigError> {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(()),
         _ => Err(ConfigError(format!("{var}={value:?} is not an http(s) URL with a host"))),
     }
-}
-
-/// A catalog entry named by `var`, or an error listing the catalog.
-fn parse_named<T>(var: &str, v: Option<String>, parse: impl Fn(&str) -> Option<T>, names: Vec<&str>) -> Result<Option<T>, ConfigError> {
-    let Some(name) = v else { return Ok(None) };
-    parse(&name)
-        .map(Some)
-        .ok_or_else(|| ConfigError(format!("{var}={name:?} is not in the catalog; one of: {}", names.join(", "))))
-}
-
-fn parse_fault(v: Option<String>) -> Result<Option<Fault>, ConfigError> {
-    parse_named(
-        "CONFORMANCE_DOUBLE_FAULT",
-        v,
-        Fault::parse,
-        Fault::ALL.iter().map(|f| f.name()).collect(),
-    )
-}
-
-fn parse_bot_fault(v: Option<String>) -> Result<Option<BotFault>, ConfigError> {
-    parse_named(
-        "CONFORMANCE_BOT_DOUBLE_FAULT",
-        v,
-        BotFault::parse,
-        BotFault::ALL.iter().map(|f| f.name()).collect(),
-    )
 }
 
 fn parse_edition(v: Option<String>) -> Result<Edition, ConfigError> {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use jsonschema::{Registry, Validator};
 use serde_json::Value;
 
-use crate::fixture::{read_json, FixtureError};
+use super::fixture::{read_json, FixtureError};
 
 /// One way an instance fails a schema.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::bot::Replay;
-use crate::check::Aspect;
-use crate::harness::{corpus, Outcome};
-use crate::secret::redact;
+use super::harness::Outcome;
+use crate::bot::replay::Replay;
+use crate::contract::corpus;
+use crate::judging::check::Aspect;
+use crate::wire::secret::redact;
 
 /// A column of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -91,7 +92,7 @@ pub struct Expectations {
 impl Expectations {
     /// Reads an expectations file (strict JSON: duplicate keys and unknown fields are errors).
     pub fn load(path: &std::path::Path) -> Result<Expectations, String> {
-        crate::fixture::load(path).map_err(|e| e.to_string())
+        crate::contract::fixture::load(path).map_err(|e| e.to_string())
     }
 }
 
@@ -274,7 +275,7 @@ impl Report {
                 },
             );
             if let (Some(f), true) = (f, rs.iter().any(|r| !r.verdict.passed())) {
-                row.failures.push(crate::bot::failure(f, rs, "the bot"));
+                row.failures.push(crate::bot::replay::failure(f, rs, "the bot"));
             }
         }
         Report {

@@ -5,8 +5,8 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::harness::CaseRun;
-use crate::secret::redact_header;
+use crate::judging::judge::CaseRun;
+use crate::wire::secret::redact_header;
 
 /// Response headers whose values differ on every run.
 const VOLATILE_HEADERS: &[&str] = &[
@@ -92,7 +92,7 @@ pub fn full_projection(run: &CaseRun, hosts: &[String]) -> Option<Value> {
     let (req, resp, call_id) = (run.request.as_ref()?, run.response.as_ref()?, run.call_id.as_deref()?);
     let op = resp
         .header("location")
-        .and_then(|l| crate::check::location_operation(l, call_id).ok());
+        .and_then(|l| crate::judging::check::location_operation(l, call_id).ok());
     let op = op.as_deref();
     let norm = |s: &str| normalize_text(s, call_id, op, hosts);
     let mut req_headers = Map::new();

@@ -1,5 +1,5 @@
-//! Running a case: one shared runtime, the environment a run is aimed at, and the case pipeline
-//! fixture -> request -> target -> response -> checks -> verdict.
+//! Running a case: one shared runtime, and the case pipeline
+//! fixture -> request -> target -> response -> checks -> verdict against an `embedded::Env`.
 //!
 //! Every case runs on one process-wide multi-thread runtime, whatever test thread asked for it:
 //! the listener, the double's dispatcher and the HTTP client's connection pool live there, so
@@ -10,19 +10,16 @@ use std::sync::{Arc, OnceLock};
 
 use serde_json::{json, Value};
 
-use crate::bot::{BotTarget, Replay, Variant};
-use crate::bot_double::BotDouble;
-use crate::case::Case;
-use crate::check::{
-    all_heard, check_error_answer, check_notifications, check_response, heard_items, is_call_deleted, Aspect, Check, ExpectedNotification,
-    Facts, Finding, Verdict,
-};
-use crate::config::{Config, Family};
-use crate::double::{Double, DoubleOptions};
-use crate::fixture::{default_root, Corpus, NegativeFixture};
-use crate::listener::{Heard, Listener};
-use crate::schema::{default_dir, Schemas};
-use crate::target::{Observed, SentRequest, Target};
+use super::config::Config;
+use super::embedded::Env;
+use crate::bot::replay::{Replay, Variant};
+use crate::contract::case::Case;
+use crate::contract::family::Family;
+use crate::contract::fixture::NegativeFixture;
+use crate::contract::{corpus, schemas};
+use crate::judging::check::{all_heard, check_error_answer, heard_items, is_call_deleted, Aspect, Check, Verdict};
+use crate::judging::judge::{expected_notifications, judge_with, setup_finding, CaseRun};
+use crate::wire::target::SentRequest;
 
 /// The process-wide runtime every case runs on. It has more workers than a CI machine has cores:
 /// judging a case is CPU work done between awaits, and with one worker per core a burst of it (the
@@ -53,115 +50,6 @@ where
     }
 }
 
-/// The fixtures of this checkout, loaded once.
-pub fn corpus() -> &'static Corpus {
-    static C: OnceLock<Corpus> = OnceLock::new();
-    C.get_or_init(|| Corpus::load(&default_root()).unwrap_or_else(|e| panic!("cannot load the fixtures: {e}")))
-}
-
-/// The schemas of this checkout, compiled once.
-pub fn schemas() -> &'static Schemas {
-    static S: OnceLock<Schemas> = OnceLock::new();
-    S.get_or_init(|| Schemas::load(&default_dir()).unwrap_or_else(|e| panic!("cannot load the schemas: {e}")))
-}
-
-/// What a run is aimed at: a target, the listener that hears its notifications, and the double
-/// when the target is the embedded one.
-#[derive(Debug)]
-pub struct Env {
-    /// The configuration it was built from.
-    pub config: Config,
-    /// Where requests go.
-    pub target: Target,
-    /// Where notifications arrive.
-    pub listener: Arc<Listener>,
-    /// The embedded double, when `CONFORMANCE_TARGET` is unset.
-    pub double: Option<Double>,
-    /// The bot the documents' notifications are replayed to.
-    pub bot: BotTarget,
-    /// The embedded bot double, when `CONFORMANCE_BOT_URL` is unset.
-    pub bot_double: Option<BotDouble>,
-}
-
-impl Env {
-    /// Starts what `config` asks for: the double when no target is set, and a listener.
-    /// Must be awaited on the shared runtime (see [`block_on`]).
-    pub async fn start(config: Config) -> Result<Env, String> {
-        let listener = Arc::new(Listener::start(config.callback_bind, config.callback_url.as_deref()).await?);
-        let (double, base, provision) = match &config.target {
-            Some(t) => (None, t.clone(), config.provision_url.clone()),
-            None => {
-                let d = Double::start(DoubleOptions {
-                    edition: config.edition,
-                    fault: config.double_fault,
-                    latency: config.double_latency,
-                    ..DoubleOptions::default()
-                })
-                .await;
-                let (b, p) = (
-                    d.base.clone(),
-                    config.provision_url.clone().unwrap_or_else(|| d.provision_url.clone()),
-                );
-                (Some(d), b, Some(p))
-            }
-        };
-        let ca = config.ca_bundle.as_deref();
-        let target = Target::with_ca(&base, provision, config.token.clone(), &config.app_id, config.timeout, ca)?;
-        let bot_double = match &config.bot_url {
-            Some(_) => None,
-            None => Some(BotDouble::start(config.bot_token.clone(), config.bot_double_fault).await),
-        };
-        let bot_url = config
-            .bot_url
-            .clone()
-            .or_else(|| bot_double.as_ref().map(|b| b.url.clone()))
-            .unwrap_or_default();
-        let bot = BotTarget::new(&bot_url, config.bot_token.clone(), config.timeout, ca)?;
-        Ok(Env {
-            config,
-            target,
-            listener,
-            double,
-            bot,
-            bot_double,
-        })
-    }
-
-    /// The `host:port`s that differ from run to run (target, hook, listener), for recorded snapshots.
-    pub fn volatile_hosts(&self) -> Vec<String> {
-        let mut urls = vec![self.target.base.clone(), self.listener.advertised().to_string()];
-        urls.extend(self.target.provision_url.clone());
-        let mut hosts: Vec<String> = urls
-            .iter()
-            .filter_map(|u| reqwest::Url::parse(u).ok())
-            .filter_map(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
-            .collect();
-        hosts.sort();
-        hosts.dedup();
-        hosts
-    }
-
-    /// A one-line description of the bot for messages.
-    pub fn describe_bot(&self) -> String {
-        let what = if self.bot_double.is_some() {
-            "the embedded bot double at"
-        } else {
-            "bot"
-        };
-        format!("{what} {}", self.bot.url)
-    }
-
-    /// A one-line description for messages: `target http://… (seeds edition)`.
-    pub fn describe(&self) -> String {
-        let what = if self.double.is_some() {
-            "the embedded double at"
-        } else {
-            "target"
-        };
-        format!("{what} {} ({} edition)", self.target.base, self.config.edition.name())
-    }
-}
-
 /// The environment of `CONFORMANCE_*` variables, started once per process.
 pub fn env() -> &'static Env {
     static E: OnceLock<Result<Env, String>> = OnceLock::new();
@@ -175,43 +63,6 @@ pub fn env() -> &'static Env {
     }
 }
 
-/// One case run on one family: what was sent, what came back, and the verdict.
-#[derive(Debug, Clone)]
-pub struct CaseRun {
-    /// The case id.
-    pub case_id: String,
-    /// The family it ran on.
-    pub family: Family,
-    /// The provisioned call.
-    pub call_id: Option<String>,
-    /// The request sent (when it got that far).
-    pub request: Option<SentRequest>,
-    /// The answer (when there was one).
-    pub response: Option<Observed>,
-    /// Every POST the case's callback heard.
-    pub heard: Vec<Heard>,
-    /// The checks' conclusion.
-    pub verdict: Verdict,
-    /// What the snapshot pins (`null` when the case could not run).
-    pub projection: Value,
-}
-
-impl CaseRun {
-    /// A run of `case_id` on `family` that has not started yet.
-    pub fn new(case_id: String, family: Family) -> CaseRun {
-        CaseRun {
-            case_id,
-            family,
-            call_id: None,
-            request: None,
-            response: None,
-            heard: Vec::new(),
-            verdict: Verdict::default(),
-            projection: Value::Null,
-        }
-    }
-}
-
 /// Hosts where destructive cases are refused unless `CONFORMANCE_ALLOW_PRODUCTION=1`.
 pub const PRODUCTION_HOSTS: [&str; 4] = [
     "graph.microsoft.com",
@@ -219,18 +70,6 @@ pub const PRODUCTION_HOSTS: [&str; 4] = [
     "dod-graph.microsoft.us",
     "microsoftgraph.chinacloudapi.cn",
 ];
-
-/// A case that could not run: `subject` says what was being attempted.
-fn setup_finding(subject: &str, expected: &str, actual: String) -> Finding {
-    Finding {
-        aspect: Aspect::Setup,
-        check: Check::Setup,
-        subject: subject.into(),
-        expected: expected.into(),
-        actual,
-        schema: None,
-    }
-}
 
 /// Why `what` may not run against this target: it ends calls and the target is Microsoft production.
 fn production_refusal(env: &Env, destructive: bool, what: &str) -> Option<String> {
@@ -294,63 +133,6 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     run.heard = heard;
     run.projection = projection;
     run
-}
-
-/// Checks one observed exchange of `case` on call `call_id` and projects it for the snapshot.
-/// `waited_ms` is how long notifications were awaited, for messages.
-/// Pure: the same function judges a live target and the documents' own examples.
-pub fn judge(case: &Case, call_id: &str, req: &SentRequest, obs: &Observed, heard: &[Heard], waited_ms: u128) -> (Verdict, Value) {
-    match expected_notifications(case) {
-        Ok(expected) => judge_with(case, &expected, call_id, req, obs, heard, waited_ms),
-        Err(e) => (
-            Verdict {
-                findings: vec![setup_finding("the fixtures", "valid notification fixtures", e)],
-                infos: Vec::new(),
-            },
-            Value::Null,
-        ),
-    }
-}
-
-/// The notifications `case` expects, parsed once per run.
-fn expected_notifications(case: &Case) -> Result<Vec<ExpectedNotification>, String> {
-    case.notifications.iter().map(|n| ExpectedNotification::from_fixture(n)).collect()
-}
-
-/// [`judge`] with the expected notifications already parsed (as `run_case` has them for its wait).
-fn judge_with(
-    case: &Case,
-    expected: &[ExpectedNotification],
-    call_id: &str,
-    req: &SentRequest,
-    obs: &Observed,
-    heard: &[Heard],
-    waited_ms: u128,
-) -> (Verdict, Value) {
-    let mut verdict = Verdict::default();
-    let mut facts = Facts {
-        call_id,
-        operation_id: None,
-        request_body: req.body.as_ref(),
-        corpus: corpus(),
-    };
-    let response = check_response(case, schemas(), &mut facts, obs, &mut verdict);
-    let notifications = check_notifications(expected, schemas(), &facts, heard, waited_ms, &mut verdict);
-    (verdict, projection(case, req, response, notifications))
-}
-
-/// The whole exchange as the snapshot pins it: family, ids and hosts replaced by placeholders.
-fn projection(case: &Case, req: &SentRequest, response: Value, notifications: Vec<Value>) -> Value {
-    let action = case.op.action.as_deref().map(|a| format!("/{a}")).unwrap_or_default();
-    let mut headers = serde_json::Map::new();
-    for (k, v) in &req.headers {
-        headers.insert(k.clone(), json!(crate::secret::redact_header(k, v)));
-    }
-    json!({
-        "request": {"method": req.method, "path": format!("[family]/calls/[call-id]{action}"), "headers": headers, "body": req.body},
-        "response": response,
-        "notifications": notifications,
-    })
 }
 
 /// A call id no target has: well-formed, so a target cannot answer 400 for its shape.
@@ -574,7 +356,7 @@ pub async fn run_suite_with_progress(env: Arc<Env>, progress: impl Fn(&Outcome))
             tasks.spawn(async move {
                 let started = std::time::Instant::now();
                 let run = run_case(&env, &case, family).await;
-                let message = (!run.verdict.passed()).then(|| crate::report::failure(&case, &run, &env.describe()));
+                let message = (!run.verdict.passed()).then(|| crate::judging::report::failure(&case, &run, &env.describe()));
                 Outcome {
                     case_id: case.id().to_string(),
                     negative: false,
@@ -603,8 +385,8 @@ pub async fn run_suite_with_progress(env: Arc<Env>, progress: impl Fn(&Outcome))
                 tasks.spawn(async move {
                     let started = std::time::Instant::now();
                     let run = run_negative(&env, neg, &operation, family).await;
-                    let message =
-                        (!run.verdict.passed()).then(|| crate::report::negative_failure(neg, path, &operation, &run, &env.describe()));
+                    let message = (!run.verdict.passed())
+                        .then(|| crate::judging::report::negative_failure(neg, path, &operation, &run, &env.describe()));
                     Outcome {
                         case_id: neg.id.clone(),
                         negative: true,

@@ -5,8 +5,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::config::{Edition, Family};
-use crate::fixture::{Corpus, NotificationFixture, OperationDef, RequestFixture, ResponseFixture};
+use super::edition::Edition;
+use super::family::Family;
+use super::fixture::{Corpus, NotificationFixture, OperationDef, RequestFixture, ResponseFixture};
 
 /// What one case sends and expects under one edition.
 #[derive(Debug, Clone)]

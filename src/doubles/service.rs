@@ -17,8 +17,9 @@ use tokio::sync::mpsc;
 use wiremock::matchers::{any, method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::config::{Edition, Family};
-use crate::faults::Fault;
+use super::faults::Fault;
+use crate::contract::edition::Edition;
+use crate::contract::family::Family;
 
 /// The version segment of the double's base URL.
 pub const VERSION: &str = "beta";
@@ -197,7 +198,7 @@ impl Double {
 }
 
 async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>, log: bool) {
-    let Ok(client) = crate::target::http_client(std::time::Duration::from_secs(10), None) else {
+    let Ok(client) = crate::wire::target::http_client(std::time::Duration::from_secs(10), None) else {
         return;
     };
     while let Some(out) = rx.recv().await {

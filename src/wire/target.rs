@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 
-use crate::secret::{redact, redact_header, Secret};
+use super::secret::{redact, redact_header, Secret};
 
 /// The most of a response body the suite reads; a target sending more has failed, not the suite.
 pub const BODY_CAP: usize = 4 * 1024 * 1024;

@@ -7,10 +7,10 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use crate::case::Case;
-use crate::fixture::NegativeFixture;
-use crate::harness::CaseRun;
-use crate::secret::redact;
+use super::judge::CaseRun;
+use crate::contract::case::Case;
+use crate::contract::fixture::NegativeFixture;
+use crate::wire::secret::redact;
 
 fn indent(text: &str, by: &str) -> String {
     text.lines().map(|l| format!("{by}{l}")).collect::<Vec<_>>().join("\n")

@@ -1,10 +1,18 @@
 //! Importing Graph documentation pages (the markdown source format, with `<!-- { "blockType": … } -->`
 //! annotations before fenced `http`/`json` blocks, as in seeds 000 and 004) into fixtures, so a
-//! new version of the documents becomes new fixtures and a reviewable diff.
+//! new version of the documents becomes new fixtures and a reviewable diff (`cargo xtask import-docs`).
+//! `page` reads a page; this module turns its blocks into fixtures.
+//!
+//! May use the contract (the strict JSON reader the fixtures are loaded with). Nothing in the
+//! suite uses the importer; only xtask and its self-test do.
+
+mod page;
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
+
+use page::{blocks, frontmatter, http, iso_date};
 
 /// One fixture the import produced: where it goes (relative to `tests/fixtures/`) and its JSON.
 #[derive(Debug, Clone, PartialEq)]
@@ -13,164 +21,6 @@ pub struct Imported {
     pub path: String,
     /// The fixture.
     pub fixture: Value,
-}
-
-#[derive(Debug, Default)]
-struct Page {
-    title: String,
-    locale: String,
-    handoff: String,
-}
-
-/// A fenced block with the annotation and heading that precede it.
-#[derive(Debug)]
-struct Block {
-    annotation: Option<Value>,
-    heading: (String, String),
-    lang: String,
-    text: String,
-}
-
-/// `11/29/2018` (the docs' `ms.lasthandoff`) as `2018-11-29`; anything else as it is.
-fn iso_date(us: &str) -> String {
-    match us.split('/').collect::<Vec<_>>().as_slice() {
-        [m, d, y] if y.len() == 4 => format!("{y}-{m:0>2}-{d:0>2}"),
-        _ => us.to_string(),
-    }
-}
-
-fn frontmatter(text: &str) -> Page {
-    let mut page = Page::default();
-    let mut lines = text.lines();
-    if lines.next().map(str::trim) != Some("---") {
-        return page;
-    }
-    for line in lines.take_while(|l| l.trim() != "---") {
-        let (k, v) = line.split_once(':').unwrap_or((line, ""));
-        let v = v.trim().trim_matches(['\'', '"']).to_string();
-        match k.trim() {
-            "title" => page.title = v,
-            "ms.contentlocale" => page.locale = v,
-            "ms.lasthandoff" => page.handoff = v,
-            _ => {}
-        }
-    }
-    page
-}
-
-/// `(anchor, text)` of a heading line such as `##### <a name="notification---terminating"></a>Text`.
-fn heading(line: &str) -> Option<(String, String)> {
-    let rest = line.trim_start().strip_prefix('#')?.trim_start_matches('#').trim();
-    let anchor = rest
-        .split("name=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .unwrap_or_default()
-        .to_string();
-    // Text between tags, one piece per span: localized pages give the translation, then the English.
-    let mut pieces: Vec<String> = Vec::new();
-    let mut in_tag = false;
-    let mut current = String::new();
-    for c in rest.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                if !current.trim().is_empty() {
-                    pieces.push(current.trim().to_string());
-                }
-                current.clear();
-            }
-            '>' => in_tag = false,
-            c if !in_tag => current.push(c),
-            _ => {}
-        }
-    }
-    if !current.trim().is_empty() {
-        pieces.push(current.trim().to_string());
-    }
-    let text = match pieces.as_slice() {
-        [translated, english] if translated != english => format!("{translated} ({english})"),
-        _ => pieces.join(" "),
-    };
-    Some((anchor, text))
-}
-
-fn blocks(text: &str) -> Vec<Block> {
-    let mut out = Vec::new();
-    let (mut annotation, mut comment): (Option<Value>, Option<String>) = (None, None);
-    let mut current_heading = (String::new(), String::new());
-    let mut fence: Option<(String, Vec<&str>)> = None;
-    for line in text.lines() {
-        if let Some((lang, body)) = fence.as_mut() {
-            if line.trim_start().starts_with("```") {
-                out.push(Block {
-                    annotation: annotation.take(),
-                    heading: current_heading.clone(),
-                    lang: lang.clone(),
-                    text: body.join("\n"),
-                });
-                fence = None;
-            } else {
-                body.push(line);
-            }
-            continue;
-        }
-        if let Some(c) = comment.as_mut() {
-            c.push('\n');
-            c.push_str(line);
-            if line.contains("-->") {
-                annotation = parse_annotation(c).or(annotation);
-                comment = None;
-            }
-            continue;
-        }
-        if line.contains("<!--") {
-            if line.contains("-->") {
-                annotation = parse_annotation(line).or(annotation);
-            } else {
-                comment = Some(line.to_string());
-            }
-        } else if let Some(h) = heading(line) {
-            current_heading = h;
-        } else if let Some(lang) = line.trim_start().strip_prefix("```") {
-            fence = Some((lang.trim().to_string(), Vec::new()));
-        }
-    }
-    out
-}
-
-fn parse_annotation(comment: &str) -> Option<Value> {
-    let inner = comment.split("<!--").nth(1)?.split("-->").next()?.trim();
-    let v: Value = serde_json::from_str(inner).ok()?;
-    v.get("blockType").is_some().then_some(v)
-}
-
-/// An http block: `(first line, headers, JSON body)`.
-fn http(text: &str) -> (String, BTreeMap<String, String>, Option<Value>) {
-    let mut lines = text.lines();
-    let first = lines.next().unwrap_or_default().trim().to_string();
-    let mut headers = BTreeMap::new();
-    let mut body = Vec::new();
-    let mut in_body = false;
-    for line in lines {
-        if in_body {
-            body.push(line);
-        } else if line.trim().is_empty() {
-            in_body = true;
-        } else if let Some((k, v)) = line.split_once(':') {
-            headers.insert(k.trim().to_string(), v.trim().to_string());
-        }
-    }
-    let body = body.join("\n");
-    (
-        first,
-        headers,
-        if body.trim().is_empty() {
-            None
-        } else {
-            crate::fixture::parse_strict(&body).ok()
-        },
-    )
 }
 
 fn operation_of(method: &str, url: &str) -> String {
@@ -335,7 +185,7 @@ pub fn import_page(seed: &str, text: &str) -> Vec<Imported> {
             ("", "http") => last_http = Some(b.text.clone()),
             ("example", "json") => {
                 let Some((req_name, _, req)) = &request else { continue };
-                let Ok(body) = crate::fixture::parse_strict(&b.text) else {
+                let Ok(body) = crate::contract::fixture::parse_strict(&b.text) else {
                     continue;
                 };
                 let id = format!("{req_name}--{}", anchor_name(&b.heading.0));

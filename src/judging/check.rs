@@ -10,12 +10,12 @@ use std::fmt;
 
 use serde_json::{json, Map, Value};
 
-use crate::case::Case;
-use crate::fixture::Corpus;
-use crate::listener::Heard;
-use crate::schema::{SchemaError, Schemas};
-use crate::secret::redact;
-use crate::target::{preview, Observed};
+use crate::contract::case::Case;
+use crate::contract::fixture::Corpus;
+use crate::contract::schema::{SchemaError, Schemas};
+use crate::wire::listener::Heard;
+use crate::wire::secret::redact;
+use crate::wire::target::{preview, Observed};
 
 /// Which part of an exchange a finding is about (the columns of a conformance matrix).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -725,7 +725,7 @@ pub struct ExpectedNotification {
 
 impl ExpectedNotification {
     /// From a fixture whose envelope holds one item.
-    pub fn from_fixture(f: &crate::fixture::NotificationFixture) -> Result<ExpectedNotification, String> {
+    pub fn from_fixture(f: &crate::contract::fixture::NotificationFixture) -> Result<ExpectedNotification, String> {
         let item = f.body.pointer("/value/0").ok_or_else(|| format!("{}: no /value/0 item", f.id))?;
         let rules = parse_rules(&f.rules)?.into_iter().map(|(k, r)| (neutral_pointer(&k), r)).collect();
         Ok(ExpectedNotification {

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use crate::check::{Aspect, Check, Verdict};
-use crate::fixture::NotificationFixture;
-use crate::secret::{redact, Secret};
-use crate::target::{http_client, send_with, Observed, SentRequest, TransportError};
+use crate::contract::fixture::NotificationFixture;
+use crate::judging::check::{Aspect, Check, Verdict};
+use crate::wire::secret::{redact, Secret};
+use crate::wire::target::{http_client, send_with, Observed, SentRequest, TransportError};
 
 /// How a notification is replayed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,0 +1,123 @@
+//! The wiring of what a run is aimed at: the target (or the embedded double), the listener, and the
+//! bot (or the embedded bot double).
+//!
+//! The one place in the product that uses the doubles: it starts them when no target (or bot) is
+//! named, in the fault mode the configuration names.
+
+use std::sync::Arc;
+
+use super::config::{Config, ConfigError};
+use crate::bot::replay::BotTarget;
+use crate::doubles::bot::BotDouble;
+use crate::doubles::bot_faults::BotFault;
+use crate::doubles::faults::Fault;
+use crate::doubles::service::{Double, DoubleOptions};
+use crate::wire::listener::Listener;
+use crate::wire::target::Target;
+
+/// The fault modes `config` names (`CONFORMANCE_DOUBLE_FAULT`, `CONFORMANCE_BOT_DOUBLE_FAULT`),
+/// looked up in the doubles' catalogs; a name not in its catalog is refused, naming the variable
+/// and listing the catalog.
+pub fn faults_of(config: &Config) -> Result<(Option<Fault>, Option<BotFault>), ConfigError> {
+    let double = config.double_fault.as_deref().map(Fault::from_variable).transpose();
+    let bot = config.bot_double_fault.as_deref().map(BotFault::from_variable).transpose();
+    Ok((double.map_err(ConfigError)?, bot.map_err(ConfigError)?))
+}
+
+/// What a run is aimed at: a target, the listener that hears its notifications, and the double
+/// when the target is the embedded one.
+#[derive(Debug)]
+pub struct Env {
+    /// The configuration it was built from.
+    pub config: Config,
+    /// Where requests go.
+    pub target: Target,
+    /// Where notifications arrive.
+    pub listener: Arc<Listener>,
+    /// The embedded double, when `CONFORMANCE_TARGET` is unset.
+    pub double: Option<Double>,
+    /// The bot the documents' notifications are replayed to.
+    pub bot: BotTarget,
+    /// The embedded bot double, when `CONFORMANCE_BOT_URL` is unset.
+    pub bot_double: Option<BotDouble>,
+}
+
+impl Env {
+    /// Starts what `config` asks for: the double when no target is set, and a listener.
+    /// Must be awaited on the shared runtime (see [`block_on`]).
+    pub async fn start(config: Config) -> Result<Env, String> {
+        let (double_fault, bot_double_fault) = faults_of(&config).map_err(|e| e.to_string())?;
+        let listener = Arc::new(Listener::start(config.callback_bind, config.callback_url.as_deref()).await?);
+        let (double, base, provision) = match &config.target {
+            Some(t) => (None, t.clone(), config.provision_url.clone()),
+            None => {
+                let d = Double::start(DoubleOptions {
+                    edition: config.edition,
+                    fault: double_fault,
+                    latency: config.double_latency,
+                    ..DoubleOptions::default()
+                })
+                .await;
+                let (b, p) = (
+                    d.base.clone(),
+                    config.provision_url.clone().unwrap_or_else(|| d.provision_url.clone()),
+                );
+                (Some(d), b, Some(p))
+            }
+        };
+        let ca = config.ca_bundle.as_deref();
+        let target = Target::with_ca(&base, provision, config.token.clone(), &config.app_id, config.timeout, ca)?;
+        let bot_double = match &config.bot_url {
+            Some(_) => None,
+            None => Some(BotDouble::start(config.bot_token.clone(), bot_double_fault).await),
+        };
+        let bot_url = config
+            .bot_url
+            .clone()
+            .or_else(|| bot_double.as_ref().map(|b| b.url.clone()))
+            .unwrap_or_default();
+        let bot = BotTarget::new(&bot_url, config.bot_token.clone(), config.timeout, ca)?;
+        Ok(Env {
+            config,
+            target,
+            listener,
+            double,
+            bot,
+            bot_double,
+        })
+    }
+
+    /// The `host:port`s that differ from run to run (target, hook, listener), for recorded snapshots.
+    pub fn volatile_hosts(&self) -> Vec<String> {
+        let mut urls = vec![self.target.base.clone(), self.listener.advertised().to_string()];
+        urls.extend(self.target.provision_url.clone());
+        let mut hosts: Vec<String> = urls
+            .iter()
+            .filter_map(|u| reqwest::Url::parse(u).ok())
+            .filter_map(|u| Some(format!("{}:{}", u.host_str()?, u.port_or_known_default()?)))
+            .collect();
+        hosts.sort();
+        hosts.dedup();
+        hosts
+    }
+
+    /// A one-line description of the bot for messages.
+    pub fn describe_bot(&self) -> String {
+        let what = if self.bot_double.is_some() {
+            "the embedded bot double at"
+        } else {
+            "bot"
+        };
+        format!("{what} {}", self.bot.url)
+    }
+
+    /// A one-line description for messages: `target http://… (seeds edition)`.
+    pub fn describe(&self) -> String {
+        let what = if self.double.is_some() {
+            "the embedded double at"
+        } else {
+            "target"
+        };
+        format!("{what} {} ({} edition)", self.target.base, self.config.edition.name())
+    }
+}
