@@ -172,6 +172,24 @@ pub struct InvalidFixture {
     pub errors_at: Vec<String>,
 }
 
+/// A program saved as a regression case (`tests/fixtures/programs/`): a sequence of steps the
+/// lifecycle model judges, replayed by `cargo test programs`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramFixture {
+    /// Stable id.
+    pub id: String,
+    /// Always `program`.
+    pub kind: String,
+    /// One line for reports: what the program exercises.
+    pub description: String,
+    /// How it was found (the seed, the fault, the implementation), or why it was written.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// The program.
+    pub program: super::program::Program,
+}
+
 /// How a negative case builds its body.
 #[derive(Clone, Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -461,6 +479,8 @@ pub struct Corpus {
     pub invalid: BTreeMap<String, InvalidFixture>,
     /// Negative cases, by id.
     pub negatives: BTreeMap<String, (PathBuf, NegativeFixture)>,
+    /// Saved programs, by id.
+    pub programs: BTreeMap<String, (PathBuf, ProgramFixture)>,
     /// Seed 001's termination reason codes.
     pub reason_codes: Vec<ReasonCode>,
     /// Operations by name.
@@ -509,6 +529,7 @@ impl Corpus {
             notifications: BTreeMap::new(),
             invalid: BTreeMap::new(),
             negatives: BTreeMap::new(),
+            programs: BTreeMap::new(),
             reason_codes: load::<ReasonCodeTable>(&root.join("data/termination-reason-codes.json"))?.rows,
             operations: load::<OperationTable>(&root.join("data/operations.json"))?.operations,
             editions: load::<EditionTable>(&root.join("data/editions.json"))?.editions,
@@ -532,6 +553,10 @@ impl Corpus {
         for p in json_files(&root.join("negative"))? {
             let f: NegativeFixture = load(&p)?;
             insert_unique(&mut c.negatives, f.id.clone(), (p.clone(), f), &p)?;
+        }
+        for p in json_files(&root.join("programs"))? {
+            let f: ProgramFixture = load(&p)?;
+            insert_unique(&mut c.programs, f.id.clone(), (p.clone(), f), &p)?;
         }
         c.check_references()?;
         Ok(c)

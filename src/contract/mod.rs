@@ -7,6 +7,8 @@ pub mod case;
 pub mod edition;
 pub mod family;
 pub mod fixture;
+pub mod lifecycle;
+pub mod program;
 pub mod schema;
 
 use std::sync::OnceLock;

@@ -744,6 +744,17 @@ impl ExpectedNotification {
         summary(&self.item)
     }
 
+    /// What kind of notification it is, without the example's resource: `deleted #microsoft.graph.call (state terminated)`.
+    pub fn kind(&self) -> String {
+        let s = |p: &str| self.field(p).and_then(Value::as_str).unwrap_or("?").to_string();
+        let state = self
+            .field("/resourceData/state")
+            .and_then(Value::as_str)
+            .map(|st| format!(" (state {st})"))
+            .unwrap_or_default();
+        format!("{} {}{state}", s("/changeType"), s("/resourceData/@odata.type"))
+    }
+
     /// Whether a heard (neutral) item is this notification for this call: same changeType,
     /// resource type and state, and a resource naming the call.
     fn matches(&self, actual: &Value, call_id: &str) -> bool {
@@ -790,6 +801,32 @@ pub fn all_heard(expected: &[ExpectedNotification], heard: &[Heard], call_id: &s
     expected.iter().all(|e| items.iter().any(|(_, a)| e.matches(a, call_id)))
 }
 
+/// The heard item `expected` claims among `items`, skipping the positions in `claimed`: one naming
+/// `operation_id` when there is one (a call with several operations has several completed
+/// notifications), else the first that matches the call.
+pub fn find_heard<'i>(
+    expected: &ExpectedNotification,
+    items: &'i [((usize, usize), Value)],
+    claimed: &[(usize, usize)],
+    call_id: &str,
+    operation_id: Option<&str>,
+) -> Option<&'i ((usize, usize), Value)> {
+    let mut candidates = items
+        .iter()
+        .filter(|(pos, a)| !claimed.contains(pos) && expected.matches(a, call_id))
+        .peekable();
+    let first = candidates.peek().copied();
+    let names_operation = |a: &Value| {
+        let op = a
+            .pointer("/resource")
+            .and_then(Value::as_str)
+            .and_then(resource_ids)
+            .and_then(|(_, op)| op);
+        matches!((op, operation_id), (Some(op), Some(want)) if ids_equal(&op, want))
+    };
+    candidates.find(|(_, a)| names_operation(a)).or(first)
+}
+
 /// The notification half of an exchange, checked and projected. `heard` is everything the case's
 /// callback received; `waited_ms` is how long the suite waited, for the message.
 pub fn check_notifications(
@@ -803,7 +840,20 @@ pub fn check_notifications(
     for h in heard {
         check_delivery(h, schemas, v);
     }
-    let items = heard_items(heard);
+    check_notifications_claiming(expected, facts, &heard_items(heard), &mut Vec::new(), waited_ms, v)
+}
+
+/// [`check_notifications`] for one of several exchanges on a call that share an inbox: each
+/// expected notification claims a heard item no earlier exchange claimed (added to `claimed`), and
+/// deliveries are checked once for the inbox by the caller.
+pub fn check_notifications_claiming(
+    expected: &[ExpectedNotification],
+    facts: &Facts,
+    items: &[((usize, usize), Value)],
+    claimed: &mut Vec<(usize, usize)>,
+    waited_ms: u128,
+    v: &mut Verdict,
+) -> Vec<Value> {
     let heard_list = || {
         if items.is_empty() {
             "nothing".to_string()
@@ -815,12 +865,11 @@ pub fn check_notifications(
                 .join("; ")
         }
     };
-    let mut used: Vec<(usize, usize)> = Vec::new();
     let mut projected = Vec::new();
     let mut last: Option<((usize, usize), &str)> = None;
     for (n, e) in expected.iter().enumerate() {
         let subject = format!("notification {} of {} ({})", n + 1, expected.len(), e.id);
-        let found = items.iter().find(|(pos, a)| !used.contains(pos) && e.matches(a, facts.call_id));
+        let found = find_heard(e, items, claimed, facts.call_id, facts.operation_id.as_deref());
         let Some((pos, actual)) = found else {
             v.fail(
                 Aspect::Notifications,
@@ -836,7 +885,7 @@ pub fn check_notifications(
             projected.push(json!("[not received]"));
             continue;
         };
-        used.push(*pos);
+        claimed.push(*pos);
         if let Some((prev_pos, prev_id)) = last {
             if *pos < prev_pos {
                 v.fail(
@@ -860,7 +909,8 @@ pub fn check_notifications(
     projected
 }
 
-fn check_delivery(h: &Heard, schemas: &Schemas, v: &mut Verdict) {
+/// Checks how one notification was delivered: a POST, as JSON, with a Bearer token, a commsNotifications body.
+pub fn check_delivery(h: &Heard, schemas: &Schemas, v: &mut Verdict) {
     let subject = format!("notification delivery #{}", h.seq);
     if h.method != "POST" {
         v.fail(

@@ -6,4 +6,5 @@
 
 pub mod check;
 pub mod judge;
+pub mod program;
 pub mod report;

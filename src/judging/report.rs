@@ -7,9 +7,12 @@
 use std::fmt::Write;
 use std::path::Path;
 
+use super::check::Verdict;
 use super::judge::CaseRun;
+use super::program::{ProgramRun, StepRun};
 use crate::contract::case::Case;
 use crate::contract::fixture::NegativeFixture;
+use crate::contract::program::{role, Request};
 use crate::wire::secret::redact;
 
 fn indent(text: &str, by: &str) -> String {
@@ -79,5 +82,93 @@ fn exchange(s: &mut String, run: &CaseRun) {
     }
     for info in &run.verdict.infos {
         let _ = writeln!(s, "  note: {info}");
+    }
+}
+
+/// What a program's step sent, with the call named by its role instead of its id.
+fn step_line(step: &StepRun, call_ids: &[String]) -> String {
+    let mut path = step.path.clone();
+    for (i, id) in call_ids.iter().enumerate() {
+        path = path.replace(id.as_str(), &format!("{{{}}}", role(i)));
+    }
+    let example = match &step.plan.step.request {
+        Request::Documented { example, .. } => example.clone(),
+        Request::Bad { negative } => format!("bad input: {negative}"),
+    };
+    format!("{} {path}  ({example})", step.request.method)
+}
+
+/// The message a failing program panics with: how to get it again, each step as sent with what
+/// the model expected and what came, the failed checks, and the program as JSON to save and replay.
+pub fn program_failure(run: &ProgramRun, origin: &str, target: &str) -> String {
+    let mut s = String::new();
+    let failed: usize =
+        run.steps.iter().map(|st| st.verdict.findings.len()).sum::<usize>() + run.after.findings.len() + usize::from(run.setup.is_some());
+    let _ = writeln!(
+        s,
+        "\na program of {} step(s) does not conform — {failed} check(s) failed",
+        run.program.steps.len()
+    );
+    let _ = writeln!(s, "  program:   {origin}");
+    let _ = writeln!(s, "  target:    {target}");
+    for (i, start) in run.program.calls.iter().enumerate() {
+        let id = run.call_ids.get(i).map(String::as_str).unwrap_or("not provisioned");
+        let _ = writeln!(
+            s,
+            "  call {}:    {} ({id})",
+            role(i),
+            serde_json::to_value(start).unwrap_or_default().as_str().unwrap_or("?")
+        );
+    }
+    if let Some(f) = &run.setup {
+        let _ = writeln!(s, "  could not run: {}", indent(&f.to_string(), "     ").trim_start());
+    }
+    for (n, step) in run.steps.iter().enumerate() {
+        let mark = if step.verdict.passed() { "" } else { "  <- fails" };
+        let _ = writeln!(s, "  step {}:    {}{mark}", n + 1, step_line(step, &run.call_ids));
+        if let Some(body) = &step.request.body {
+            let _ = writeln!(s, "    body:    {body}");
+        }
+        let _ = writeln!(s, "    model:   {}", step.plan.expected_line());
+        let _ = writeln!(s, "    rule:    {}", step.plan.rule());
+        match &step.response {
+            Some(obs) if step.verdict.passed() => {
+                let _ = writeln!(s, "    came:    {}", obs.status);
+            }
+            Some(obs) => {
+                let _ = writeln!(s, "    response:\n{}", indent(&obs.to_string(), "      "));
+            }
+            None => {}
+        }
+        failed_checks(&mut s, &step.verdict, "    ");
+    }
+    let skipped = run.program.steps.len().saturating_sub(run.steps.len());
+    if skipped > 0 && run.setup.is_none() {
+        let _ = writeln!(s, "  ({skipped} later step(s) not sent: a program stops at its first failing step)");
+    }
+    if !run.after.passed() {
+        let _ = writeln!(s, "  after the steps:");
+        failed_checks(&mut s, &run.after, "    ");
+    }
+    let json = serde_json::to_string_pretty(&run.program).unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "  replay:    save as tests/fixtures/programs/<name>.json (with \"id\", \"description\" and \"program\"; see the README) and run `cargo test programs`:\n{}",
+        indent(&json, "    ")
+    );
+    redact(&s)
+}
+
+/// Each failed check of `v`, numbered, and its notes.
+fn failed_checks(s: &mut String, v: &Verdict, by: &str) {
+    if v.findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "{by}failed checks:");
+    for (i, f) in v.findings.iter().enumerate() {
+        let _ = writeln!(s, "{by}{}. {}", i + 1, indent(&f.to_string(), &format!("{by}   ")).trim_start());
+    }
+    for info in &v.infos {
+        let _ = writeln!(s, "{by}note: {info}");
     }
 }

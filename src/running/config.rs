@@ -19,6 +19,11 @@ pub const PLACEHOLDER_BOT_TOKEN: &str = "conformance-placeholder-bot-token";
 /// The application id used in `/applications/{appId}/...` paths when `CONFORMANCE_APP_ID` is unset.
 pub const PLACEHOLDER_APP_ID: &str = "2891555a-92ff-42e6-80fa-6e1300c6b5c6";
 
+/// How many generated programs run when `CONFORMANCE_EXPLORE_CASES` is unset.
+pub const DEFAULT_EXPLORE_CASES: usize = 48;
+/// The seed programs are generated from when `CONFORMANCE_EXPLORE_SEED` is unset.
+pub const DEFAULT_EXPLORE_SEED: u64 = 20261202;
+
 /// Everything the suite is configured with.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -58,6 +63,10 @@ pub struct Config {
     pub bot_double_fault: Option<String>,
     /// `CONFORMANCE_DOUBLE_LATENCY_MS`: delay the embedded double adds to every answer and notification.
     pub double_latency: Duration,
+    /// `CONFORMANCE_EXPLORE_CASES`: how many generated programs `cargo test explore` runs.
+    pub explore_cases: usize,
+    /// `CONFORMANCE_EXPLORE_SEED`: the seed they are generated from (the same programs every run).
+    pub explore_seed: u64,
     /// `CONFORMANCE_CA_BUNDLE`: PEM certificates trusted besides the platform's roots (a private CA).
     pub ca_bundle: Option<std::path::PathBuf>,
 }
@@ -116,6 +125,8 @@ impl Config {
             allow_production: get("CONFORMANCE_ALLOW_PRODUCTION").as_deref() == Some("1"),
             double_fault: get("CONFORMANCE_DOUBLE_FAULT"),
             bot_double_fault: get("CONFORMANCE_BOT_DOUBLE_FAULT"),
+            explore_cases: parse_number("CONFORMANCE_EXPLORE_CASES", get("CONFORMANCE_EXPLORE_CASES"), DEFAULT_EXPLORE_CASES)?,
+            explore_seed: parse_number("CONFORMANCE_EXPLORE_SEED", get("CONFORMANCE_EXPLORE_SEED"), DEFAULT_EXPLORE_SEED)?,
             ca_bundle: get("CONFORMANCE_CA_BUNDLE").map(std::path::PathBuf::from),
             double_latency: match get("CONFORMANCE_DOUBLE_LATENCY_MS") {
                 None => Duration::ZERO,
@@ -194,5 +205,12 @@ fn parse_snapshot_set(v: Option<String>) -> Result<String, ConfigError> {
         Err(ConfigError(format!(
             "CONFORMANCE_SNAPSHOTS={v:?}: a set name is letters, digits, '-' and '_'"
         )))
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(var: &str, v: Option<String>, default: T) -> Result<T, ConfigError> {
+    match v {
+        None => Ok(default),
+        Some(s) => s.parse().map_err(|_| ConfigError(format!("{var}={s:?}: expected a whole number"))),
     }
 }

@@ -72,7 +72,7 @@ pub const PRODUCTION_HOSTS: [&str; 4] = [
 ];
 
 /// Why `what` may not run against this target: it ends calls and the target is Microsoft production.
-fn production_refusal(env: &Env, destructive: bool, what: &str) -> Option<String> {
+pub(crate) fn production_refusal(env: &Env, destructive: bool, what: &str) -> Option<String> {
     let host = reqwest::Url::parse(&env.target.base).ok()?.host_str()?.to_ascii_lowercase();
     (destructive && !env.config.allow_production && PRODUCTION_HOSTS.contains(&host.as_str())).then(|| {
         format!("refused: {what} ends calls on the Microsoft production host {host}; set CONFORMANCE_ALLOW_PRODUCTION=1 if that is really meant")
@@ -182,7 +182,7 @@ async fn prepare_call(env: &Env, neg: &NegativeFixture, ready_state: &str, callb
 }
 
 /// The request a negative case sends: the operation's example, changed as the fixture says.
-fn negative_request(env: &Env, neg: &NegativeFixture, case: &Case, family: Family, call_id: &str) -> SentRequest {
+pub(crate) fn negative_request(env: &Env, neg: &NegativeFixture, case: &Case, family: Family, call_id: &str) -> SentRequest {
     let spec = &neg.request.body;
     let mut body = if let Some(id) = &spec.invalid {
         corpus().invalid.get(id).map(|f| f.body.clone())

@@ -8,6 +8,7 @@
 pub mod config;
 pub mod conform;
 pub mod embedded;
+pub mod explore;
 pub mod harness;
 pub mod record;
 pub mod snapshot;

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use conformance::contract::corpus;
+use conformance::contract::program::Catalog;
 use conformance::judging::report;
+use conformance::running::explore::{explore, run_program, Budget};
 use conformance::running::harness::{applies, block_on, env, replay_notification, run_case, run_negative};
 use conformance::running::snapshot;
 use rstest::rstest;
@@ -106,5 +108,47 @@ fn bot_replay(
     if replays.iter().any(|r| !r.verdict.passed()) {
         let fixture = corpus().notification(id).expect("loaded");
         panic!("{}", conformance::bot::replay::failure(fixture, &replays, &env.describe_bot()));
+    }
+}
+
+/// Generated programs: sequences of operations on one to three calls, each step judged against the
+/// lifecycle model (CONTRACT.md "The call's lifecycle") by the checks the cases above use.
+/// `CONFORMANCE_EXPLORE_CASES` programs from `CONFORMANCE_EXPLORE_SEED`: the same every run.
+#[test]
+fn explore_generated_programs_follow_the_lifecycle_model() {
+    let env = env();
+    let budget = Budget::of(&env.config);
+    let exploration = explore(env, budget).unwrap_or_else(|e| panic!("explore: {e}"));
+    if let Some((n, run, ran)) = &exploration.shrunk {
+        let origin = format!(
+            "{} of {} generated programs failed; this is program {} shrunk from {} to {} step(s) in {ran} run(s). Again: CONFORMANCE_EXPLORE_SEED={} CONFORMANCE_EXPLORE_CASES={} cargo test explore",
+            exploration.failed(),
+            budget.cases,
+            n + 1,
+            exploration.runs[*n].program.steps.len(),
+            run.program.steps.len(),
+            budget.seed,
+            budget.cases,
+        );
+        panic!("{}", report::program_failure(run, &origin, &env.describe()));
+    }
+}
+
+/// Saved programs (tests/fixtures/programs/): regression cases, each replayed as written.
+#[rstest]
+fn programs(
+    #[base_dir = "tests/fixtures/programs"]
+    #[files("*.json")]
+    path: PathBuf,
+) {
+    let env = env();
+    let (id, (file, fixture)) = by_file(&corpus().programs, &path);
+    let catalog = Catalog::new(corpus(), env.config.edition).unwrap_or_else(|e| panic!("{e}"));
+    let program = fixture.program.clone();
+    let label = id.clone();
+    let run = block_on(async move { run_program(env, &catalog, &program, &label, true).await });
+    if !run.passed() {
+        let origin = format!("{id} ({}): {}", file.display(), fixture.description);
+        panic!("{}", report::program_failure(&run, &origin, &env.describe()));
     }
 }

@@ -1,0 +1,386 @@
+//! Programs: sequences of steps over one to three calls, the unit the lifecycle model judges.
+//!
+//! A program is data (a failing one is printed as JSON and can be saved under
+//! `tests/fixtures/programs/` to be replayed by `cargo test`), and programs are generated from a
+//! seed by proptest-state-machine's sequential strategy over the model of `lifecycle`, which also
+//! shrinks a failing one while the model keeps every shrunk sequence one it would generate.
+//! Pure: no I/O beyond the corpus already loaded.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use proptest_state_machine::{Sequential, SequentialValueTree};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::edition::Edition;
+use super::fixture::Corpus;
+use super::lifecycle::{expect, CallState, Expectation, Operation, Sent, Start};
+
+/// A sequence of steps over calls named by role (`A`, `B`, `C`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Program {
+    /// The calls, by role: how each comes to be.
+    pub calls: Vec<Start>,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+/// One request of a program.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// The call acted on, by role: `A` is the program's first call.
+    pub call: char,
+    /// The operation.
+    pub operation: Operation,
+    /// What is sent.
+    pub request: Request,
+}
+
+/// What a step sends.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum Request {
+    /// A documented request example (a request fixture's id), with `set` over its body: the
+    /// variations the contract allows (another clientContext, `all`, reason).
+    Documented {
+        /// The request fixture.
+        example: String,
+        /// Properties set over the example's body.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        set: BTreeMap<String, Value>,
+    },
+    /// Bad input, sent as the negative fixture `negative` sends it.
+    Bad {
+        /// The negative fixture.
+        negative: String,
+    },
+}
+
+/// The role of call number `i` (0-based): `A`, `B`, `C`.
+pub fn role(i: usize) -> char {
+    (b'A' + u8::try_from(i).unwrap_or(25).min(25)) as char
+}
+
+/// The index of `role`, if it names one of `n` calls.
+pub fn role_index(role: char, n: usize) -> Option<usize> {
+    let i = (role as usize).checked_sub('A' as usize)?;
+    (i < n).then_some(i)
+}
+
+/// One documented example a step may send, and the body properties it may vary.
+#[derive(Clone, Debug)]
+struct Example {
+    id: String,
+    vary: Vec<String>,
+}
+
+/// What a run may send, per operation: the documented examples under the run's edition, and the
+/// bad inputs (negative fixtures on a call that can take the operation, with a status of their
+/// own) that apply in it.
+#[derive(Clone, Debug, Default)]
+pub struct Catalog {
+    examples: BTreeMap<Operation, Vec<Example>>,
+    bad: BTreeMap<Operation, Vec<(String, u16)>>,
+}
+
+/// The body properties a generated step varies, where the example sends them.
+const VARIED: [&str; 3] = ["clientContext", "all", "reason"];
+
+impl Catalog {
+    /// The catalog of `corpus` under `edition`.
+    pub fn new(corpus: &Corpus, edition: Edition) -> Result<Catalog, String> {
+        let mut catalog = Catalog::default();
+        for id in corpus.case_ids() {
+            let case = corpus.case(id, edition)?;
+            let op = Operation::parse(case.operation).ok_or_else(|| format!("{id}: unknown operation {}", case.operation))?;
+            let keys = case.body.as_ref().and_then(Value::as_object);
+            let vary = VARIED
+                .iter()
+                .filter(|k| keys.is_some_and(|m| m.contains_key(**k)))
+                .map(|k| k.to_string())
+                .collect();
+            catalog.examples.entry(op).or_default().push(Example { id: id.to_string(), vary });
+        }
+        for (_, neg) in corpus.negatives.values() {
+            let applies = neg.editions.as_ref().is_none_or(|eds| eds.iter().any(|e| e == edition.name()));
+            let Some(status) = neg.expect.status.as_u64().and_then(|s| u16::try_from(s).ok()) else {
+                continue; // "success" and "any" are no bad input
+            };
+            if neg.call != "ready" || !applies {
+                continue; // the calls in other states are the model's own business
+            }
+            for name in &neg.operations {
+                let op = Operation::parse(name).ok_or_else(|| format!("{}: unknown operation {name}", neg.id))?;
+                catalog.bad.entry(op).or_default().push((neg.id.clone(), status));
+            }
+        }
+        Ok(catalog)
+    }
+
+    /// What the model says of `step` on a call in `state`: `Err` when the step names an example or
+    /// negative fixture this catalog does not have, `Ok(None)` where the contract is silent.
+    pub fn expect(&self, state: CallState, step: &Step) -> Result<Option<Expectation>, String> {
+        let sent = match &step.request {
+            Request::Documented { example, .. } => {
+                let known = self
+                    .examples
+                    .get(&step.operation)
+                    .is_some_and(|es| es.iter().any(|e| &e.id == example));
+                if !known {
+                    return Err(format!("no documented example {example:?} of {}", step.operation.name()));
+                }
+                Sent::Valid
+            }
+            Request::Bad { negative } => {
+                let status = self
+                    .bad
+                    .get(&step.operation)
+                    .and_then(|b| b.iter().find(|(id, _)| id == negative))
+                    .map(|(_, s)| *s)
+                    .ok_or_else(|| format!("no bad input {negative:?} for {} in this edition", step.operation.name()))?;
+                Sent::Invalid { status }
+            }
+        };
+        Ok(expect(state, step.operation, sent))
+    }
+
+    /// The model's expectation of each step of `program`, and each call's state at the end. `Err`
+    /// for a step the contract is silent on or that names what this catalog lacks (a saved program
+    /// the model would not generate).
+    pub fn walk(&self, program: &Program) -> Result<(Vec<Expectation>, Vec<CallState>), String> {
+        let mut calls: Vec<CallState> = program.calls.iter().map(|s| CallState::from_start(*s)).collect();
+        let mut out = Vec::new();
+        for (n, step) in program.steps.iter().enumerate() {
+            let i = role_index(step.call, calls.len())
+                .ok_or_else(|| format!("step {}: no call {} among {} call(s)", n + 1, step.call, calls.len()))?;
+            let e = self
+                .expect(calls[i], step)
+                .map_err(|e| format!("step {}: {e}", n + 1))?
+                .ok_or_else(|| {
+                    format!(
+                        "step {}: the contract is silent on {} here (call {} is {})",
+                        n + 1,
+                        step.operation.name(),
+                        step.call,
+                        calls[i].name()
+                    )
+                })?;
+            calls[i] = e.after;
+            out.push(e);
+        }
+        Ok((out, calls))
+    }
+
+    /// Every step the model would generate on a call in `state` (as role `call`), without variations.
+    fn choices(&self, call: usize, state: CallState) -> (Vec<(Step, Vec<String>)>, Vec<Step>) {
+        let mut valid = Vec::new();
+        let mut bad = Vec::new();
+        for op in Operation::ALL {
+            for ex in self.examples.get(&op).into_iter().flatten() {
+                let step = Step {
+                    call: role(call),
+                    operation: op,
+                    request: Request::Documented {
+                        example: ex.id.clone(),
+                        set: BTreeMap::new(),
+                    },
+                };
+                if matches!(self.expect(state, &step), Ok(Some(_))) {
+                    valid.push((step, ex.vary.clone()));
+                }
+            }
+            for (id, _) in self.bad.get(&op).into_iter().flatten() {
+                let step = Step {
+                    call: role(call),
+                    operation: op,
+                    request: Request::Bad { negative: id.clone() },
+                };
+                if matches!(self.expect(state, &step), Ok(Some(_))) {
+                    bad.push(step);
+                }
+            }
+        }
+        (valid, bad)
+    }
+}
+
+/// The value of a varied body property: another clientContext (empty up to the 256-character
+/// limit, ASCII and not), either `all`, any documented reason.
+fn variation(key: &str) -> BoxedStrategy<Option<(String, Value)>> {
+    let key = key.to_string();
+    let value: BoxedStrategy<Value> = match key.as_str() {
+        "clientContext" => {
+            let chars = prop::sample::select(vec!['a', 'z', 'Q', '0', '9', '-', ' ', 'é', 'ж', '日']);
+            prop::collection::vec(chars, 0..=256)
+                .prop_map(|cs| Value::String(cs.into_iter().collect()))
+                .boxed()
+        }
+        "all" => any::<bool>().prop_map(Value::Bool).boxed(),
+        _ => prop::sample::select(vec!["none", "busy", "forbidden"])
+            .prop_map(|r| Value::String(r.into()))
+            .boxed(),
+    };
+    prop::option::weighted(0.5, value.prop_map(move |v| (key.clone(), v))).boxed()
+}
+
+/// A documented step with its variations drawn.
+fn varied((step, vary): (Step, Vec<String>)) -> BoxedStrategy<Step> {
+    let draws: Vec<BoxedStrategy<Option<(String, Value)>>> = vary.iter().map(|k| variation(k)).collect();
+    draws
+        .prop_map(move |kvs| {
+            let mut s = step.clone();
+            if let Request::Documented { set, .. } = &mut s.request {
+                set.extend(kvs.into_iter().flatten());
+            }
+            s
+        })
+        .boxed()
+}
+
+/// The model's state while generating: each call's state, by role.
+type Calls = Vec<CallState>;
+
+/// The generation engine: proptest-state-machine's sequential strategy over the model.
+pub type Generator = Sequential<Calls, Step, BoxedStrategy<Calls>, BoxedStrategy<Step>>;
+
+/// A generated program with its shrinking tree.
+pub type Tree = SequentialValueTree<Calls, Step, <BoxedStrategy<Calls> as Strategy>::Tree, <BoxedStrategy<Step> as Strategy>::Tree>;
+
+/// The strategy of programs of 1 to `max_steps` steps over one to three calls that `catalog` can send.
+pub fn generator(catalog: Catalog, max_steps: usize) -> Generator {
+    let catalog = Arc::new(catalog);
+    let (pre, next, gen) = (catalog.clone(), catalog.clone(), catalog);
+    Sequential::new(
+        (1..=max_steps.max(1)).into(),
+        || {
+            let start = prop_oneof![
+                4 => Just(CallState::Established),
+                3 => Just(CallState::Incoming),
+                1 => Just(CallState::Unknown),
+            ];
+            prop::collection::vec(start, 1..=3).boxed()
+        },
+        move |calls: &Calls, step: &Step| {
+            role_index(step.call, calls.len()).is_some_and(|i| matches!(pre.expect(calls[i], step), Ok(Some(_))))
+        },
+        move |calls: &Calls| {
+            let (mut valid, mut bad) = (Vec::new(), Vec::new());
+            for (i, state) in calls.iter().enumerate() {
+                let (v, b) = gen.choices(i, *state);
+                valid.extend(v);
+                bad.extend(b);
+            }
+            let valid = prop::sample::select(valid).prop_flat_map(varied).boxed();
+            if bad.is_empty() {
+                valid
+            } else {
+                prop_oneof![5 => valid, 1 => prop::sample::select(bad)].boxed()
+            }
+        },
+        move |mut calls: Calls, step: &Step| {
+            if let Some(i) = role_index(step.call, calls.len()) {
+                if let Ok(Some(e)) = next.expect(calls[i], step) {
+                    calls[i] = e.after;
+                }
+            }
+            calls
+        },
+    )
+}
+
+/// The program a generated tree currently stands for.
+pub fn program_of(tree: &Tree) -> Program {
+    let (calls, steps, _) = tree.current();
+    let calls = calls
+        .iter()
+        .map(|c| match c {
+            CallState::Incoming => Start::Incoming,
+            CallState::Unknown => Start::Unknown,
+            _ => Start::Established,
+        })
+        .collect();
+    Program { calls, steps }
+}
+
+/// `count` program trees, the same for the same `seed`, catalog and `max_steps`.
+pub fn generate(catalog: Catalog, max_steps: usize, seed: u64, count: usize) -> Result<Vec<Tree>, String> {
+    let mut bytes = [0u8; 32];
+    for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+        // Four words from the seed (splitmix64), as ChaCha takes 32 bytes.
+        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i as u64 + 1));
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        chunk.copy_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    let config = Config {
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
+    let strategy = generator(catalog, max_steps);
+    (0..count)
+        .map(|_| {
+            strategy
+                .new_tree(&mut runner)
+                .map_err(|e| format!("cannot generate a program: {e}"))
+        })
+        .collect()
+}
+
+/// Shrinks a failing `tree` as proptest's own runner does: simplify while the candidate still
+/// fails, complicate back when it passes. `seen` is how many of its steps the failing run sent (the
+/// steps after them are dropped first); `fails` runs a candidate; at most `budget` candidates are
+/// run. Returns the smallest failing program found and how many candidates ran.
+pub fn shrink(tree: &mut Tree, seen: usize, budget: usize, mut fails: impl FnMut(&Program) -> bool) -> (Program, usize) {
+    let (_, _, counter) = tree.current();
+    let mut smallest = program_of(tree);
+    if let Some(counter) = counter {
+        counter.store(seen, std::sync::atomic::Ordering::SeqCst);
+    }
+    let mut runs = 0;
+    if !tree.simplify() {
+        return (smallest, runs);
+    }
+    while runs < budget {
+        runs += 1;
+        let candidate = program_of(tree);
+        let more = if fails(&candidate) {
+            smallest = candidate;
+            tree.simplify()
+        } else {
+            tree.complicate()
+        };
+        if !more {
+            break;
+        }
+    }
+    (smallest, runs)
+}
+
+/// `program` without the calls no step acts on, the rest lettered again in order: what shrinking
+/// cannot do by itself, since dropping a call renames the ones after it.
+pub fn compact(program: &Program) -> Program {
+    let used: Vec<usize> = (0..program.calls.len())
+        .filter(|i| program.steps.iter().any(|s| s.call == role(*i)))
+        .collect();
+    Program {
+        calls: used.iter().map(|i| program.calls[*i]).collect(),
+        steps: program
+            .steps
+            .iter()
+            .map(|s| {
+                let at = used.iter().position(|i| role(*i) == s.call).unwrap_or_default();
+                Step {
+                    call: role(at),
+                    ..s.clone()
+                }
+            })
+            .collect(),
+    }
+}

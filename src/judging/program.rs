@@ -1,0 +1,235 @@
+//! Judging a program: each step by the same checks the documented and negative cases use, with
+//! the lifecycle model's expectation in place of a single fixture, and each call's notifications
+//! attributed to the steps that must have caused them.
+//!
+//! Pure. The runner (`running::explore`) sends, waits and records; this module only judges.
+
+use serde_json::Value;
+
+use super::check::{
+    check_delivery, check_error_answer, check_notifications_claiming, check_response, find_heard, heard_items, ids_equal, is_call_deleted,
+    resource_ids, Aspect, Check, ExpectedNotification, Facts, Finding, Verdict,
+};
+use super::judge::expected_notifications;
+use crate::contract::case::Case;
+use crate::contract::fixture::NegativeFixture;
+use crate::contract::lifecycle::{rules, Answer, CallState, Expectation};
+use crate::contract::program::{Program, Step};
+use crate::contract::{corpus, schemas};
+use crate::wire::listener::Heard;
+use crate::wire::target::{Observed, SentRequest};
+
+/// What the model and the fixtures say of one step, before it is sent.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The step.
+    pub step: Step,
+    /// The model's word on it.
+    pub expectation: Expectation,
+    /// The documented example it sends (or, for bad input, the operation's example it changes).
+    pub case: Case<'static>,
+    /// The negative fixture it sends, for bad input.
+    pub negative: Option<&'static NegativeFixture>,
+    /// The notifications it must cause (the example's, when the model expects the documented exchange).
+    pub notifications: Vec<ExpectedNotification>,
+}
+
+impl Plan {
+    /// The plan of `step`, whose example (or the operation's, for bad input) is `case`.
+    pub fn new(
+        step: Step,
+        expectation: Expectation,
+        case: Case<'static>,
+        negative: Option<&'static NegativeFixture>,
+    ) -> Result<Plan, String> {
+        let notifications = match expectation.answer {
+            Answer::Documented => expected_notifications(&case)?,
+            _ => Vec::new(),
+        };
+        Ok(Plan {
+            step,
+            expectation,
+            case,
+            negative,
+            notifications,
+        })
+    }
+
+    /// What the model expects, in words: `204 and the documented exchange of call-delete (call A ends)`.
+    pub fn expected_line(&self) -> String {
+        let answer = match self.expectation.answer {
+            Answer::Documented => format!("the documented exchange of {} ({})", self.case.id(), self.case.response.status),
+            Answer::Error(status) => format!("{status} and the Graph error object"),
+            Answer::Unspecified => "any status (the contract names none)".to_string(),
+        };
+        let notes = if self.notifications.is_empty() {
+            String::new()
+        } else {
+            let n: Vec<String> = self.notifications.iter().map(|e| e.kind()).collect();
+            format!(", then {}", n.join(" then "))
+        };
+        format!("{answer}{notes}; call {} is then {}", self.step.call, self.expectation.after.name())
+    }
+
+    /// The rule of the contract the step is held to.
+    pub fn rule(&self) -> String {
+        match self.negative {
+            Some(neg) => format!("{} — {}", neg.rule, self.expectation.rule),
+            None => self.expectation.rule.to_string(),
+        }
+    }
+}
+
+/// One step as it ran: what was sent, what came back, and its verdict.
+#[derive(Debug, Clone)]
+pub struct StepRun {
+    /// The plan it followed.
+    pub plan: Plan,
+    /// The path it was sent to, relative to the target's base URL.
+    pub path: String,
+    /// The request sent.
+    pub request: SentRequest,
+    /// The answer, when there was one.
+    pub response: Option<Observed>,
+    /// The operationId of `Location`, once the answer named one.
+    pub operation_id: Option<String>,
+    /// The checks' conclusion on this step (its answer, then its notifications).
+    pub verdict: Verdict,
+}
+
+/// Judges the answer to one step, as the documented case or the negative rule would, and returns
+/// the operationId its `Location` names.
+pub fn judge_answer(plan: &Plan, call_id: &str, req: &SentRequest, obs: &Observed, v: &mut Verdict) -> Option<String> {
+    match plan.expectation.answer {
+        Answer::Documented => {
+            let mut facts = Facts {
+                call_id,
+                operation_id: None,
+                request_body: req.body.as_ref(),
+                corpus: corpus(),
+            };
+            check_response(&plan.case, schemas(), &mut facts, obs, v);
+            facts.operation_id
+        }
+        Answer::Error(status) => {
+            check_error_answer(&plan.rule(), Some(status), schemas(), obs, v);
+            None
+        }
+        Answer::Unspecified => {
+            v.infos.push(format!(
+                "{} answered {} ({})",
+                plan.case.operation, obs.status, plan.expectation.rule
+            ));
+            None
+        }
+    }
+}
+
+/// Whether every notification the steps on one call must cause has been heard, each claiming an
+/// item of its own.
+pub fn all_heard_on_call(steps: &[&StepRun], heard: &[Heard], call_id: &str) -> bool {
+    let items = heard_items(heard);
+    let mut claimed = Vec::new();
+    for s in steps {
+        for e in &s.plan.notifications {
+            match find_heard(e, &items, &claimed, call_id, s.operation_id.as_deref()) {
+                Some((pos, _)) => claimed.push(*pos),
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// Whether `item` says call `call_id` has ended or is ending (a `deleted` call, or a
+/// terminating/terminated state).
+fn says_ended(item: &Value, call_id: &str) -> bool {
+    let names_call = item
+        .pointer("/resource")
+        .and_then(Value::as_str)
+        .and_then(resource_ids)
+        .is_some_and(|(c, op)| op.is_none() && ids_equal(&c, call_id));
+    let state = item.pointer("/resourceData/state").and_then(Value::as_str);
+    is_call_deleted(item, call_id) || (names_call && matches!(state, Some("terminating" | "terminated")))
+}
+
+/// Judges the notifications one call heard: each delivery, each step's expected notifications
+/// (added to that step's verdict), and, for a call the model says is still alive, that none says
+/// it ended (added to `after`).
+pub fn judge_call_notifications(
+    steps: &mut [&mut StepRun],
+    heard: &[Heard],
+    call_id: &str,
+    state: CallState,
+    waited_ms: u128,
+    after: &mut Verdict,
+) {
+    for h in heard {
+        check_delivery(h, schemas(), after);
+    }
+    let items = heard_items(heard);
+    let mut claimed = Vec::new();
+    for s in steps.iter_mut() {
+        let facts = Facts {
+            call_id,
+            operation_id: s.operation_id.clone(),
+            request_body: s.request.body.as_ref(),
+            corpus: corpus(),
+        };
+        check_notifications_claiming(&s.plan.notifications, &facts, &items, &mut claimed, waited_ms, &mut s.verdict);
+    }
+    if state.live() {
+        for ((seq, i), item) in items.iter().filter(|(_, item)| says_ended(item, call_id)) {
+            after.fail(
+                Aspect::Notifications,
+                Check::NoDeletedNotification,
+                format!("notification #{seq}.{i} for call {call_id}"),
+                format!("none saying the call ended: it is {} — {}", state.name(), rules::NOT_ENDED),
+                item.to_string(),
+            );
+        }
+    }
+}
+
+/// One program as it ran.
+#[derive(Debug, Clone)]
+pub struct ProgramRun {
+    /// The program.
+    pub program: Program,
+    /// Each call's id, by role.
+    pub call_ids: Vec<String>,
+    /// The steps that ran, in order (a program stops at its first failing step).
+    pub steps: Vec<StepRun>,
+    /// Why it could not run, if it could not.
+    pub setup: Option<Finding>,
+    /// What must hold after the steps (deliveries; no call notified as ended while alive).
+    pub after: Verdict,
+    /// Every POST each call's inbox heard, by role.
+    pub heard: Vec<Vec<Heard>>,
+}
+
+impl ProgramRun {
+    /// A run of `program` that has not started yet.
+    pub fn new(program: &Program) -> ProgramRun {
+        ProgramRun {
+            program: program.clone(),
+            call_ids: Vec::new(),
+            steps: Vec::new(),
+            setup: None,
+            after: Verdict::default(),
+            heard: Vec::new(),
+        }
+    }
+
+    /// Whether every step and what must hold after them passed.
+    pub fn passed(&self) -> bool {
+        self.setup.is_none() && self.after.passed() && self.steps.iter().all(|s| s.verdict.passed())
+    }
+
+    /// Every check that failed, for the detection matrix.
+    pub fn failed_checks(&self) -> Vec<Check> {
+        let steps = self.steps.iter().flat_map(|s| s.verdict.findings.iter());
+        let all = steps.chain(self.after.findings.iter()).chain(self.setup.iter());
+        all.map(|f| f.check).collect()
+    }
+}

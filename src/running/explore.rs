@@ -1,0 +1,283 @@
+//! Exploration: generated programs (`contract::program`) run against the target, each step judged
+//! by `judging::program` against the lifecycle model, and the first failing program shrunk to a
+//! minimal one and printed so that it can be read, rerun and saved as a regression case.
+//!
+//! Programs run concurrently (each on calls of its own, with an inbox per call); the steps of one
+//! program run in order, and every wait is bounded by the configured timeouts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::config::Config;
+use super::embedded::Env;
+use super::harness::{block_on, negative_request, production_refusal, UNKNOWN_CALL};
+use crate::contract::corpus;
+use crate::contract::family::Family;
+use crate::contract::lifecycle::{CallState, Operation, Start};
+use crate::contract::program::{compact, generate, program_of, role, shrink, Catalog, Program, Request};
+use crate::judging::check::Verdict;
+use crate::judging::judge::setup_finding;
+use crate::judging::program::{all_heard_on_call, judge_answer, judge_call_notifications, Plan, ProgramRun, StepRun};
+
+/// The steps a generated program has at most.
+pub const MAX_STEPS: usize = 8;
+/// How many shrunk candidates are run at most for a failing program.
+pub const SHRINK_RUNS: usize = 200;
+/// How many programs run at once (each provisions up to three calls).
+const AT_ONCE: usize = 16;
+/// How long, once every expected notification has arrived, a program still listens for those that
+/// must not arrive (a call notified as ended while the model says it is alive).
+const SETTLE: Duration = Duration::from_millis(250);
+
+/// How much to explore: `CONFORMANCE_EXPLORE_CASES` programs from `CONFORMANCE_EXPLORE_SEED`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// How many programs.
+    pub cases: usize,
+    /// The seed they are generated from.
+    pub seed: u64,
+}
+
+impl Budget {
+    /// The budget `config` names.
+    pub fn of(config: &Config) -> Budget {
+        Budget {
+            cases: config.explore_cases,
+            seed: config.explore_seed,
+        }
+    }
+}
+
+/// The plans of `program`'s steps under `env`'s edition.
+fn plans(env: &Env, catalog: &Catalog, program: &Program) -> Result<(Vec<Plan>, Vec<CallState>), String> {
+    let (expectations, _) = catalog.walk(program)?;
+    let edition = env.config.edition;
+    let mut out = Vec::new();
+    for (step, expectation) in program.steps.iter().zip(expectations) {
+        let (case, negative) = match &step.request {
+            Request::Documented { example, .. } => (corpus().case(example, edition)?, None),
+            Request::Bad { negative } => {
+                let neg = corpus()
+                    .negatives
+                    .get(negative)
+                    .map(|(_, n)| n)
+                    .ok_or_else(|| format!("no negative fixture {negative:?}"))?;
+                let example = corpus()
+                    .example_of(step.operation.name())
+                    .ok_or_else(|| format!("no documented example of {}", step.operation.name()))?;
+                (corpus().case(&example.id, edition)?, Some(neg))
+            }
+        };
+        out.push(Plan::new(step.clone(), expectation, case, negative)?);
+    }
+    let starts = program.calls.iter().map(|s| CallState::from_start(*s)).collect();
+    Ok((out, starts))
+}
+
+/// The family a step of `operation` is sent on: the first selected family its documents list.
+fn family_for(env: &Env, operation: Operation) -> Result<Family, String> {
+    let listed = &corpus().operations[operation.name()].families;
+    env.config
+        .families
+        .iter()
+        .copied()
+        .find(|f| listed.iter().any(|l| l == f.name()))
+        .ok_or_else(|| {
+            format!(
+                "{} is documented on {} only, and CONFORMANCE_PATH_FAMILIES selects none of them",
+                operation.name(),
+                listed.join(", ")
+            )
+        })
+}
+
+/// The request of a documented step: its example's body (under the edition) with the step's variations set.
+fn documented_request(env: &Env, plan: &Plan, path: &str) -> crate::wire::target::SentRequest {
+    let mut body = plan.case.body.clone();
+    if let (Some(Value::Object(map)), Request::Documented { set, .. }) = (body.as_mut(), &plan.step.request) {
+        map.extend(set.clone());
+    }
+    env.target.request(&plan.case.op.method, path, body)
+}
+
+/// Runs `program` against `env`: provision its calls, send its steps in order (stopping at the
+/// first that fails), wait for the notifications the model expects (and with `settle`, a moment
+/// longer for those that must not arrive), and judge everything.
+pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label: &str, settle: bool) -> ProgramRun {
+    let mut run = ProgramRun::new(program);
+    let (plans, mut states) = match plans(env, catalog, program) {
+        Ok(p) => p,
+        Err(e) => {
+            run.setup = Some(setup_finding("the program", "a program the lifecycle model generates", e));
+            return run;
+        }
+    };
+    let destructive = program
+        .steps
+        .iter()
+        .any(|s| matches!(s.operation, Operation::Delete | Operation::Reject));
+    if let Some(why) = production_refusal(env, destructive, "a generated program") {
+        run.setup = Some(setup_finding("the production guard", "a non-production target", why));
+        return run;
+    }
+    let mut inboxes = Vec::new();
+    for (i, start) in program.calls.iter().enumerate() {
+        let (callback, inbox) = env.listener.open(&format!("{label}-{}", role(i)));
+        let id = match start {
+            Start::Unknown => Ok(UNKNOWN_CALL.to_string()),
+            Start::Incoming => env.target.provision("incoming", &callback).await,
+            Start::Established => env.target.provision("established", &callback).await,
+        };
+        match id {
+            Ok(id) => run.call_ids.push(id),
+            Err(e) => {
+                run.setup = Some(setup_finding("provisioning", &format!("call {} ({start:?})", role(i)), e));
+                return run;
+            }
+        }
+        inboxes.push(inbox);
+    }
+    for plan in plans {
+        let i = (plan.step.call as usize) - ('A' as usize);
+        let call_id = run.call_ids[i].clone();
+        let family = match family_for(env, plan.step.operation) {
+            Ok(f) => f,
+            Err(e) => {
+                run.setup = Some(setup_finding("the path family", "a selected family the operation lists", e));
+                break;
+            }
+        };
+        let path = plan.case.path_for(family, &env.target.app_id, &call_id);
+        let request = match plan.negative {
+            Some(neg) => negative_request(env, neg, &plan.case, family, &call_id),
+            None => documented_request(env, &plan, &path),
+        };
+        let mut verdict = Verdict::default();
+        let (response, operation_id) = match env.target.send(&request).await {
+            Ok(obs) => {
+                let op = judge_answer(&plan, &call_id, &request, &obs, &mut verdict);
+                (Some(obs), op)
+            }
+            Err(e) => {
+                verdict.findings.push(setup_finding("the request", "an answer", e.to_string()));
+                (None, None)
+            }
+        };
+        states[i] = plan.expectation.after;
+        let failed = !verdict.passed();
+        run.steps.push(StepRun {
+            plan,
+            path,
+            request,
+            response,
+            operation_id,
+            verdict,
+        });
+        if failed {
+            break;
+        }
+    }
+    let waited = env.config.notify_timeout;
+    let deadline = tokio::time::Instant::now() + waited;
+    for (i, inbox) in inboxes.iter().enumerate() {
+        let call_id = run.call_ids[i].clone();
+        let on_call: Vec<&StepRun> = run.steps.iter().filter(|s| s.plan.step.call == role(i)).collect();
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        inbox.wait_until(left, |h| all_heard_on_call(&on_call, h, &call_id)).await;
+    }
+    if settle {
+        tokio::time::sleep(SETTLE.min(waited)).await;
+    }
+    run.heard = inboxes.iter().map(|inbox| inbox.snapshot()).collect();
+    for (i, heard) in run.heard.iter().enumerate() {
+        let call_id = run.call_ids[i].clone();
+        let mut on_call: Vec<&mut StepRun> = run.steps.iter_mut().filter(|s| s.plan.step.call == role(i)).collect();
+        judge_call_notifications(&mut on_call, heard, &call_id, states[i], waited.as_millis(), &mut run.after);
+    }
+    run
+}
+
+/// An exploration: how many programs ran and failed, and the first failing one, shrunk.
+#[derive(Debug, Clone)]
+pub struct Exploration {
+    /// The budget it ran with.
+    pub budget: Budget,
+    /// Every program as generated, with its run.
+    pub runs: Vec<ProgramRun>,
+    /// The first failing program (by index), shrunk: its index, the shrunk run, and how many
+    /// candidates shrinking ran.
+    pub shrunk: Option<(usize, ProgramRun, usize)>,
+}
+
+impl Exploration {
+    /// How many programs failed.
+    pub fn failed(&self) -> usize {
+        self.runs.iter().filter(|r| !r.passed()).count()
+    }
+}
+
+/// Generates `budget.cases` programs from `budget.seed`, runs them against `env` (up to sixteen at
+/// once), and shrinks the first that fails. Blocks on the shared runtime: call it from a test or a
+/// command, not from inside the runtime (the generator's trees do not cross threads).
+pub fn explore<E>(env: E, budget: Budget) -> Result<Exploration, String>
+where
+    E: std::ops::Deref<Target = Env> + Clone + Send + Sync + 'static,
+{
+    let catalog = Arc::new(Catalog::new(corpus(), env.config.edition)?);
+    let mut trees = generate((*catalog).clone(), MAX_STEPS, budget.seed, budget.cases)?;
+    let programs: Vec<Program> = trees.iter().map(program_of).collect();
+    let runs = block_on(run_all(env.clone(), catalog.clone(), programs))?;
+    let shrunk = runs.iter().position(|r| !r.passed()).map(|n| {
+        // Listening for what must not arrive costs a settle per run: only while that is what failed.
+        let settle = !runs[n].after.passed();
+        let run = |program: &Program, label: String| {
+            let (env, catalog, program) = (env.clone(), catalog.clone(), program.clone());
+            block_on(async move { run_program(&env, &catalog, &program, &label, settle).await })
+        };
+        let mut last = runs[n].clone();
+        let mut attempt = 0;
+        let seen = runs[n].steps.len();
+        let (_, ran) = shrink(&mut trees[n], seen, SHRINK_RUNS, |candidate| {
+            attempt += 1;
+            let r = run(candidate, format!("shrink-{n}-{attempt}"));
+            let failed = !r.passed();
+            if failed {
+                last = r;
+            }
+            failed
+        });
+        let compacted = compact(&last.program);
+        if compacted != last.program {
+            let r = run(&compacted, format!("shrink-{n}-compact"));
+            if !r.passed() {
+                last = r;
+            }
+        }
+        (n, last, ran)
+    });
+    Ok(Exploration { budget, runs, shrunk })
+}
+
+/// Runs `programs`, up to sixteen at once; their runs in the same order.
+async fn run_all<E>(env: E, catalog: Arc<Catalog>, programs: Vec<Program>) -> Result<Vec<ProgramRun>, String>
+where
+    E: std::ops::Deref<Target = Env> + Clone + Send + Sync + 'static,
+{
+    let gate = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
+    let mut tasks = tokio::task::JoinSet::new();
+    for (n, program) in programs.into_iter().enumerate() {
+        let (env, catalog, gate) = (env.clone(), catalog.clone(), gate.clone());
+        tasks.spawn(async move {
+            let _permit = gate.acquire_owned().await;
+            (n, run_program(&env, &catalog, &program, &format!("explore-{n}"), true).await)
+        });
+    }
+    let mut runs = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        runs.push(joined.map_err(|e| format!("a program's task failed: {e}"))?);
+    }
+    runs.sort_by_key(|(n, _)| *n);
+    Ok(runs.into_iter().map(|(_, r)| r).collect())
+}
