@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::edition::Edition;
+use super::family::Family;
 use super::fixture::Corpus;
 use super::lifecycle::{expect, CallState, Expectation, Operation, Sent, Start};
 
@@ -82,7 +83,7 @@ struct Example {
 
 /// What a run may send, per operation: the documented examples under the run's edition, and the
 /// bad inputs (negative fixtures on a call that can take the operation, with a status of their
-/// own) that apply in it.
+/// own) that apply in it; only operations documented on a family the run selects.
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
     examples: BTreeMap<Operation, Vec<Example>>,
@@ -93,12 +94,21 @@ pub struct Catalog {
 const VARIED: [&str; 3] = ["clientContext", "all", "reason"];
 
 impl Catalog {
-    /// The catalog of `corpus` under `edition`.
-    pub fn new(corpus: &Corpus, edition: Edition) -> Result<Catalog, String> {
+    /// The catalog of `corpus` under `edition`, for a run on `families`.
+    pub fn new(corpus: &Corpus, edition: Edition, families: &[Family]) -> Result<Catalog, String> {
         let mut catalog = Catalog::default();
+        let selected = |op: &str| {
+            corpus
+                .operations
+                .get(op)
+                .is_some_and(|d| d.families.iter().any(|f| families.iter().any(|s| s.name() == f)))
+        };
         for id in corpus.case_ids() {
             let case = corpus.case(id, edition)?;
             let op = Operation::parse(case.operation).ok_or_else(|| format!("{id}: unknown operation {}", case.operation))?;
+            if !selected(case.operation) {
+                continue;
+            }
             let keys = case.body.as_ref().and_then(Value::as_object);
             let vary = VARIED
                 .iter()
@@ -115,7 +125,7 @@ impl Catalog {
             if neg.call != "ready" || !applies {
                 continue; // the calls in other states are the model's own business
             }
-            for name in &neg.operations {
+            for name in neg.operations.iter().filter(|n| selected(n)) {
                 let op = Operation::parse(name).ok_or_else(|| format!("{}: unknown operation {name}", neg.id))?;
                 catalog.bad.entry(op).or_default().push((neg.id.clone(), status));
             }

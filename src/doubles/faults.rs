@@ -119,6 +119,20 @@ pub enum Fault {
     RejectEndsAnsweredCall,
     /// reject on an answered call leaves it alive but sends a deleted notification.
     RejectAnsweredNotifies,
+    /// A successful cancelMediaProcessing or updateRecordingStatus quietly ends the call.
+    OperationEndsCall,
+    /// A second operation of the same kind on a call is refused.
+    RepeatRefused,
+    /// updateRecordingStatus to the status the call already has is refused.
+    RecordingStatusSticky,
+    /// Only a call's first operation causes notifications.
+    NotifiesFirstOperationOnly,
+    /// A call that has had an operation cannot be deleted.
+    UsedCallNotDeletable,
+    /// A repeated operation reuses the operation id of the first.
+    RepeatReusesOperationId,
+    /// An incoming call (never answered) cannot be deleted.
+    IncomingNotDeletable,
 }
 
 const RECORDING: &[&str] = &[
@@ -129,10 +143,12 @@ const RECORDING: &[&str] = &[
 const DELETES: &[&str] = &["call-delete", "delete_call"];
 const REJECTS: &[&str] = &["call-reject--busy", "call-reject--none"];
 const CANCEL: &[&str] = &["call-cancelMediaProcessing"];
+/// Generated programs (`cargo test explore`): what state across requests on one call takes to see.
+const EXPLORE: &[&str] = &["explore"];
 
 impl Fault {
     /// Every fault, in catalog order.
-    pub const ALL: [Fault; 53] = [
+    pub const ALL: [Fault; 60] = [
         Fault::ProvisionAnswers200,
         Fault::CancelAnswers200,
         Fault::DeleteAnswers200,
@@ -186,6 +202,13 @@ impl Fault {
         Fault::ErrorWithoutMessage,
         Fault::RejectEndsAnsweredCall,
         Fault::RejectAnsweredNotifies,
+        Fault::OperationEndsCall,
+        Fault::RepeatRefused,
+        Fault::RecordingStatusSticky,
+        Fault::NotifiesFirstOperationOnly,
+        Fault::UsedCallNotDeletable,
+        Fault::RepeatReusesOperationId,
+        Fault::IncomingNotDeletable,
     ];
 
     /// The fault's name, as `CONFORMANCE_DOUBLE_FAULT` takes it.
@@ -541,6 +564,48 @@ impl Fault {
                 "reject on an answered call keeps it but sends a deleted notification",
                 C::NoDeletedNotification,
                 &["reject--answered-call-stays-alive"],
+            ),
+            Fault::OperationEndsCall => (
+                "operation-ends-call",
+                "a successful cancelMediaProcessing or updateRecordingStatus quietly ends the call: the next operation gets 404",
+                C::Status,
+                EXPLORE,
+            ),
+            Fault::RepeatRefused => (
+                "repeat-refused",
+                "a second operation of the same kind on a call is refused with 409 (\"an operation is in progress\")",
+                C::Status,
+                EXPLORE,
+            ),
+            Fault::RecordingStatusSticky => (
+                "recording-status-sticky",
+                "updateRecordingStatus to the status the call already has is refused with 400",
+                C::Status,
+                EXPLORE,
+            ),
+            Fault::NotifiesFirstOperationOnly => (
+                "notifies-first-operation-only",
+                "only a call's first operation causes notifications: a later cancelMediaProcessing or delete is not notified",
+                C::NotificationArrives,
+                EXPLORE,
+            ),
+            Fault::UsedCallNotDeletable => (
+                "used-call-not-deletable",
+                "delete on a call that has had an operation answers 500",
+                C::Status,
+                EXPLORE,
+            ),
+            Fault::RepeatReusesOperationId => (
+                "repeat-reuses-operation-id",
+                "a repeated operation on a call gets the operation id of the first (Location, body and notification)",
+                C::FreshOperationId,
+                EXPLORE,
+            ),
+            Fault::IncomingNotDeletable => (
+                "incoming-not-deletable",
+                "delete on an incoming call that was never answered answers 404",
+                C::Status,
+                EXPLORE,
             ),
         }
     }

@@ -67,6 +67,24 @@ enum CallState {
 struct Call {
     state: CallState,
     callback: String,
+    /// How many operations succeeded on it (what the state faults key on).
+    operations: u32,
+    /// The last recording status it was set to.
+    recording: Option<String>,
+    /// The first operation id of each kind (`cancel`, `recording`).
+    first_ops: HashMap<&'static str, String>,
+}
+
+impl Call {
+    fn new(state: CallState, callback: String) -> Call {
+        Call {
+            state,
+            callback,
+            operations: 0,
+            recording: None,
+            first_ops: HashMap::new(),
+        }
+    }
 }
 
 /// A batch of notifications for one callback, delivered in order.
@@ -508,13 +526,10 @@ fn provision(s: &State, req: &Request, rid: &str) -> ResponseTemplate {
         return s.error(400, "BadRequest", "callbackUri must be an http(s) URL.", rid);
     };
     let id = s.new_id();
-    s.calls.lock().unwrap_or_else(|e| e.into_inner()).insert(
-        id.clone(),
-        Call {
-            state,
-            callback: callback.to_string(),
-        },
-    );
+    s.calls
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id.clone(), Call::new(state, callback.to_string()));
     if state == CallState::Incoming {
         // Announce it the way seed 003 shows, as a real service would (CONTRACT.md section 5 allows it).
         let at = Addressed {
@@ -542,7 +557,7 @@ fn live_call(s: &State, at: &Addressed) -> Result<Call, Refusal> {
         Some(c) if c.state != CallState::Ended => Ok(c.clone()),
         Some(c) if s.is(Fault::EndedCallAlive) => Ok(Call {
             state: CallState::Established,
-            callback: c.callback.clone(),
+            ..c.clone()
         }),
         None if s.is(Fault::UnknownCall400) => Err(refuse(400, "BadRequest", "Invalid call id.")),
         _ => Err(refuse(404, "9997", "Call not found.")),
@@ -555,8 +570,43 @@ fn end_call(s: &State, at: &Addressed) {
     }
 }
 
+/// Records a successful operation of `kind` on the call (and, under `operation-ends-call`, ends it).
+fn note_operation(s: &State, at: &Addressed, kind: &'static str, op: &str, recording: Option<&str>) {
+    if let Some(c) = s.calls.lock().unwrap_or_else(|e| e.into_inner()).get_mut(&at.call_id) {
+        c.operations += 1;
+        c.first_ops.entry(kind).or_insert_with(|| op.to_string());
+        if let Some(r) = recording {
+            c.recording = Some(r.to_string());
+        }
+    }
+    if s.is(Fault::OperationEndsCall) {
+        end_call(s, at);
+    }
+}
+
+/// The operation id of a new operation of `kind` on `call`: a fresh one, or the first one again
+/// under `repeat-reuses-operation-id`; refused under `repeat-refused` when it is a repetition.
+fn operation_id(s: &State, call: &Call, kind: &str) -> Result<String, Refusal> {
+    match call.first_ops.get(kind) {
+        Some(_) if s.is(Fault::RepeatRefused) => Err(refuse(409, "Conflict", "An operation is already in progress on this call.")),
+        Some(first) if s.is(Fault::RepeatReusesOperationId) => Ok(first.clone()),
+        _ => Ok(s.new_id()),
+    }
+}
+
+/// Whether the call's notifications are sent (not under `notifies-first-operation-only` once it has had one).
+fn notifies(s: &State, call: &Call) -> bool {
+    !(s.is(Fault::NotifiesFirstOperationOnly) && call.operations > 0)
+}
+
 fn delete(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
     let call = live_call(s, at)?;
+    if s.is(Fault::UsedCallNotDeletable) && call.operations > 0 {
+        return Err(refuse(500, "InternalServerError", "The call's media session is still referenced."));
+    }
+    if s.is(Fault::IncomingNotDeletable) && call.state == CallState::Incoming {
+        return Err(refuse(404, "9997", "Call not found."));
+    }
     end_call(s, at);
     let named = if s.is(Fault::DeleteNamesOtherCall) {
         s.new_id()
@@ -588,7 +638,9 @@ fn delete(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
         Some(Fault::DeleteOrderSwapped) => vec![terminated, terminating],
         _ => vec![terminating, terminated],
     };
-    s.send(&call.callback, bodies);
+    if notifies(s, &call) {
+        s.send(&call.callback, bodies);
+    }
     Ok(ResponseTemplate::new(if s.is(Fault::DeleteAnswers200) { 200 } else { 204 }))
 }
 
@@ -598,7 +650,7 @@ fn cancel(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Respon
     }
     let client_context = optional_string(s, body, "clientContext", None)?;
     let call = live_call(s, at)?;
-    let op = s.new_id();
+    let op = operation_id(s, &call, "cancel")?;
     let location = s.location(at, &at.call_id, &op);
     let named_op = if s.is(Fault::CancelNamesOtherOperation) {
         s.new_id()
@@ -620,9 +672,10 @@ fn cancel(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Respon
         "status".into(),
         json!(if s.is(Fault::CancelStatusFailed) { "failed" } else { "completed" }),
     );
-    if !s.is(Fault::CancelNoNotification) {
+    if !s.is(Fault::CancelNoNotification) && notifies(s, &call) {
         s.send(&call.callback, vec![s.envelope(at, "deleted", &res, data)]);
     }
+    note_operation(s, at, "cancel", &op, None);
     let operation = json!({"@odata.type": "#microsoft.graph.cancelMediaProcessingOperation", "id": op, "status": "completed", "clientContext": client_context});
     let answer = match (s.options.edition, s.options.fault) {
         (Edition::Seeds, Some(Fault::CancelAnswers200)) => ResponseTemplate::new(200),
@@ -646,8 +699,13 @@ fn recording(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Res
         None => return Err(refuse(400, "BadRequest", "status is required.")),
     }
     let client_context = optional_string(s, body, "clientContext", Some(256))?;
-    live_call(s, at)?;
-    let op = s.new_id();
+    let call = live_call(s, at)?;
+    let status = body.get("status").and_then(Value::as_str);
+    if s.is(Fault::RecordingStatusSticky) && status.is_some() && call.recording.as_deref() == status {
+        return Err(refuse(400, "BadRequest", "The call is already in that recording status."));
+    }
+    let op = operation_id(s, &call, "recording")?;
+    note_operation(s, at, "recording", &op, status);
     let location = s.location(at, &at.call_id, &op);
     let mut out = obj(json!({
         "@odata.type": if s.is(Fault::RecordingBaseOdataType) { "#microsoft.graph.commsOperation" } else { "#microsoft.graph.updateRecordingStatusOperation" },

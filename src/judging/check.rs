@@ -70,6 +70,8 @@ pub enum Check {
     Echo,
     /// A body's operation `id` equals the operationId in `Location`.
     OperationId,
+    /// Each operation gets an operation id of its own, a repetition on the same call too.
+    FreshOperationId,
     /// Each expected notification arrives.
     NotificationArrives,
     /// Expected notifications arrive in the documented order.
@@ -98,7 +100,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in report order.
-    pub const ALL: [Check; 22] = [
+    pub const ALL: [Check; 23] = [
         Check::Setup,
         Check::Status,
         Check::Location,
@@ -109,6 +111,7 @@ impl Check {
         Check::DocumentedValue,
         Check::Echo,
         Check::OperationId,
+        Check::FreshOperationId,
         Check::NotificationArrives,
         Check::NotificationOrder,
         Check::Correlation,
@@ -136,6 +139,7 @@ impl Check {
             Check::DocumentedValue => "documented-value",
             Check::Echo => "echo",
             Check::OperationId => "operation-id",
+            Check::FreshOperationId => "fresh-operation-id",
             Check::NotificationArrives => "notification-arrives",
             Check::NotificationOrder => "notification-order",
             Check::Correlation => "correlation",

@@ -125,6 +125,25 @@ pub fn judge_answer(plan: &Plan, call_id: &str, req: &SentRequest, obs: &Observe
     }
 }
 
+/// Checks that `operation_id` (the one a step's `Location` names) is none an `earlier` step of the
+/// program got: a repetition gets an operation id of its own.
+pub fn check_fresh_operation_id(operation_id: Option<&str>, earlier: &[StepRun], v: &mut Verdict) {
+    let Some(op) = operation_id else { return };
+    if let Some((n, _)) = earlier
+        .iter()
+        .enumerate()
+        .find(|(_, e)| e.operation_id.as_deref().is_some_and(|o| ids_equal(o, op)))
+    {
+        v.fail(
+            Aspect::Headers,
+            Check::FreshOperationId,
+            "header Location",
+            format!("an operation id of its own — {}", rules::REPEATABLE),
+            format!("{op}, the operation id step {} got", n + 1),
+        );
+    }
+}
+
 /// Whether every notification the steps on one call must cause has been heard, each claiming an
 /// item of its own.
 pub fn all_heard_on_call(steps: &[&StepRun], heard: &[Heard], call_id: &str) -> bool {

@@ -19,7 +19,9 @@ use crate::contract::lifecycle::{CallState, Operation, Start};
 use crate::contract::program::{compact, generate, program_of, role, shrink, Catalog, Program, Request};
 use crate::judging::check::Verdict;
 use crate::judging::judge::setup_finding;
-use crate::judging::program::{all_heard_on_call, judge_answer, judge_call_notifications, Plan, ProgramRun, StepRun};
+use crate::judging::program::{
+    all_heard_on_call, check_fresh_operation_id, judge_answer, judge_call_notifications, Plan, ProgramRun, StepRun,
+};
 
 /// The steps a generated program has at most.
 pub const MAX_STEPS: usize = 8;
@@ -30,6 +32,30 @@ const AT_ONCE: usize = 16;
 /// How long, once every expected notification has arrived, a program still listens for those that
 /// must not arrive (a call notified as ended while the model says it is alive).
 const SETTLE: Duration = Duration::from_millis(250);
+/// The notification wait of a shrinking candidate, at most: a candidate that loses a notification
+/// waits it out, and shrinking runs many. The shrunk program is confirmed with the full wait.
+const SHRINK_NOTIFY_WAIT: Duration = Duration::from_millis(1000);
+/// How long shrinking may take in all.
+const SHRINK_TIME: Duration = Duration::from_secs(30);
+
+/// How one program run waits for notifications.
+#[derive(Debug, Clone, Copy)]
+pub struct Waits {
+    /// For those the model expects (`CONFORMANCE_NOTIFY_TIMEOUT_MS`).
+    pub notify: Duration,
+    /// Then, for those that must not arrive (none while shrinking a failure that is not about them).
+    pub settle: Duration,
+}
+
+impl Waits {
+    /// The waits of a full run under `config`.
+    pub fn full(config: &Config) -> Waits {
+        Waits {
+            notify: config.notify_timeout,
+            settle: SETTLE.min(config.notify_timeout),
+        }
+    }
+}
 
 /// How much to explore: `CONFORMANCE_EXPLORE_CASES` programs from `CONFORMANCE_EXPLORE_SEED`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,10 +128,16 @@ fn documented_request(env: &Env, plan: &Plan, path: &str) -> crate::wire::target
     env.target.request(&plan.case.op.method, path, body)
 }
 
+/// Whether `step` acts on call number `i` and its notifications are judged: a step whose answer
+/// failed has failed already, and its notifications would only add noise (and a wait).
+fn heard_for(step: &StepRun, i: usize) -> bool {
+    step.plan.step.call == role(i) && step.verdict.passed()
+}
+
 /// Runs `program` against `env`: provision its calls, send its steps in order (stopping at the
-/// first that fails), wait for the notifications the model expects (and with `settle`, a moment
-/// longer for those that must not arrive), and judge everything.
-pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label: &str, settle: bool) -> ProgramRun {
+/// first that fails), wait for the notifications the model expects of the steps whose answer
+/// passed (and a moment longer for those that must not arrive), and judge everything.
+pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label: &str, waits: Waits) -> ProgramRun {
     let mut run = ProgramRun::new(program);
     let (plans, mut states) = match plans(env, catalog, program) {
         Ok(p) => p,
@@ -158,6 +190,7 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
         let (response, operation_id) = match env.target.send(&request).await {
             Ok(obs) => {
                 let op = judge_answer(&plan, &call_id, &request, &obs, &mut verdict);
+                check_fresh_operation_id(op.as_deref(), &run.steps, &mut verdict);
                 (Some(obs), op)
             }
             Err(e) => {
@@ -179,21 +212,19 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
             break;
         }
     }
-    let waited = env.config.notify_timeout;
+    let waited = waits.notify;
     let deadline = tokio::time::Instant::now() + waited;
     for (i, inbox) in inboxes.iter().enumerate() {
         let call_id = run.call_ids[i].clone();
-        let on_call: Vec<&StepRun> = run.steps.iter().filter(|s| s.plan.step.call == role(i)).collect();
+        let on_call: Vec<&StepRun> = run.steps.iter().filter(|s| heard_for(s, i)).collect();
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         inbox.wait_until(left, |h| all_heard_on_call(&on_call, h, &call_id)).await;
     }
-    if settle {
-        tokio::time::sleep(SETTLE.min(waited)).await;
-    }
+    tokio::time::sleep(waits.settle).await;
     run.heard = inboxes.iter().map(|inbox| inbox.snapshot()).collect();
     for (i, heard) in run.heard.iter().enumerate() {
         let call_id = run.call_ids[i].clone();
-        let mut on_call: Vec<&mut StepRun> = run.steps.iter_mut().filter(|s| s.plan.step.call == role(i)).collect();
+        let mut on_call: Vec<&mut StepRun> = run.steps.iter_mut().filter(|s| heard_for(s, i)).collect();
         judge_call_notifications(&mut on_call, heard, &call_id, states[i], waited.as_millis(), &mut run.after);
     }
     run
@@ -218,46 +249,66 @@ impl Exploration {
     }
 }
 
+/// Generates `budget.cases` programs from `budget.seed` and runs them against `env`, up to sixteen
+/// at once; their runs in generation order. No shrinking (see [`explore`]).
+pub async fn run_generated<E>(env: E, budget: Budget) -> Result<Vec<ProgramRun>, String>
+where
+    E: std::ops::Deref<Target = Env> + Clone + Send + Sync + 'static,
+{
+    let catalog = Arc::new(Catalog::new(corpus(), env.config.edition, &env.config.families)?);
+    // The generator's trees do not cross threads: only the programs leave this block.
+    let programs: Vec<Program> = {
+        let trees = generate((*catalog).clone(), MAX_STEPS, budget.seed, budget.cases)?;
+        trees.iter().map(program_of).collect()
+    };
+    run_all(env, catalog, programs).await
+}
+
 /// Generates `budget.cases` programs from `budget.seed`, runs them against `env` (up to sixteen at
 /// once), and shrinks the first that fails. Blocks on the shared runtime: call it from a test or a
-/// command, not from inside the runtime (the generator's trees do not cross threads).
+/// command, not from inside the runtime (the generator's trees do not cross threads, so shrinking
+/// generates them again here, the same from the same seed).
 pub fn explore<E>(env: E, budget: Budget) -> Result<Exploration, String>
 where
     E: std::ops::Deref<Target = Env> + Clone + Send + Sync + 'static,
 {
-    let catalog = Arc::new(Catalog::new(corpus(), env.config.edition)?);
-    let mut trees = generate((*catalog).clone(), MAX_STEPS, budget.seed, budget.cases)?;
-    let programs: Vec<Program> = trees.iter().map(program_of).collect();
-    let runs = block_on(run_all(env.clone(), catalog.clone(), programs))?;
-    let shrunk = runs.iter().position(|r| !r.passed()).map(|n| {
-        // Listening for what must not arrive costs a settle per run: only while that is what failed.
-        let settle = !runs[n].after.passed();
-        let run = |program: &Program, label: String| {
-            let (env, catalog, program) = (env.clone(), catalog.clone(), program.clone());
-            block_on(async move { run_program(&env, &catalog, &program, &label, settle).await })
-        };
-        let mut last = runs[n].clone();
-        let mut attempt = 0;
-        let seen = runs[n].steps.len();
-        let (_, ran) = shrink(&mut trees[n], seen, SHRINK_RUNS, |candidate| {
-            attempt += 1;
-            let r = run(candidate, format!("shrink-{n}-{attempt}"));
-            let failed = !r.passed();
-            if failed {
-                last = r;
-            }
-            failed
+    let runs = block_on(run_generated(env.clone(), budget))?;
+    let Some(n) = runs.iter().position(|r| !r.passed()) else {
+        return Ok(Exploration {
+            budget,
+            runs,
+            shrunk: None,
         });
-        let compacted = compact(&last.program);
-        if compacted != last.program {
-            let r = run(&compacted, format!("shrink-{n}-compact"));
-            if !r.passed() {
-                last = r;
-            }
-        }
-        (n, last, ran)
+    };
+    let catalog = Arc::new(Catalog::new(corpus(), env.config.edition, &env.config.families)?);
+    let mut trees = generate((*catalog).clone(), MAX_STEPS, budget.seed, n + 1)?;
+    let full = Waits::full(&env.config);
+    // Listening for what must not arrive costs a settle per run: only while that is what failed.
+    let quick = Waits {
+        notify: full.notify.min(SHRINK_NOTIFY_WAIT),
+        settle: if runs[n].after.passed() { Duration::ZERO } else { full.settle },
+    };
+    let run = |program: &Program, label: String, waits: Waits| {
+        let (env, catalog, program) = (env.clone(), catalog.clone(), program.clone());
+        block_on(async move { run_program(&env, &catalog, &program, &label, waits).await })
+    };
+    let started = std::time::Instant::now();
+    let mut attempt = 0;
+    let (smallest, ran) = shrink(&mut trees[n], runs[n].steps.len(), SHRINK_RUNS, |candidate| {
+        attempt += 1;
+        started.elapsed() < SHRINK_TIME && !run(candidate, format!("shrink-{n}-{attempt}"), quick).passed()
     });
-    Ok(Exploration { budget, runs, shrunk })
+    // The shrunk program, compacted, confirmed with the full waits; the original if it passes so.
+    let confirmed = [compact(&smallest), smallest]
+        .iter()
+        .map(|p| run(p, format!("shrunk-{n}"), full))
+        .find(|r| !r.passed())
+        .unwrap_or_else(|| runs[n].clone());
+    Ok(Exploration {
+        budget,
+        runs,
+        shrunk: Some((n, confirmed, ran)),
+    })
 }
 
 /// Runs `programs`, up to sixteen at once; their runs in the same order.
@@ -266,12 +317,13 @@ where
     E: std::ops::Deref<Target = Env> + Clone + Send + Sync + 'static,
 {
     let gate = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
+    let waits = Waits::full(&env.config);
     let mut tasks = tokio::task::JoinSet::new();
     for (n, program) in programs.into_iter().enumerate() {
         let (env, catalog, gate) = (env.clone(), catalog.clone(), gate.clone());
         tasks.spawn(async move {
             let _permit = gate.acquire_owned().await;
-            (n, run_program(&env, &catalog, &program, &format!("explore-{n}"), true).await)
+            (n, run_program(&env, &catalog, &program, &format!("explore-{n}"), waits).await)
         });
     }
     let mut runs = Vec::new();

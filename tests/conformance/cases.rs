@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use conformance::contract::corpus;
 use conformance::contract::program::Catalog;
 use conformance::judging::report;
-use conformance::running::explore::{explore, run_program, Budget};
+use conformance::running::explore::{explore, run_program, Budget, Waits};
 use conformance::running::harness::{applies, block_on, env, replay_notification, run_case, run_negative};
 use conformance::running::snapshot;
 use rstest::rstest;
@@ -143,10 +143,10 @@ fn programs(
 ) {
     let env = env();
     let (id, (file, fixture)) = by_file(&corpus().programs, &path);
-    let catalog = Catalog::new(corpus(), env.config.edition).unwrap_or_else(|e| panic!("{e}"));
+    let catalog = Catalog::new(corpus(), env.config.edition, &env.config.families).unwrap_or_else(|e| panic!("{e}"));
     let program = fixture.program.clone();
     let label = id.clone();
-    let run = block_on(async move { run_program(env, &catalog, &program, &label, true).await });
+    let run = block_on(async move { run_program(env, &catalog, &program, &label, Waits::full(&env.config)).await });
     if !run.passed() {
         let origin = format!("{id} ({}): {}", file.display(), fixture.description);
         panic!("{}", report::program_failure(&run, &origin, &env.describe()));

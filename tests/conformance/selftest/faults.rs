@@ -14,8 +14,11 @@ use std::sync::Arc;
 use conformance::doubles::bot_faults::BotFault;
 use conformance::doubles::faults::Fault;
 use conformance::judging::check::Check;
+use conformance::judging::program::ProgramRun;
+use conformance::judging::report;
 use conformance::running::config::Config;
 use conformance::running::embedded::{faults_of, Env};
+use conformance::running::explore::{run_generated, Budget};
 use conformance::running::harness::{block_on, run_suite, Outcome};
 
 use crate::selftest::bot::ReplayResult;
@@ -36,22 +39,40 @@ fn config_for(fault: Fault) -> Config {
     .expect("a valid configuration")
 }
 
-fn run_all_faults() -> Vec<(Fault, Vec<Outcome>)> {
+/// What the whole suite did under one fault: the cases' outcomes, and the generated programs'
+/// runs where the fault is one exploration must catch.
+struct FaultRun {
+    fault: Fault,
+    outcomes: Vec<Outcome>,
+    programs: Vec<ProgramRun>,
+}
+
+/// The case id a fault names when generated programs (`cargo test explore`) must catch it.
+const EXPLORE: &str = "explore";
+
+fn run_all_faults() -> Vec<FaultRun> {
     block_on(async {
         let mut out = Vec::new();
         for chunk in Fault::ALL.chunks(AT_ONCE) {
             let mut tasks = tokio::task::JoinSet::new();
             for &fault in chunk {
                 tasks.spawn(async move {
-                    let env = Env::start(config_for(fault)).await.expect("the double starts");
-                    (fault, run_suite(Arc::new(env)).await)
+                    let env = Arc::new(Env::start(config_for(fault)).await.expect("the double starts"));
+                    let outcomes = run_suite(env.clone()).await;
+                    let programs = if fault.caught_by().contains(&EXPLORE) {
+                        let budget = Budget::of(&env.config);
+                        run_generated(env, budget).await.expect("programs are generated")
+                    } else {
+                        Vec::new()
+                    };
+                    FaultRun { fault, outcomes, programs }
                 });
             }
             while let Some(r) = tasks.join_next().await {
                 out.push(r.expect("a fault run panicked"));
             }
         }
-        out.sort_by_key(|(f, _)| *f);
+        out.sort_by_key(|r| r.fault);
         out
     })
 }
@@ -67,6 +88,12 @@ fn failing(outcomes: &[Outcome]) -> BTreeMap<String, BTreeSet<Check>> {
     out
 }
 
+/// The checks that failed generated programs, when any failed.
+fn failing_programs(programs: &[ProgramRun]) -> Option<BTreeSet<Check>> {
+    let failed: Vec<&ProgramRun> = programs.iter().filter(|p| !p.passed()).collect();
+    (!failed.is_empty()).then(|| failed.iter().flat_map(|p| p.failed_checks()).collect())
+}
+
 /// The page: what the test asserts, so it is the same on every run (collateral failures, which
 /// depend on timing under load, are left out).
 fn render() -> String {
@@ -77,6 +104,9 @@ fn render() -> String {
          `selftest::faults::detection_matrix_every_fault_is_caught_and_every_check_can_fail` asserts every row on every `cargo test`.\n\
          Reproduce a row: `CONFORMANCE_DOUBLE_FAULT=<fault> cargo test cases` (or `cargo xtask serve-double --fault <fault>`).\n\
          Regenerate this page: `UPDATE_DOCS=1 cargo test detection_matrix`.\n\n\
+         `explore` is the generated programs of `cargo test explore` (the lifecycle model; default budget and seed). The faults it alone\n\
+         catches keep state across requests on one call: under each of them every documented and bad-input case passes (asserted),\n\
+         so the single-exchange cases alone would miss them.\n\n\
          | fault | the bug | check | caught by |\n|---|---|---|---|\n",
     );
     for fault in Fault::ALL {
@@ -117,8 +147,25 @@ fn detection_matrix_every_fault_is_caught_and_every_check_can_fail() {
     let results = run_all_faults();
     let mut problems = Vec::new();
     let mut proven = BTreeSet::new();
-    for (fault, outcomes) in &results {
-        let failing = failing(outcomes);
+    for FaultRun { fault, outcomes, programs } in &results {
+        let mut failing = failing(outcomes);
+        if fault.caught_by() == [EXPLORE] && !failing.is_empty() {
+            problems.push(format!(
+                "{}: meant to be seen by exploration alone, but single cases failed too: {:?}",
+                fault.name(),
+                failing.keys().collect::<Vec<_>>()
+            ));
+        }
+        failing.extend(failing_programs(programs).map(|checks| (EXPLORE.to_string(), checks)));
+        for p in programs.iter().filter(|p| !p.passed()).take(1) {
+            let msg = report::program_failure(p, "the detection matrix", "the embedded double");
+            if msg.contains(CANARY) || !msg.contains("rule:") {
+                problems.push(format!(
+                    "{}: a failing program's message leaks the token or names no rule:\n{msg}",
+                    fault.name()
+                ));
+            }
+        }
         for id in fault.caught_by() {
             match failing.get(*id) {
                 Some(checks) if checks.contains(&fault.check()) => {}

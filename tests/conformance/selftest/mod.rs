@@ -2,6 +2,7 @@
 
 mod bot;
 mod config;
+mod explore;
 mod faults;
 mod fixtures;
 mod import;

@@ -1,0 +1,164 @@
+//! The lifecycle model and its generated programs: the model agrees with the fixtures it stands
+//! beside, the same seed gives the same programs, shrinking finds a small program, and three
+//! implementations that differ only where CONTRACT.md allows pass many seeds (no false failures).
+
+use std::sync::Arc;
+
+use conformance::contract::corpus;
+use conformance::contract::edition::Edition;
+use conformance::contract::family::Family;
+use conformance::contract::lifecycle::{expect, Answer, CallState, Ending, Operation, Sent};
+use conformance::contract::program::{generate, program_of, Catalog};
+use conformance::judging::report;
+use conformance::running::embedded::Env;
+use conformance::running::explore::{explore, run_generated, Budget};
+use conformance::running::harness::block_on;
+
+use crate::selftest::config;
+use crate::shaped_target;
+
+/// How many seeds the no-false-failure tests run, and how many programs each.
+const SEEDS: u64 = 50;
+const PER_SEED: usize = 8;
+
+/// Runs `SEEDS` seeds of `PER_SEED` programs against `env`, all at once, and fails with the first
+/// failing program's message.
+fn passes_many_seeds(what: &str, env: Env) {
+    let env = Arc::new(env);
+    let describe = env.describe();
+    let failures = block_on(async move {
+        let mut tasks = tokio::task::JoinSet::new();
+        for seed in 0..SEEDS {
+            let budget = Budget { cases: PER_SEED, seed };
+            let env = env.clone();
+            tasks.spawn(async move { (seed, run_generated(env, budget).await) });
+        }
+        let mut failures = Vec::new();
+        while let Some(joined) = tasks.join_next().await {
+            let (seed, runs) = joined.expect("a seed's task");
+            let runs = runs.unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            failures.extend(runs.into_iter().filter(|r| !r.passed()).map(|r| (seed, r)));
+        }
+        failures
+    });
+    if let Some((seed, run)) = failures.first() {
+        let origin = format!("seed {seed} (CONFORMANCE_EXPLORE_SEED={seed} CONFORMANCE_EXPLORE_CASES={PER_SEED})");
+        panic!(
+            "{what}: {} generated program(s) failed, a false failure:\n{}",
+            failures.len(),
+            report::program_failure(run, &origin, &describe)
+        );
+    }
+}
+
+#[test]
+fn explore_the_double_passes_many_seeds_in_both_editions() {
+    for edition in Edition::ALL {
+        let env = block_on(Env::start(config(&[("CONFORMANCE_EDITION", edition.name())]))).expect("the double starts");
+        passes_many_seeds(&format!("the double ({} edition)", edition.name()), env);
+    }
+}
+
+#[test]
+fn explore_the_double_in_the_legacy_dialect_passes_many_seeds() {
+    // On /app the double notifies in the legacy dialect (resource, terminationReason, compact
+    // upper-case GUIDs), as seeds 000 and 004 show: the other dialect from /communications.
+    let env = block_on(Env::start(config(&[("CONFORMANCE_PATH_FAMILIES", "app")]))).expect("the double starts");
+    passes_many_seeds("the double in the legacy dialect (app family)", env);
+}
+
+#[test]
+fn explore_the_shaped_target_passes_many_seeds_in_both_editions() {
+    for edition in Edition::ALL {
+        let shaped = block_on(shaped_target::start(edition));
+        let env = block_on(Env::start(config(&[
+            ("CONFORMANCE_TARGET", &shaped.base),
+            ("CONFORMANCE_PROVISION_URL", &shaped.hook),
+            ("CONFORMANCE_EDITION", edition.name()),
+        ])))
+        .expect("env");
+        passes_many_seeds(&format!("the shaped target ({} edition)", edition.name()), env);
+    }
+}
+
+#[test]
+fn explore_the_same_seed_gives_the_same_programs() {
+    let catalog = || Catalog::new(corpus(), Edition::Seeds, &[Family::Communications]).expect("catalog");
+    let programs = |seed| -> Vec<String> {
+        let trees = generate(catalog(), 8, seed, 20).expect("programs");
+        trees.iter().map(|t| serde_json::to_string(&program_of(t)).expect("json")).collect()
+    };
+    assert_eq!(programs(7), programs(7));
+    assert_ne!(programs(7), programs(8));
+    let all = programs(7).join("\n");
+    for op in Operation::ALL {
+        assert!(all.contains(op.name()), "20 programs never use {}:\n{all}", op.name());
+    }
+    assert!(all.contains("\"bad\""), "20 programs send no bad input:\n{all}");
+}
+
+#[test]
+fn explore_the_model_agrees_with_the_single_cases_fixtures() {
+    // Each documented example, on a call in the state its fixture provisions, is the documented exchange.
+    for (_, req) in corpus().requests.values() {
+        let state = match req.call.as_str() {
+            "incoming" => CallState::Incoming,
+            _ => CallState::Established,
+        };
+        let op = Operation::parse(&req.provenance.operation).expect("an operation");
+        let e = expect(state, op, Sent::Valid).expect("the contract speaks");
+        assert_eq!(e.answer, Answer::Documented, "{}", req.id);
+    }
+    // Each negative fixture's status is the model's, for the call it prepares.
+    for (_, neg) in corpus().negatives.values() {
+        for name in &neg.operations {
+            let op = Operation::parse(name).expect("an operation");
+            let status = neg.expect.status.as_u64().map(|s| s as u16);
+            let (state, sent) = match (neg.call.as_str(), status) {
+                ("unknown", _) => (CallState::Unknown, Sent::Valid),
+                ("deleted", _) => (CallState::Ended(Ending::Deleted), Sent::Valid),
+                ("rejected", _) => (CallState::Ended(Ending::Rejected), Sent::Valid),
+                ("established", None) => (CallState::Established, Sent::Valid),
+                ("ready", Some(status)) => {
+                    let ready = if op == Operation::Reject {
+                        CallState::Incoming
+                    } else {
+                        CallState::Established
+                    };
+                    (ready, Sent::Invalid { status })
+                }
+                _ => continue, // a valid boundary ("success"): a documented exchange, covered above
+            };
+            let e = expect(state, op, sent).expect("the contract speaks");
+            let want = match status {
+                Some(s) => Answer::Error(s),
+                None => Answer::Unspecified,
+            };
+            assert_eq!(e.answer, want, "{} on {name}", neg.id);
+            if neg.then.as_ref().is_some_and(|t| t.call_alive) {
+                assert!(e.after.live(), "{} on {name}: the call stays alive", neg.id);
+            }
+        }
+    }
+}
+
+#[test]
+fn explore_a_failure_shrinks_to_a_small_program_that_names_its_rule() {
+    let env = block_on(Env::start(config(&[("CONFORMANCE_DOUBLE_FAULT", "used-call-not-deletable")]))).expect("the double starts");
+    let env = Arc::new(env);
+    let exploration = explore(env.clone(), Budget { cases: 48, seed: 20261202 }).expect("explore");
+    let (_, run, _) = exploration.shrunk.as_ref().expect("the fault is caught");
+    // The smallest failing program: one operation on a call, then its delete.
+    assert_eq!(run.program.steps.len(), 2, "{:#?}", run.program);
+    assert_eq!(run.program.calls.len(), 1, "{:#?}", run.program);
+    let msg = report::program_failure(run, "the test", &env.describe());
+    for needle in [
+        "step 2:",
+        "DELETE /communications/calls/{A}",
+        "delete ends any live call",
+        "\"calls\"",
+        "cargo test programs",
+    ] {
+        assert!(msg.contains(needle), "the message lacks {needle:?}:\n{msg}");
+    }
+}
