@@ -5,10 +5,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use super::explore::Exploration;
 use super::harness::Outcome;
 use crate::bot::replay::Replay;
 use crate::contract::corpus;
 use crate::judging::check::Aspect;
+use crate::judging::report::program_failure;
 use crate::wire::secret::redact;
 
 /// A column of the matrix.
@@ -136,7 +138,7 @@ pub struct Row {
     pub level: &'static str,
     /// The known failure that covers it, when the expectations name it.
     pub expected: Option<Expected>,
-    /// `documented`, `bad input` or `bot`.
+    /// `documented`, `bad input`, `explore` or `bot`.
     pub kind: &'static str,
     /// The operation (or, for the bot, the notification's operation).
     pub operation: String,
@@ -284,6 +286,61 @@ impl Report {
         }
     }
 
+    /// Adds the row of a run's generated programs (`cargo test explore`): one row, its cells failed
+    /// by the aspects of every failing program's findings, its failure the shrunk program.
+    pub fn add_exploration(&mut self, exploration: &Exploration, target: &str) {
+        let budget = exploration.budget;
+        let columns = [
+            Column::Status,
+            Column::Headers,
+            Column::Body,
+            Column::Notifications,
+            Column::BadInput,
+        ];
+        let mut row = Row {
+            id: "explore".into(),
+            level: "MUST",
+            expected: None,
+            kind: "explore",
+            operation: "lifecycle".into(),
+            title: format!(
+                "{} generated programs from seed {}, judged step by step against the lifecycle model",
+                budget.cases, budget.seed
+            ),
+            source: "CONTRACT.md, \"The call's lifecycle\"".into(),
+            url: None,
+            cells: BTreeMap::new(),
+            failures: Vec::new(),
+            notes: Vec::new(),
+            seconds: 0.0,
+        };
+        for c in columns {
+            mark(&mut row.cells, c, Cell::Pass);
+        }
+        for run in exploration.runs.iter().filter(|r| !r.passed()) {
+            let findings = run.steps.iter().flat_map(|s| &s.verdict.findings);
+            for f in findings.chain(&run.after.findings).chain(&run.setup) {
+                match column_of(f.aspect) {
+                    Some(c) => mark(&mut row.cells, c, Cell::Fail),
+                    None => columns.iter().for_each(|c| mark(&mut row.cells, *c, Cell::Error)),
+                }
+            }
+        }
+        if let Some((n, run, ran)) = &exploration.shrunk {
+            let origin = format!(
+                "{} of {} programs failed; program {} shrunk to {} step(s) in {ran} run(s). Again: cargo xtask explore --seed {} --cases {}",
+                exploration.failed(),
+                budget.cases,
+                n + 1,
+                run.program.steps.len(),
+                budget.seed,
+                budget.cases
+            );
+            row.failures.push(program_failure(run, &origin, target));
+        }
+        self.rows.push(row);
+    }
+
     /// How many rows failed.
     pub fn failed(&self) -> usize {
         self.rows.iter().filter(|r| !r.passed()).count()
@@ -387,7 +444,7 @@ impl Report {
             self.rows.len(),
             self.unexpected()
         );
-        for kind in ["documented", "bad input", "bot"] {
+        for kind in ["documented", "bad input", "explore", "bot"] {
             let rows: Vec<&Row> = self.rows.iter().filter(|r| r.kind == kind).collect();
             if rows.is_empty() {
                 continue;

@@ -27,8 +27,9 @@ use crate::judging::program::{
 pub const MAX_STEPS: usize = 8;
 /// How many shrunk candidates are run at most for a failing program.
 pub const SHRINK_RUNS: usize = 200;
-/// How many programs run at once (each provisions up to three calls).
-const AT_ONCE: usize = 16;
+/// How many programs run at once (each provisions up to three calls): the default budget all at
+/// once, so that a distant target costs about one program's chain of round trips, not the sum.
+const AT_ONCE: usize = 64;
 /// How long, once every expected notification has arrived, a program still listens for those that
 /// must not arrive (a call notified as ended while the model says it is alive).
 const SETTLE: Duration = Duration::from_millis(250);
@@ -249,9 +250,20 @@ impl Exploration {
     }
 }
 
-/// Generates `budget.cases` programs from `budget.seed` and runs them against `env`, up to sixteen
-/// at once; their runs in generation order. No shrinking (see [`explore`]).
+/// Called as each program's run completes.
+pub type Progress = Arc<dyn Fn(&ProgramRun) + Send + Sync>;
+
+/// Generates `budget.cases` programs from `budget.seed` and runs them against `env`, up to
+/// sixty-four at once; their runs in generation order. No shrinking (see [`explore`]).
 pub async fn run_generated<E>(env: E, budget: Budget) -> Result<Vec<ProgramRun>, String>
+where
+    E: std::ops::Deref<Target = Env> + Clone + Send + Sync + 'static,
+{
+    run_generated_with_progress(env, budget, Arc::new(|_| {})).await
+}
+
+/// [`run_generated`], calling `progress` as each program completes.
+pub async fn run_generated_with_progress<E>(env: E, budget: Budget, progress: Progress) -> Result<Vec<ProgramRun>, String>
 where
     E: std::ops::Deref<Target = Env> + Clone + Send + Sync + 'static,
 {
@@ -261,18 +273,26 @@ where
         let trees = generate((*catalog).clone(), MAX_STEPS, budget.seed, budget.cases)?;
         trees.iter().map(program_of).collect()
     };
-    run_all(env, catalog, programs).await
+    run_all(env, catalog, programs, progress).await
 }
 
-/// Generates `budget.cases` programs from `budget.seed`, runs them against `env` (up to sixteen at
-/// once), and shrinks the first that fails. Blocks on the shared runtime: call it from a test or a
+/// Generates `budget.cases` programs from `budget.seed`, runs them against `env` (up to sixty-four
+/// at once), and shrinks the first that fails. Blocks on the shared runtime: call it from a test or a
 /// command, not from inside the runtime (the generator's trees do not cross threads, so shrinking
 /// generates them again here, the same from the same seed).
 pub fn explore<E>(env: E, budget: Budget) -> Result<Exploration, String>
 where
     E: std::ops::Deref<Target = Env> + Clone + Send + Sync + 'static,
 {
-    let runs = block_on(run_generated(env.clone(), budget))?;
+    explore_with_progress(env, budget, Arc::new(|_| {}))
+}
+
+/// [`explore`], calling `progress` as each generated program completes (not while shrinking).
+pub fn explore_with_progress<E>(env: E, budget: Budget, progress: Progress) -> Result<Exploration, String>
+where
+    E: std::ops::Deref<Target = Env> + Clone + Send + Sync + 'static,
+{
+    let runs = block_on(run_generated_with_progress(env.clone(), budget, progress))?;
     let Some(n) = runs.iter().position(|r| !r.passed()) else {
         return Ok(Exploration {
             budget,
@@ -311,8 +331,9 @@ where
     })
 }
 
-/// Runs `programs`, up to sixteen at once; their runs in the same order.
-async fn run_all<E>(env: E, catalog: Arc<Catalog>, programs: Vec<Program>) -> Result<Vec<ProgramRun>, String>
+/// Runs `programs`, up to sixty-four at once, calling `progress` as each completes; their runs in
+/// the same order.
+async fn run_all<E>(env: E, catalog: Arc<Catalog>, programs: Vec<Program>, progress: Progress) -> Result<Vec<ProgramRun>, String>
 where
     E: std::ops::Deref<Target = Env> + Clone + Send + Sync + 'static,
 {
@@ -328,7 +349,9 @@ where
     }
     let mut runs = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        runs.push(joined.map_err(|e| format!("a program's task failed: {e}"))?);
+        let (n, run) = joined.map_err(|e| format!("a program's task failed: {e}"))?;
+        progress(&run);
+        runs.push((n, run));
     }
     runs.sort_by_key(|(n, _)| *n);
     Ok(runs.into_iter().map(|(_, r)| r).collect())

@@ -9,6 +9,9 @@
 //!   pairs to compare several targets side by side in one report (and `--expectations`, one per target,
 //!   when each keeps its own known failures).
 //! - `serve-double [--port N] [--fault NAME] [--edition E]`: the double as a standalone server.
+//! - `explore [--cases N] [--seed S] [--target URL] [--provision-url URL] [--edition E] [--fault NAME]`:
+//!   generated programs judged against the lifecycle model, with a progress line; the first failing
+//!   one shrunk and printed; exits 1 when one fails.
 //! - `check`: the data lints (fixtures against schemas, schemas compile, every fixture used by a
 //!   case, every case backed by fixtures and snapshots), which are the self-tests of the same name.
 //!
@@ -31,6 +34,7 @@ use conformance::doubles::service::{Double, DoubleOptions};
 use conformance::running::config::Config;
 use conformance::running::conform::{Expectations, Report};
 use conformance::running::embedded::{faults_of, Env};
+use conformance::running::explore::{explore, explore_with_progress, Budget, Progress};
 use conformance::running::harness::{block_on, replay_all, run_suite, run_suite_with_progress};
 
 fn main() -> ExitCode {
@@ -40,12 +44,13 @@ fn main() -> ExitCode {
         Some("shard-check") => shard_check(args.get(1).and_then(|n| n.parse().ok()).unwrap_or(2)),
         Some("conform") => conform(&args[1..]),
         Some("serve-double") => serve_double(&args[1..]),
+        Some("explore") => explore_cmd(&args[1..]),
         Some("check") => check(),
         Some("record") => record(&args[1..]),
         Some("import-docs") => import_docs(&args[1..]),
         other => {
             eprintln!(
-                "xtask: unknown command {other:?}\nusage: cargo xtask conform | serve-double | record | import-docs | check | bench-latency | shard-check\n(flags: see xtask/src/main.rs or the README)"
+                "xtask: unknown command {other:?}\nusage: cargo xtask conform | explore | serve-double | record | import-docs | check | bench-latency | shard-check\n(flags: see xtask/src/main.rs or the README)"
             );
             ExitCode::from(2)
         }
@@ -53,13 +58,15 @@ fn main() -> ExitCode {
 }
 
 /// The flags that stand for a `CONFORMANCE_*` variable; a flag wins over the environment.
-const FLAG_VARS: [(&str, &str); 6] = [
+const FLAG_VARS: [(&str, &str); 8] = [
     ("--target", "CONFORMANCE_TARGET"),
     ("--provision-url", "CONFORMANCE_PROVISION_URL"),
     ("--families", "CONFORMANCE_PATH_FAMILIES"),
     ("--edition", "CONFORMANCE_EDITION"),
     ("--bot-url", "CONFORMANCE_BOT_URL"),
     ("--fault", "CONFORMANCE_DOUBLE_FAULT"),
+    ("--cases", "CONFORMANCE_EXPLORE_CASES"),
+    ("--seed", "CONFORMANCE_EXPLORE_SEED"),
 ];
 
 /// The cargo that runs this xtask, for the commands that drive `cargo test` or `cargo nextest`.
@@ -268,8 +275,10 @@ fn conform_one(args: &[String], run: TargetRun) -> Result<Report, String> {
     let e = env.clone();
     let outcomes = block_on(async move { run_suite_with_progress(e, progress).await });
     let replays = block_on(replay_all(env.clone()));
+    let exploration = explore(env.clone(), Budget::of(&env.config))?;
     eprintln!();
     let mut report = Report::build(&env.describe(), &outcomes, &replays);
+    report.add_exploration(&exploration, &env.describe());
     if let Some(path) = expectations {
         Expectations::load(std::path::Path::new(path))
             .and_then(|e| report.apply(&e))
@@ -514,4 +523,75 @@ fn import_docs(args: &[String]) -> ExitCode {
     }
     println!("{written} file(s) written; review them with `git diff`, then `cargo test` (new requests become cases).");
     ExitCode::SUCCESS
+}
+
+/// `cargo xtask explore`: a deep exploration with a progress line.
+fn explore_cmd(args: &[String]) -> ExitCode {
+    let config = match config_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("explore: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let budget = Budget::of(&config);
+    let env = match block_on(Env::start(config)) {
+        Ok(env) => Arc::new(env),
+        Err(e) => {
+            eprintln!("explore: cannot start: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    eprintln!(
+        "explore: {} — {} programs from seed {} (CONFORMANCE_EXPLORE_CASES, CONFORMANCE_EXPLORE_SEED)",
+        env.describe(),
+        budget.cases,
+        budget.seed
+    );
+    let started = Instant::now();
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let failed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (d, f, total) = (done.clone(), failed.clone(), budget.cases);
+    let progress: Progress = Arc::new(move |run| {
+        use std::sync::atomic::Ordering::Relaxed;
+        let n = d.fetch_add(1, Relaxed) + 1;
+        let bad = f.fetch_add(usize::from(!run.passed()), Relaxed) + usize::from(!run.passed());
+        if n % 16 == 0 || n == total {
+            eprint!("\r{n}/{total} programs, {bad} failed");
+            let _ = std::io::stderr().flush();
+        }
+    });
+    let exploration = match explore_with_progress(env.clone(), budget, progress) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("\nexplore: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let requests = env
+        .double
+        .as_ref()
+        .map(|d| format!(", {} requests to the double", d.requests()))
+        .unwrap_or_default();
+    eprintln!("\n{} programs in {}{requests}", budget.cases, secs(started.elapsed()));
+    match &exploration.shrunk {
+        None => {
+            println!("all {} programs conform to the lifecycle model", budget.cases);
+            ExitCode::SUCCESS
+        }
+        Some((n, run, ran)) => {
+            let origin = format!(
+                "{} of {} programs failed; program {} shrunk from {} to {} step(s) in {ran} run(s). Again: cargo xtask explore --seed {} --cases {}",
+                exploration.failed(),
+                budget.cases,
+                n + 1,
+                exploration.runs[*n].program.steps.len(),
+                run.program.steps.len(),
+                budget.seed,
+                budget.cases
+            );
+            println!("{}", conformance::judging::report::program_failure(run, &origin, &env.describe()));
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -8,6 +8,7 @@ use conformance::contract::corpus;
 use conformance::running::config::Config;
 use conformance::running::conform::{Cell, Column, Expectations, Expected, Report, RowResult};
 use conformance::running::embedded::Env;
+use conformance::running::explore::{explore, Budget};
 use conformance::running::harness::{block_on, replay_all, run_suite};
 
 const TOKEN: &str = "report-canary-token-6a0b";
@@ -192,4 +193,29 @@ fn two_targets_side_by_side_show_each_ones_result_per_case() {
     let row = &page[row_start..row_start + page[row_start..].find("</tr>").expect("row end")];
     assert!(row.contains(">PASS<") && row.contains(">FAIL<br/><small>status</small>"), "{row}");
     assert!(!page.contains(TOKEN));
+}
+
+#[test]
+fn report_the_exploration_row_fails_by_its_aspect_and_carries_the_shrunk_program() {
+    let vars: HashMap<&str, &str> = HashMap::from([("CONFORMANCE_DOUBLE_FAULT", "repeat-refused"), ("CONFORMANCE_TOKEN", TOKEN)]);
+    let config = Config::from_lookup(|k| vars.get(k).map(|v| v.to_string())).expect("config");
+    let env = Arc::new(block_on(Env::start(config)).expect("env"));
+    let exploration = explore(env.clone(), Budget::of(&env.config)).expect("explore");
+    let mut report = Report::build(&env.describe(), &[], &[]);
+    report.add_exploration(&exploration, &env.describe());
+    let row = report.rows.iter().find(|r| r.id == "explore").expect("an explore row");
+    assert_eq!(row.kind, "explore");
+    assert_eq!(row.cells.get(&Column::Status), Some(&Cell::Fail), "{row:?}");
+    assert_eq!(row.cells.get(&Column::Notifications), Some(&Cell::Pass), "{row:?}");
+    let failure = row.failures.first().expect("the shrunk program");
+    assert!(
+        failure.contains("cargo xtask explore --seed") && failure.contains("\"steps\""),
+        "{failure}"
+    );
+    let (junit, html) = (report.junit(), report.html());
+    assert_well_formed(&junit);
+    for page in [&junit, &html] {
+        assert!(page.contains("explore") && page.contains("shrunk"), "{page}");
+        assert!(!page.contains(TOKEN));
+    }
 }
