@@ -125,7 +125,11 @@ impl Config {
             allow_production: get("CONFORMANCE_ALLOW_PRODUCTION").as_deref() == Some("1"),
             double_fault: get("CONFORMANCE_DOUBLE_FAULT"),
             bot_double_fault: get("CONFORMANCE_BOT_DOUBLE_FAULT"),
-            explore_cases: parse_number("CONFORMANCE_EXPLORE_CASES", get("CONFORMANCE_EXPLORE_CASES"), DEFAULT_EXPLORE_CASES)?,
+            explore_cases: match parse_number("CONFORMANCE_EXPLORE_CASES", get("CONFORMANCE_EXPLORE_CASES"), DEFAULT_EXPLORE_CASES)? {
+                // A budget of none would pass having run nothing: skipping is said on the command line.
+                0 => return Err(ConfigError("CONFORMANCE_EXPLORE_CASES=\"0\": expected at least 1 program (to leave exploration out, run `cargo test -- --skip explore`)".into())),
+                n => n,
+            },
             explore_seed: parse_number("CONFORMANCE_EXPLORE_SEED", get("CONFORMANCE_EXPLORE_SEED"), DEFAULT_EXPLORE_SEED)?,
             ca_bundle: get("CONFORMANCE_CA_BUNDLE").map(std::path::PathBuf::from),
             double_latency: match get("CONFORMANCE_DOUBLE_LATENCY_MS") {

@@ -26,6 +26,7 @@ fn defaults_aim_at_the_double_in_the_seeds_edition() {
     assert_eq!(c.snapshots, "docs");
     assert_eq!(c.bot_url, None);
     assert!(!c.allow_production);
+    assert_eq!((c.explore_cases, c.explore_seed), (48, 20261202));
 }
 
 #[test]
@@ -44,6 +45,8 @@ fn every_variable_is_read() {
         ("CONFORMANCE_BOT_URL", "https://bot.example.com/api/calls"),
         ("CONFORMANCE_BOT_TOKEN", "bot-tok-9876"),
         ("CONFORMANCE_ALLOW_PRODUCTION", "1"),
+        ("CONFORMANCE_EXPLORE_CASES", "500"),
+        ("CONFORMANCE_EXPLORE_SEED", "7"),
     ])
     .expect("valid");
     assert_eq!(c.target.as_deref(), Some("https://staging.example.com/v1.0"));
@@ -59,6 +62,7 @@ fn every_variable_is_read() {
     assert_eq!(c.bot_url.as_deref(), Some("https://bot.example.com/api/calls"));
     assert_eq!(c.bot_token.expose(), "bot-tok-9876");
     assert!(c.allow_production);
+    assert_eq!((c.explore_cases, c.explore_seed), (500, 7));
 }
 
 #[test]
@@ -85,6 +89,9 @@ fn debug_output_never_shows_a_token() {
 #[case::timeout("CONFORMANCE_TIMEOUT_MS", "10s")]
 #[case::notify_timeout("CONFORMANCE_NOTIFY_TIMEOUT_MS", "0")]
 #[case::snapshot_set("CONFORMANCE_SNAPSHOTS", "../elsewhere")]
+#[case::explore_cases_none("CONFORMANCE_EXPLORE_CASES", "0")]
+#[case::explore_cases_not_a_number("CONFORMANCE_EXPLORE_CASES", "many")]
+#[case::explore_seed_not_a_number("CONFORMANCE_EXPLORE_SEED", "0x2a")]
 fn a_bad_value_is_refused_naming_its_variable(#[case] var: &str, #[case] value: &str) {
     let err = with(&[(var, value)]).expect_err("must be refused");
     assert!(err.contains(var), "{err}");
