@@ -4,6 +4,7 @@
 //! tests can build the exact configuration a user would get from `CONFORMANCE_*` variables without
 //! touching the environment the other tests share.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -83,10 +84,92 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// Every variable the suite reads: what it is, and its default. A `CONFORMANCE_*` variable not
+/// listed here is refused (`Config::from_vars`), so a misspelt one cannot quietly test something else.
+pub const VARIABLES: [(&str, &str, &str); 20] = [
+    (
+        "CONFORMANCE_TARGET",
+        "base URL of the implementation, with version segment",
+        "the embedded double",
+    ),
+    ("CONFORMANCE_EDITION", "seeds or current", "seeds"),
+    (
+        "CONFORMANCE_TOKEN",
+        "bearer token sent to the target (never printed)",
+        "a placeholder",
+    ),
+    ("CONFORMANCE_PROVISION_URL", "the provisioning hook", "the double's own"),
+    (
+        "CONFORMANCE_CALLBACK_BIND",
+        "address the notification listener binds",
+        "127.0.0.1:0",
+    ),
+    ("CONFORMANCE_CALLBACK_URL", "URL advertised for the listener", "the listener's own"),
+    (
+        "CONFORMANCE_PATH_FAMILIES",
+        "comma list of communications, app, applications",
+        "communications",
+    ),
+    (
+        "CONFORMANCE_APP_ID",
+        "the {appId} of /applications/{appId}/calls",
+        "a placeholder GUID",
+    ),
+    ("CONFORMANCE_TIMEOUT_MS", "per-request timeout", "10000"),
+    (
+        "CONFORMANCE_NOTIFY_TIMEOUT_MS",
+        "how long to wait for an expected notification",
+        "5000",
+    ),
+    ("CONFORMANCE_SNAPSHOTS", "snapshot set compared against", "docs"),
+    ("CONFORMANCE_BOT_URL", "a bot's callback endpoint", "the embedded bot double"),
+    (
+        "CONFORMANCE_BOT_TOKEN",
+        "the token that bot expects (never printed)",
+        "a placeholder",
+    ),
+    (
+        "CONFORMANCE_ALLOW_PRODUCTION",
+        "1 to aim delete and reject at a Microsoft production host",
+        "refused",
+    ),
+    ("CONFORMANCE_DOUBLE_FAULT", "a named bug for the embedded double", "none"),
+    ("CONFORMANCE_BOT_DOUBLE_FAULT", "a named bug for the embedded bot double", "none"),
+    (
+        "CONFORMANCE_DOUBLE_LATENCY_MS",
+        "delay the embedded double adds to each answer and notification",
+        "0",
+    ),
+    (
+        "CONFORMANCE_CA_BUNDLE",
+        "PEM file of certificates trusted besides the platform's",
+        "none",
+    ),
+    ("CONFORMANCE_EXPLORE_CASES", "how many generated programs run", "48"),
+    ("CONFORMANCE_EXPLORE_SEED", "the seed they are generated from", "20261202"),
+];
+
+/// The prefix of the suite's variables.
+const PREFIX: &str = "CONFORMANCE_";
+
 impl Config {
-    /// Reads the `CONFORMANCE_*` variables of the process environment.
+    /// Reads the `CONFORMANCE_*` variables of the process environment, refusing one the suite does
+    /// not know.
     pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| std::env::var(name).ok())
+        let vars = std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.to_string_lossy().into_owned())));
+        Config::from_vars(vars)
+    }
+
+    /// Reads `vars` (name, value): every name with the `CONFORMANCE_` prefix must be one of
+    /// [`VARIABLES`]; other names are ignored.
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars.into_iter().filter(|(k, _)| k.starts_with(PREFIX)).collect();
+        let mut names: Vec<&str> = vars.keys().map(String::as_str).collect();
+        names.sort();
+        if let Some(unknown) = names.into_iter().find(|n| !VARIABLES.iter().any(|(v, _, _)| v == n)) {
+            return Err(unknown_variable(unknown));
+        }
+        Config::from_lookup(|k| vars.get(k).cloned())
     }
 
     /// Reads the variables through `lookup`; an empty value counts as unset.
@@ -122,7 +205,15 @@ impl Config {
             snapshots: parse_snapshot_set(get("CONFORMANCE_SNAPSHOTS"))?,
             bot_url,
             bot_token: Secret::new(get("CONFORMANCE_BOT_TOKEN").unwrap_or_else(|| PLACEHOLDER_BOT_TOKEN.into())),
-            allow_production: get("CONFORMANCE_ALLOW_PRODUCTION").as_deref() == Some("1"),
+            allow_production: match get("CONFORMANCE_ALLOW_PRODUCTION").as_deref() {
+                None | Some("0") => false,
+                Some("1") => true,
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "CONFORMANCE_ALLOW_PRODUCTION={other:?}: expected 1 (aim delete and reject at a Microsoft production host) or 0"
+                    )))
+                }
+            },
             double_fault: get("CONFORMANCE_DOUBLE_FAULT"),
             bot_double_fault: get("CONFORMANCE_BOT_DOUBLE_FAULT"),
             explore_cases: match parse_number("CONFORMANCE_EXPLORE_CASES", get("CONFORMANCE_EXPLORE_CASES"), DEFAULT_EXPLORE_CASES)? {
@@ -131,6 +222,7 @@ impl Config {
                 n => n,
             },
             explore_seed: parse_number("CONFORMANCE_EXPLORE_SEED", get("CONFORMANCE_EXPLORE_SEED"), DEFAULT_EXPLORE_SEED)?,
+            // Read when the client is built, which names the variable if the file cannot be used.
             ca_bundle: get("CONFORMANCE_CA_BUNDLE").map(std::path::PathBuf::from),
             double_latency: match get("CONFORMANCE_DOUBLE_LATENCY_MS") {
                 None => Duration::ZERO,
@@ -217,4 +309,42 @@ fn parse_number<T: std::str::FromStr>(var: &str, v: Option<String>, default: T) 
         None => Ok(default),
         Some(s) => s.parse().map_err(|_| ConfigError(format!("{var}={s:?}: expected a whole number"))),
     }
+}
+
+/// The refusal of a `CONFORMANCE_*` name the suite does not read, with the nearest it does.
+fn unknown_variable(name: &str) -> ConfigError {
+    let nearest = VARIABLES
+        .iter()
+        .map(|(v, _, _)| (edit_distance(&name.to_ascii_uppercase(), v), *v))
+        .min()
+        .filter(|(d, _)| *d <= 3)
+        .map(|(_, v)| format!("; did you mean {v}?"))
+        .unwrap_or_default();
+    let known: Vec<&str> = VARIABLES.iter().map(|(v, _, _)| *v).collect();
+    ConfigError(format!(
+        "{name} is not a variable of the suite{nearest} (nothing ran: a misspelt variable would test something else than meant). The suite reads: {}",
+        known.join(", ")
+    ))
+}
+
+/// Levenshtein distance, with a swap of two neighbours counting as one edit (`TAGRET`, `TARGET`).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }

@@ -458,6 +458,12 @@ impl Report {
                 xml(kind),
                 rows.len()
             );
+            // What was tested, where a CI system shows it even when every row passed.
+            let _ = writeln!(
+                s,
+                "    <properties>\n      <property name=\"target\" value=\"{}\"/>\n    </properties>",
+                xml(&self.target)
+            );
             for r in rows {
                 let name = if r.kind == "bad input" {
                     format!("{} [{}]", r.id, r.operation)

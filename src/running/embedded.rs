@@ -111,6 +111,21 @@ impl Env {
         format!("{what} {}", self.bot.url)
     }
 
+    /// What a run tests, in one line for logs and reports: target, edition, families, bot, and the
+    /// generated programs' budget.
+    pub fn summary(&self) -> String {
+        let families: Vec<&str> = self.config.families.iter().map(|f| f.name()).collect();
+        format!(
+            "conformance: testing {} on the {} famil{}; bot: {}; explore: {} programs from seed {}",
+            self.describe(),
+            families.join(", "),
+            if families.len() == 1 { "y" } else { "ies" },
+            self.describe_bot(),
+            self.config.explore_cases,
+            self.config.explore_seed
+        )
+    }
+
     /// A one-line description for messages: `target http://… (seeds edition)`.
     pub fn describe(&self) -> String {
         let what = if self.double.is_some() {

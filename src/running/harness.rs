@@ -6,6 +6,7 @@
 //! they outlive any single test.
 
 use std::future::Future;
+use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
 use serde_json::{json, Value};
@@ -54,8 +55,17 @@ where
 pub fn env() -> &'static Env {
     static E: OnceLock<Result<Env, String>> = OnceLock::new();
     let started = E.get_or_init(|| {
-        let config = Config::from_env().map_err(|e| e.to_string())?;
-        block_on(Env::start(config))
+        let started = Config::from_env()
+            .map_err(|e| e.to_string())
+            .and_then(|config| block_on(Env::start(config)));
+        // libtest captures each test's print!/eprint!, not writes to the stderr handle: so a CI log
+        // says what was tested even when every case passes, and why nothing ran when it cannot start.
+        let line = match &started {
+            Ok(env) => env.summary(),
+            Err(e) => format!("conformance: cannot start: {e}"),
+        };
+        let _ = writeln!(std::io::stderr(), "{line}");
+        started
     });
     match started {
         Ok(env) => env,

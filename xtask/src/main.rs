@@ -1,26 +1,8 @@
-//! Project tooling that cargo cannot do by itself: `cargo xtask <command>`.
-//!
-//! - `bench-latency [--latencies 0,50,200] [--repeat N]`: the whole suite against the double with
-//!   injected latency; wall time against the serial floor and the longest case.
-//! - `shard-check [N]`: `cargo nextest list --partition count:i/N` for each i covers every test exactly once.
-//! - `conform [--target URL] [--provision-url URL] [--families a,b] [--edition E] [--bot-url URL] [--expectations FILE]`:
-//!   the whole suite with progress, a conformance matrix, and `target/conformance/{junit.xml,report.html}`;
-//!   exits non-zero on an unexpected failure or an unexpected pass. Repeat `--target`/`--provision-url`
-//!   pairs to compare several targets side by side in one report (and `--expectations`, one per target,
-//!   when each keeps its own known failures).
-//! - `serve-double [--port N] [--fault NAME] [--edition E]`: the double as a standalone server.
-//! - `explore [--cases N] [--seed S] [--target URL] [--provision-url URL] [--edition E] [--fault NAME]`:
-//!   generated programs judged against the lifecycle model, with a progress line; the first failing
-//!   one shrunk and printed; exits 1 when one fails.
-//! - `check`: the data lints (fixtures against schemas, schemas compile, every fixture used by a
-//!   case, every case backed by fixtures and snapshots), which are the self-tests of the same name.
-//!
-//! - `record --set NAME [--target URL] [--provision-url URL] [--families a,b] [--edition E]`: records the target's whole normalized
-//!   exchanges as snapshot set `snapshots/NAME/`; `CONFORMANCE_SNAPSHOTS=NAME cargo test cases` then
-//!   fails on any change.
-//!
-//! - `import-docs PAGE.md... [--out DIR]`: Graph documentation pages in the markdown source format
-//!   become fixtures (default: tests/fixtures/), new or updated, for review with `git diff`.
+//! Project tooling that cargo cannot do by itself: `cargo xtask <command>`. `cargo xtask --help`
+//! lists the commands, and `cargo xtask <command> --help` each one's flags, the variables they stand
+//! for and their defaults (`cli`).
+
+mod cli;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -37,48 +19,43 @@ use conformance::running::embedded::{faults_of, Env};
 use conformance::running::explore::{explore, explore_with_progress, Budget, Progress};
 use conformance::running::harness::{block_on, replay_all, run_suite, run_suite_with_progress};
 
+use clap::Parser;
+use cli::{BenchArgs, Cli, Command, ConformArgs, ExploreArgs, ImportArgs, Override, RecordArgs, ServeArgs};
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        Some("bench-latency") => bench_latency(&args[1..]),
-        Some("shard-check") => shard_check(args.get(1).and_then(|n| n.parse().ok()).unwrap_or(2)),
-        Some("conform") => conform(&args[1..]),
-        Some("serve-double") => serve_double(&args[1..]),
-        Some("explore") => explore_cmd(&args[1..]),
-        Some("check") => check(),
-        Some("record") => record(&args[1..]),
-        Some("import-docs") => import_docs(&args[1..]),
-        other => {
-            eprintln!(
-                "xtask: unknown command {other:?}\nusage: cargo xtask conform | explore | serve-double | record | import-docs | check | bench-latency | shard-check\n(flags: see xtask/src/main.rs or the README)"
-            );
-            ExitCode::from(2)
-        }
+    // Tokens never travel as arguments (shell history, `ps`): say so rather than "unexpected argument".
+    if std::env::args().any(|a| a.starts_with("--token") || a.starts_with("--bot-token")) {
+        eprintln!("xtask: tokens are read from CONFORMANCE_TOKEN and CONFORMANCE_BOT_TOKEN only, never from arguments");
+        return ExitCode::from(2);
+    }
+    match Cli::parse().command {
+        Command::Conform(a) => conform(a),
+        Command::Explore(a) => explore_cmd(a),
+        Command::ServeDouble(a) => serve_double(a),
+        Command::Record(a) => record(a),
+        Command::ImportDocs(a) => import_docs(a),
+        Command::Check => check(),
+        Command::BenchLatency(a) => bench_latency(a),
+        Command::ShardCheck(a) => shard_check(a.partitions),
     }
 }
-
-/// The flags that stand for a `CONFORMANCE_*` variable; a flag wins over the environment.
-const FLAG_VARS: [(&str, &str); 8] = [
-    ("--target", "CONFORMANCE_TARGET"),
-    ("--provision-url", "CONFORMANCE_PROVISION_URL"),
-    ("--families", "CONFORMANCE_PATH_FAMILIES"),
-    ("--edition", "CONFORMANCE_EDITION"),
-    ("--bot-url", "CONFORMANCE_BOT_URL"),
-    ("--fault", "CONFORMANCE_DOUBLE_FAULT"),
-    ("--cases", "CONFORMANCE_EXPLORE_CASES"),
-    ("--seed", "CONFORMANCE_EXPLORE_SEED"),
-];
 
 /// The cargo that runs this xtask, for the commands that drive `cargo test` or `cargo nextest`.
 fn cargo() -> std::process::Command {
     std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map(String::as_str)
+/// The configuration: the environment, with the flags' values in place of their variables'. An
+/// unknown `CONFORMANCE_*` variable, a bad value or a fault not in the catalog is refused here,
+/// before anything starts. The token is read from the environment only.
+fn config_for(overrides: Vec<Override>) -> Result<Config, String> {
+    let mut vars: HashMap<String, String> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.to_string_lossy().into_owned())))
+        .collect();
+    vars.extend(overrides.into_iter().map(|(k, v)| (k.to_string(), v)));
+    let config = Config::from_vars(vars).map_err(|e| e.to_string())?;
+    faults_of(&config).map_err(|e| e.to_string())?;
+    Ok(config)
 }
 
 /// One run of the whole suite at one latency.
@@ -113,13 +90,8 @@ fn secs(d: Duration) -> String {
     format!("{:.2} s", d.as_secs_f64())
 }
 
-fn bench_latency(args: &[String]) -> ExitCode {
-    let latencies: Vec<u64> = flag(args, "--latencies")
-        .unwrap_or("0,50,200")
-        .split(',')
-        .filter_map(|s| s.trim().parse().ok())
-        .collect();
-    let repeat: usize = flag(args, "--repeat").and_then(|r| r.parse().ok()).unwrap_or(3).max(1);
+fn bench_latency(args: BenchArgs) -> ExitCode {
+    let (latencies, repeat) = (args.latencies, args.repeat.max(1));
     println!("Whole suite (documented and negative cases, communications family) against the embedded double,");
     println!("each answer and notification delayed by the latency; median of {repeat} runs.\n");
     println!("| latency | case runs | requests | serial floor (requests × latency) | longest case | wall | wall − longest case | wall / serial floor |");
@@ -216,43 +188,6 @@ fn out_dir() -> PathBuf {
     target.join("conformance")
 }
 
-/// The configuration: the environment, with command-line flags taking precedence. The token is read
-/// from the environment only, never from an argument, so it cannot end up in shell history or `ps`.
-fn config_from(args: &[String]) -> Result<Config, String> {
-    config_for(args, None)
-}
-
-/// As `config_from`, with `target` (a target URL and its provisioning hook) in place of the flags'.
-fn config_for(args: &[String], target: Option<(&str, &str)>) -> Result<Config, String> {
-    if args.iter().any(|a| a.starts_with("--token") || a.starts_with("--bot-token")) {
-        return Err("tokens are read from CONFORMANCE_TOKEN and CONFORMANCE_BOT_TOKEN only, never from arguments".into());
-    }
-    let mut overrides = HashMap::new();
-    for (name, var) in FLAG_VARS {
-        if let Some(v) = flag(args, name) {
-            overrides.insert(var.to_string(), v.to_string());
-        }
-    }
-    if let Some((url, hook)) = target {
-        overrides.insert("CONFORMANCE_TARGET".to_string(), url.to_string());
-        overrides.insert("CONFORMANCE_PROVISION_URL".to_string(), hook.to_string());
-    }
-    let config = Config::from_lookup(|k| overrides.get(k).cloned().or_else(|| std::env::var(k).ok())).map_err(|e| e.to_string())?;
-    // Fault names are looked up in the doubles' catalogs: refuse a misspelt one here, before anything starts.
-    faults_of(&config).map_err(|e| e.to_string())?;
-    Ok(config)
-}
-
-/// Every value of a repeated flag, in order.
-fn flag_values<'a>(args: &'a [String], name: &str) -> Vec<&'a str> {
-    args.iter()
-        .enumerate()
-        .filter(|(_, a)| *a == name)
-        .filter_map(|(i, _)| args.get(i + 1))
-        .map(String::as_str)
-        .collect()
-}
-
 /// One target of a `conform` run.
 struct TargetRun<'a> {
     /// The target URL and its provisioning hook, in place of the flags'; `None` takes them from the
@@ -262,19 +197,28 @@ struct TargetRun<'a> {
     expectations: Option<&'a str>,
 }
 
-/// One target's run: the suite and the bot replays, as a report.
-fn conform_one(args: &[String], run: TargetRun) -> Result<Report, String> {
+/// One target's run: the suite, the bot replays and the generated programs, as a report.
+fn conform_one(args: &ConformArgs, run: TargetRun) -> Result<Report, String> {
     let TargetRun { target, expectations } = run;
-    let config = config_for(args, target)?;
+    let mut overrides = args.aim.overrides(target)?;
+    overrides.extend(args.budget.overrides());
+    let config = config_for(overrides)?;
     let env = Arc::new(block_on(Env::start(config)).map_err(|e| format!("cannot start: {e}"))?);
-    eprintln!("conform: {} — bot: {}", env.describe(), env.describe_bot());
+    eprintln!("{}", env.summary());
     let progress = |o: &conformance::running::harness::Outcome| {
         eprint!("{}", if o.message.is_none() { "." } else { "F" });
         let _ = std::io::stderr().flush();
     };
     let e = env.clone();
     let outcomes = block_on(async move { run_suite_with_progress(e, progress).await });
-    let replays = block_on(replay_all(env.clone()));
+    // A service target's verdict counts only what tested it: replays to the embedded bot double
+    // test the suite's own bot, so they are left out unless a bot of the user's is named.
+    let replays = if env.double.is_none() && env.bot_double.is_some() {
+        eprintln!("\nconform: the bot rows are left out: with no --bot-url (CONFORMANCE_BOT_URL) they would test the embedded bot double, not a bot of yours");
+        Vec::new()
+    } else {
+        block_on(replay_all(env.clone()))
+    };
     let exploration = explore(env.clone(), Budget::of(&env.config))?;
     eprintln!();
     let mut report = Report::build(&env.describe(), &outcomes, &replays);
@@ -297,10 +241,8 @@ fn write_reports(files: &[(String, String)]) {
     }
 }
 
-fn conform(args: &[String]) -> ExitCode {
-    let targets = flag_values(args, "--target");
-    let hooks = flag_values(args, "--provision-url");
-    let expectations = flag_values(args, "--expectations");
+fn conform(args: ConformArgs) -> ExitCode {
+    let (targets, hooks, expectations) = (&args.aim.target, &args.aim.provision_url, &args.expectations);
     if targets.len() > 1 && hooks.len() != targets.len() {
         eprintln!("conform: give one --provision-url per --target, in the same order");
         return ExitCode::from(2);
@@ -314,23 +256,23 @@ fn conform(args: &[String]) -> ExitCode {
     let runs: Vec<TargetRun> = if targets.len() <= 1 {
         vec![TargetRun {
             target: None,
-            expectations: expectations.first().copied(),
+            expectations: expectations.first().map(String::as_str),
         }]
     } else {
-        let expectations_of = |i: usize| expectations.get(i).or(expectations.first()).copied();
+        let expectations_of = |i: usize| expectations.get(i).or(expectations.first()).map(String::as_str);
         targets
             .iter()
-            .zip(&hooks)
+            .zip(hooks)
             .enumerate()
-            .map(|(i, (&t, &h))| TargetRun {
-                target: Some((t, h)),
+            .map(|(i, (t, h))| TargetRun {
+                target: Some((t.as_str(), h.as_str())),
                 expectations: expectations_of(i),
             })
             .collect()
     };
     let mut reports = Vec::new();
     for run in runs {
-        match conform_one(args, run) {
+        match conform_one(&args, run) {
             Ok(r) => reports.push(r),
             Err(e) => {
                 eprintln!("conform: {e}");
@@ -359,16 +301,16 @@ fn conform(args: &[String]) -> ExitCode {
     }
 }
 
-fn serve_double(args: &[String]) -> ExitCode {
-    let config = match config_from(args) {
+fn serve_double(args: ServeArgs) -> ExitCode {
+    let config = match config_for(args.overrides()) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("serve-double: {e}");
             return ExitCode::from(2);
         }
     };
-    let (fault, _) = faults_of(&config).expect("config_from refuses a fault name not in the catalog");
-    let port = flag(args, "--port").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let (fault, _) = faults_of(&config).expect("config_for refuses a fault name not in the catalog");
+    let port = args.port.unwrap_or(0);
     let options = DoubleOptions {
         edition: config.edition,
         fault,
@@ -425,10 +367,14 @@ fn check() -> ExitCode {
 
 /// Records snapshot set `--set NAME`: the conformance cases run with `CONFORMANCE_SNAPSHOTS=NAME`
 /// and insta told to write, so every snapshot of the set is (re)written from this target's answers.
-fn record(args: &[String]) -> ExitCode {
-    let Some(set) = flag(args, "--set") else {
-        eprintln!("record: --set NAME is required (the `docs` set is the documents' own and is not recorded)");
-        return ExitCode::from(2);
+fn record(args: RecordArgs) -> ExitCode {
+    let set = args.set.as_str();
+    let overrides = match args.aim.overrides(None).and_then(|o| config_for(o.clone()).map(|_| o)) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("record: {e}");
+            return ExitCode::from(2);
+        }
     };
     if set == "docs" {
         eprintln!("record: `docs` is the documents' golden set; record a target under another name");
@@ -439,10 +385,8 @@ fn record(args: &[String]) -> ExitCode {
     cmd.env("CONFORMANCE_SNAPSHOTS", set)
         .env("INSTA_UPDATE", "always")
         .env("INSTA_FORCE_PASS", "1");
-    for (flag_name, var) in FLAG_VARS {
-        if let Some(v) = flag(args, flag_name) {
-            cmd.env(var, v);
-        }
+    for (var, v) in overrides {
+        cmd.env(var, v);
     }
     match cmd.status() {
         Ok(s) if s.success() => {
@@ -462,25 +406,13 @@ fn record(args: &[String]) -> ExitCode {
 }
 
 /// Imports documentation pages into fixtures, printing what is new, updated or unchanged.
-fn import_docs(args: &[String]) -> ExitCode {
-    let out = flag(args, "--out")
-        .map(PathBuf::from)
+fn import_docs(args: ImportArgs) -> ExitCode {
+    let out = args
+        .out
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures"));
-    let pages: Vec<&String> = args
-        .iter()
-        .enumerate()
-        .filter(|&(i, a)| {
-            let is_out_value = i > 0 && args[i - 1] == "--out";
-            !a.starts_with("--") && !is_out_value
-        })
-        .map(|(_, a)| a)
-        .collect();
-    if pages.is_empty() {
-        eprintln!("import-docs: name one or more pages (markdown source with blockType annotations)");
-        return ExitCode::from(2);
-    }
     let mut written = 0;
-    for page in pages {
+    for page in &args.pages {
+        let page = &page.display().to_string();
         let text = match std::fs::read_to_string(page) {
             Ok(t) => t,
             Err(e) => {
@@ -526,8 +458,12 @@ fn import_docs(args: &[String]) -> ExitCode {
 }
 
 /// `cargo xtask explore`: a deep exploration with a progress line.
-fn explore_cmd(args: &[String]) -> ExitCode {
-    let config = match config_from(args) {
+fn explore_cmd(args: ExploreArgs) -> ExitCode {
+    let overrides = args.aim.overrides(None).map(|mut o| {
+        o.extend(args.budget.overrides());
+        o
+    });
+    let config = match overrides.and_then(config_for) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("explore: {e}");

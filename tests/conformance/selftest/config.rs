@@ -96,3 +96,115 @@ fn a_bad_value_is_refused_naming_its_variable(#[case] var: &str, #[case] value: 
     let err = with(&[(var, value)]).expect_err("must be refused");
     assert!(err.contains(var), "{err}");
 }
+
+fn from_vars(vars: &[(&str, &str)]) -> Result<Config, String> {
+    Config::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string()))).map_err(|e| e.to_string())
+}
+
+#[rstest::rstest]
+#[case::transposed("CONFORMANCE_TAGRET", "CONFORMANCE_TARGET")]
+#[case::missing_letter("CONFORMANCE_PROVISON_URL", "CONFORMANCE_PROVISION_URL")]
+#[case::singular("CONFORMANCE_PATH_FAMILY", "CONFORMANCE_PATH_FAMILIES")]
+#[case::lower_case("CONFORMANCE_target", "CONFORMANCE_TARGET")]
+fn a_misspelt_variable_is_refused_naming_the_nearest(#[case] typo: &str, #[case] meant: &str) {
+    let err = from_vars(&[(typo, "https://staging.example.com/v1.0")]).expect_err("refused");
+    assert!(
+        err.starts_with(&format!("{typo} is not a variable of the suite; did you mean {meant}?")),
+        "{err}"
+    );
+    assert!(
+        err.contains("CONFORMANCE_NOTIFY_TIMEOUT_MS"),
+        "the message lists what the suite reads: {err}"
+    );
+}
+
+#[test]
+fn a_variable_far_from_any_is_refused_without_a_guess_and_others_are_ignored() {
+    let err = from_vars(&[("CONFORMANCE_VERBOSITY", "3")]).expect_err("refused");
+    assert!(
+        err.starts_with("CONFORMANCE_VERBOSITY is not a variable of the suite (nothing ran"),
+        "{err}"
+    );
+    let c = from_vars(&[("CONFORMANCE_EDITION", "current"), ("PATH", "/usr/bin"), ("CONFORMANCETARGET", "x")]).expect("valid");
+    assert_eq!(c.edition, Edition::Current);
+}
+
+#[test]
+fn allow_production_is_1_or_0_and_nothing_that_merely_looks_true() {
+    let err = with(&[("CONFORMANCE_ALLOW_PRODUCTION", "true")]).expect_err("only 1 or 0");
+    assert!(err.contains("CONFORMANCE_ALLOW_PRODUCTION"), "{err}");
+    assert!(!with(&[("CONFORMANCE_ALLOW_PRODUCTION", "0")]).expect("valid").allow_production);
+    // (A CA bundle that cannot be used stops the run when the client is built: selftest::robustness.)
+}
+
+#[test]
+fn the_list_of_variables_is_exactly_what_the_configuration_reads() {
+    // The names `from_lookup` reads, from its source: a variable read but not listed would be refused
+    // as unknown, and one listed but not read would be accepted and ignored.
+    let source = include_str!("../../../src/running/config.rs");
+    let body = source
+        .split("pub fn from_lookup")
+        .nth(1)
+        .expect("from_lookup")
+        .split("\n    }\n")
+        .next()
+        .expect("its body");
+    let mut read: Vec<&str> = body.split("get(\"").skip(1).filter_map(|s| s.split('"').next()).collect();
+    read.sort();
+    read.dedup();
+    let mut listed: Vec<&str> = conformance::running::config::VARIABLES.iter().map(|(v, _, _)| *v).collect();
+    listed.sort();
+    assert_eq!(read, listed);
+    // Their documented defaults are the defaults.
+    let d = Config::defaults();
+    let default_of = |var: &str| {
+        conformance::running::config::VARIABLES
+            .iter()
+            .find(|(v, _, _)| *v == var)
+            .map(|(_, _, d)| *d)
+    };
+    assert_eq!(default_of("CONFORMANCE_EXPLORE_CASES"), Some(d.explore_cases.to_string().as_str()));
+    assert_eq!(default_of("CONFORMANCE_EXPLORE_SEED"), Some(d.explore_seed.to_string().as_str()));
+    assert_eq!(default_of("CONFORMANCE_EDITION"), Some(d.edition.name()));
+}
+
+/// Runs this test binary again on the one test named `exact`, with exactly `vars` as the suite's
+/// variables: what `cargo test` prints and whether it passes.
+fn run_the_suite(exact: &str, vars: &[(&str, &str)]) -> (bool, String) {
+    let mut cmd = std::process::Command::new(std::env::current_exe().expect("the test binary"));
+    cmd.args([exact, "--exact", "--test-threads", "1"]);
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("CONFORMANCE_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.envs(vars.iter().copied());
+    let out = cmd.output().expect("the test binary runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+const A_CASE: &str = "cases::programs::path_1_reject_answered_then_incoming_json";
+
+#[test]
+fn cargo_test_says_what_it_tested_even_when_every_case_passes() {
+    let (passed, text) = run_the_suite(A_CASE, &[("CONFORMANCE_EXPLORE_SEED", "7")]);
+    assert!(passed, "{text}");
+    assert!(
+        text.contains("conformance: testing the embedded double at http://127.0.0.1:")
+            && text.contains("(seeds edition) on the communications family; bot: the embedded bot double at")
+            && text.contains("explore: 48 programs from seed 7"),
+        "the start-up line is missing:\n{text}"
+    );
+    assert!(text.contains("1 passed"), "{text}");
+}
+
+#[test]
+fn a_misspelt_variable_fails_cargo_test_before_any_case_runs() {
+    let (passed, text) = run_the_suite(A_CASE, &[("CONFORMANCE_TAGRET", "https://staging.example.com/v1.0")]);
+    assert!(!passed, "a typo must not pass green:\n{text}");
+    assert!(
+        text.contains("conformance: cannot start: CONFORMANCE_TAGRET is not a variable of the suite; did you mean CONFORMANCE_TARGET?"),
+        "{text}"
+    );
+}
