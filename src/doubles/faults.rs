@@ -83,6 +83,8 @@ pub enum Fault {
     NotificationsTextPlain,
     /// Notifications are sent as a bare item, without the `value` envelope.
     NotificationsBareItem,
+    /// Notifications carry 5 MiB of diagnostics, past the listener's cap.
+    NotificationsOversized,
     /// Requests without Authorization are served.
     NoAuthAccepted,
     /// A body that is not JSON gets 500.
@@ -148,7 +150,7 @@ const EXPLORE: &[&str] = &["explore"];
 
 impl Fault {
     /// Every fault, in catalog order.
-    pub const ALL: [Fault; 60] = [
+    pub const ALL: [Fault; 61] = [
         Fault::ProvisionAnswers200,
         Fault::CancelAnswers200,
         Fault::DeleteAnswers200,
@@ -184,6 +186,7 @@ impl Fault {
         Fault::NotificationsWithoutAuth,
         Fault::NotificationsTextPlain,
         Fault::NotificationsBareItem,
+        Fault::NotificationsOversized,
         Fault::NoAuthAccepted,
         Fault::InvalidJson500,
         Fault::NonObjectAccepted,
@@ -453,6 +456,12 @@ impl Fault {
                 "notifications are sent as a bare item without the value envelope",
                 C::NotificationSchema,
                 DELETES,
+            ),
+            Fault::NotificationsOversized => (
+                "notifications-oversized",
+                "notifications carry 5 MiB of diagnostics, past the 4 MiB the listener reads (the listener answers 413)",
+                C::NotificationDelivery,
+                CANCEL,
             ),
             Fault::NoAuthAccepted => (
                 "no-auth-accepted",

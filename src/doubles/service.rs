@@ -228,6 +228,14 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>, log: bool) {
             for body in out.bodies {
                 let body = match out.fault {
                     Some(Fault::NotificationsBareItem) => body.pointer("/value/0").cloned().unwrap_or(body),
+                    Some(Fault::NotificationsOversized) => {
+                        let mut body = body;
+                        if let Some(map) = body.as_object_mut() {
+                            // 5 MiB of what a service that embeds a media dump or a log might send.
+                            map.insert("diagnostics".into(), Value::String("x".repeat(5 * 1024 * 1024)));
+                        }
+                        body
+                    }
                     _ => body,
                 };
                 let mut post = client.post(&out.callback).body(body.to_string());

@@ -916,6 +916,16 @@ pub fn check_notifications_claiming(
 /// Checks how one notification was delivered: a POST, as JSON, with a Bearer token, a commsNotifications body.
 pub fn check_delivery(h: &Heard, schemas: &Schemas, v: &mut Verdict) {
     let subject = format!("notification delivery #{}", h.seq);
+    if let Some(why) = &h.refused {
+        v.fail(
+            Aspect::Notifications,
+            Check::NotificationDelivery,
+            &subject,
+            "a notification the listener accepts: at most 4 MiB, its headers and body each sent within 10 s",
+            why.clone(),
+        );
+        return;
+    }
     if h.method != "POST" {
         v.fail(
             Aspect::Notifications,

@@ -228,6 +228,9 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
         let mut on_call: Vec<&mut StepRun> = run.steps.iter_mut().filter(|s| heard_for(s, i)).collect();
         judge_call_notifications(&mut on_call, heard, &call_id, states[i], waited.as_millis(), &mut run.after);
     }
+    if !run.passed() {
+        run.after.infos.extend(env.listener.strays().describe());
+    }
     run
 }
 

@@ -138,6 +138,9 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
             .await
     };
     let (verdict, projection) = judge_with(case, &expected, &call_id, &req, &obs, &heard, env.config.notify_timeout.as_millis());
+    if !all_heard(&expected, &heard, &call_id) {
+        run.verdict.infos.extend(env.listener.strays().describe());
+    }
     run.verdict.findings.extend(verdict.findings);
     run.verdict.infos.extend(verdict.infos);
     run.heard = heard;

@@ -7,6 +7,7 @@ mod faults;
 mod fixtures;
 mod import;
 mod layout;
+mod listener;
 mod report;
 mod robustness;
 mod schemas;

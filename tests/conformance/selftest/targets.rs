@@ -145,6 +145,7 @@ fn documented_exchange(case: &Case) -> (String, conformance::wire::target::SentR
                 method: "POST".into(),
                 headers,
                 body: body.to_string().into_bytes(),
+                refused: None,
             }
         })
         .collect();
