@@ -221,6 +221,9 @@ fn conform_one(args: &ConformArgs, run: TargetRun) -> Result<Report, String> {
     };
     let exploration = explore(env.clone(), Budget::of(&env.config))?;
     eprintln!();
+    if let Some(line) = env.listener.strays().describe() {
+        eprintln!("conform: {line}");
+    }
     let mut report = Report::build(&env.describe(), &outcomes, &replays);
     report.add_exploration(&exploration, &env.describe());
     if let Some(path) = expectations {
