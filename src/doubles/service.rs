@@ -35,8 +35,9 @@ pub struct DoubleOptions {
     pub fault: Option<Fault>,
     /// Added to every answer and notification, to play a target far away (`CONFORMANCE_DOUBLE_LATENCY_MS`).
     pub latency: std::time::Duration,
-    /// The port to listen on (0: any free port).
-    pub port: u16,
+    /// The address to listen on (`None`: 127.0.0.1 and a free port). `0.0.0.0:8080` lets a bot in a
+    /// container or a VM reach it.
+    pub bind: Option<std::net::SocketAddr>,
     /// Print a line per request and per notification sent (for `cargo xtask serve-double`).
     pub log: bool,
 }
@@ -47,7 +48,7 @@ impl Default for DoubleOptions {
             edition: Edition::Seeds,
             fault: None,
             latency: std::time::Duration::ZERO,
-            port: 0,
+            bind: None,
             log: false,
         }
     }
@@ -128,10 +129,10 @@ impl Double {
     /// outlives it: the dispatcher that sends notifications is spawned there.
     pub async fn start(options: DoubleOptions) -> Double {
         let mut builder = MockServer::builder().disable_request_recording();
-        if options.port != 0 {
-            match std::net::TcpListener::bind(("127.0.0.1", options.port)) {
+        if let Some(bind) = options.bind {
+            match std::net::TcpListener::bind(bind) {
                 Ok(l) => builder = builder.listener(l),
-                Err(e) => eprintln!("the double cannot bind 127.0.0.1:{}: {e}; using a free port", options.port),
+                Err(e) => eprintln!("the double cannot bind {bind}: {e}; using a free port on 127.0.0.1"),
             }
         }
         let server = builder.start().await;
@@ -635,9 +636,11 @@ fn delete(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
     );
     let mut data = obj(json!({"@odata.type": "#microsoft.graph.call", "state": state}));
     if !s.is(Fault::DeleteNoTerminationReason) {
+        // Integers, as Graph's metadata types them and real services send them (the seeds print
+        // strings; Microsoft's SDKs read a string code as null, so a bot would lose why its call ended).
         data.insert(
             "resultInfo".into(),
-            json!({"@odata.type": "#microsoft.graph.resultInfo", "code": "200", "subcode": "5001", "message": "The conversation has ended."}),
+            json!({"@odata.type": "#microsoft.graph.resultInfo", "code": 200, "subcode": 5001, "message": "The conversation has ended."}),
         );
     }
     let terminated = s.envelope(at, "deleted", &res, data);

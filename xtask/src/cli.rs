@@ -104,8 +104,11 @@ pub struct ExploreArgs {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// The port to listen on, on 127.0.0.1 [default: a free one]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "bind")]
     pub port: Option<u16>,
+    /// The address to listen on, such as 0.0.0.0:8080 so that a bot in a container or a VM can reach it [default: 127.0.0.1 and a free port]
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub bind: Option<std::net::SocketAddr>,
     /// Run with a named bug of the fault catalog [default: none]
     #[arg(long, value_name = "NAME", env = "CONFORMANCE_DOUBLE_FAULT", hide_env_values = true)]
     pub fault: Option<String>,

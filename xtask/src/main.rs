@@ -313,12 +313,12 @@ fn serve_double(args: ServeArgs) -> ExitCode {
         }
     };
     let (fault, _) = faults_of(&config).expect("config_for refuses a fault name not in the catalog");
-    let port = args.port.unwrap_or(0);
+    let bind = args.bind.or(args.port.map(|p| std::net::SocketAddr::from(([127, 0, 0, 1], p))));
     let options = DoubleOptions {
         edition: config.edition,
         fault,
         latency: config.double_latency,
-        port,
+        bind,
         log: true,
     };
     block_on(async move {
@@ -334,6 +334,12 @@ fn serve_double(args: ServeArgs) -> ExitCode {
             "\nCONFORMANCE_TARGET={} CONFORMANCE_PROVISION_URL={} cargo test cases",
             double.base, double.provision_url
         );
+        if bind.is_some_and(|b| b.ip().is_unspecified()) {
+            println!(
+                "(listening on every interface: from a container or a VM, use this machine's address in place of {})",
+                bind.map(|b| b.ip().to_string()).unwrap_or_default()
+            );
+        }
         println!("(Ctrl-C stops it)");
         std::future::pending::<()>().await;
         drop(double);
