@@ -750,13 +750,7 @@ impl ExpectedNotification {
 
     /// What kind of notification it is, without the example's resource: `deleted #microsoft.graph.call (state terminated)`.
     pub fn kind(&self) -> String {
-        let s = |p: &str| self.field(p).and_then(Value::as_str).unwrap_or("?").to_string();
-        let state = self
-            .field("/resourceData/state")
-            .and_then(Value::as_str)
-            .map(|st| format!(" (state {st})"))
-            .unwrap_or_default();
-        format!("{} {}{state}", s("/changeType"), s("/resourceData/@odata.type"))
+        describe(&self.item, false)
     }
 
     /// Whether a heard (neutral) item is this notification for this call: same changeType,
@@ -775,13 +769,24 @@ impl ExpectedNotification {
 }
 
 fn summary(item: &Value) -> String {
+    describe(item, true)
+}
+
+/// `deleted #microsoft.graph.call /communications/calls/… (state terminated)`, the resource left out
+/// unless `with_resource`.
+fn describe(item: &Value, with_resource: bool) -> String {
     let s = |p: &str| item.pointer(p).and_then(Value::as_str).unwrap_or("?").to_string();
     let state = item
         .pointer("/resourceData/state")
         .and_then(Value::as_str)
         .map(|st| format!(" (state {st})"))
         .unwrap_or_default();
-    format!("{} {} {}{state}", s("/changeType"), s("/resourceData/@odata.type"), s("/resource"))
+    let resource = if with_resource {
+        format!(" {}", s("/resource"))
+    } else {
+        String::new()
+    };
+    format!("{} {}{resource}{state}", s("/changeType"), s("/resourceData/@odata.type"))
 }
 
 /// Every item a heard POST carried, neutral, with (delivery seq, index in envelope).

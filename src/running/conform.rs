@@ -326,16 +326,9 @@ impl Report {
                 }
             }
         }
-        if let Some((n, run, ran)) = &exploration.shrunk {
-            let origin = format!(
-                "{} of {} programs failed; program {} shrunk to {} step(s) in {ran} run(s). Again: cargo xtask explore --seed {} --cases {}",
-                exploration.failed(),
-                budget.cases,
-                n + 1,
-                run.program.steps.len(),
-                budget.seed,
-                budget.cases
-            );
+        if let Some((_, run, _)) = &exploration.shrunk {
+            let again = format!("cargo xtask explore --seed {} --cases {}", budget.seed, budget.cases);
+            let origin = exploration.origin(&again).unwrap_or_default();
             row.failures.push(program_failure(run, &origin, target));
         }
         self.rows.push(row);

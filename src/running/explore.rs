@@ -251,6 +251,20 @@ impl Exploration {
     pub fn failed(&self) -> usize {
         self.runs.iter().filter(|r| !r.passed()).count()
     }
+
+    /// Where the shrunk program comes from, for its failure message, with `again`, the command that
+    /// runs the same programs again: `6 of 48 programs failed; program 7 shrunk from 7 to 2 step(s)…`.
+    pub fn origin(&self, again: &str) -> Option<String> {
+        let (n, run, ran) = self.shrunk.as_ref()?;
+        Some(format!(
+            "{} of {} programs failed; program {} shrunk from {} to {} step(s) in {ran} run(s). Again: {again}",
+            self.failed(),
+            self.budget.cases,
+            n + 1,
+            self.runs[*n].program.steps.len(),
+            run.program.steps.len(),
+        ))
+    }
 }
 
 /// Called as each program's run completes.

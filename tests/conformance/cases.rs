@@ -119,17 +119,13 @@ fn explore_generated_programs_follow_the_lifecycle_model() {
     let env = env();
     let budget = Budget::of(&env.config);
     let exploration = explore(env, budget).unwrap_or_else(|e| panic!("explore: {e}"));
-    if let Some((n, run, ran)) = &exploration.shrunk {
-        let origin = format!(
-            "{} of {} generated programs failed; this is program {} shrunk from {} to {} step(s) in {ran} run(s). Again: CONFORMANCE_EXPLORE_SEED={} CONFORMANCE_EXPLORE_CASES={} cargo test explore",
-            exploration.failed(),
-            budget.cases,
-            n + 1,
-            exploration.runs[*n].program.steps.len(),
-            run.program.steps.len(),
-            budget.seed,
-            budget.cases,
-        );
+    if let (Some((_, run, _)), Some(origin)) = (
+        &exploration.shrunk,
+        exploration.origin(&format!(
+            "CONFORMANCE_EXPLORE_SEED={} CONFORMANCE_EXPLORE_CASES={} cargo test explore",
+            budget.seed, budget.cases
+        )),
+    ) {
         panic!("{}", report::program_failure(run, &origin, &env.describe()));
     }
 }

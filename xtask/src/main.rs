@@ -524,17 +524,9 @@ fn explore_cmd(args: ExploreArgs) -> ExitCode {
             println!("all {} programs conform to the lifecycle model", budget.cases);
             ExitCode::SUCCESS
         }
-        Some((n, run, ran)) => {
-            let origin = format!(
-                "{} of {} programs failed; program {} shrunk from {} to {} step(s) in {ran} run(s). Again: cargo xtask explore --seed {} --cases {}",
-                exploration.failed(),
-                budget.cases,
-                n + 1,
-                exploration.runs[*n].program.steps.len(),
-                run.program.steps.len(),
-                budget.seed,
-                budget.cases
-            );
+        Some((_, run, _)) => {
+            let again = format!("cargo xtask explore --seed {} --cases {}", budget.seed, budget.cases);
+            let origin = exploration.origin(&again).unwrap_or_default();
             println!("{}", conformance::judging::report::program_failure(run, &origin, &env.describe()));
             ExitCode::FAILURE
         }
