@@ -1,9 +1,12 @@
 //! The bot's side: the documents' notifications replayed to a bot's callback endpoint.
 //!
-//! Each notification fixture is replayed four ways: as documented, in the other dialect, with the
-//! extra properties real services send, and without `Authorization` (which the bot must refuse
-//! with 401 or 403, CONTRACT.md "The bot's side"). With `CONFORMANCE_BOT_URL` unset, the replays go
-//! to the embedded bot double, which can run with the bugs of `BotFault`.
+//! Each notification fixture is replayed as documented, in every shape the allowances table
+//! (`tests/fixtures/data/allowances.json`) lets a service send it, in all of them at once, and as
+//! three requests the bot must refuse with 401 or 403 (no `Authorization`, another Bearer token than
+//! the bot's, another scheme than Bearer; CONTRACT.md "The bot's side"). The same table says what the
+//! suite forgives a service, so the two sides cannot drift apart (`selftest::allowances`). With
+//! `CONFORMANCE_BOT_URL` unset, the replays go to the embedded bot double, which can run with the bugs
+//! of `BotFault`.
 
 use std::fmt;
 use std::time::Duration;
@@ -13,7 +16,7 @@ use serde_json::{json, Map, Value};
 use crate::contract::fixture::NotificationFixture;
 use crate::judging::check::{Aspect, Check, Verdict};
 use crate::wire::secret::{redact, Secret};
-use crate::wire::target::{http_client, send_with, Observed, SentRequest, TransportError};
+use crate::wire::target::{http_client_cased, send_with, Observed, SentRequest, TransportError};
 
 /// How a notification is replayed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -22,39 +25,281 @@ pub enum Variant {
     Documented,
     /// The same event in the other dialect (legacy <-> current).
     OtherDialect,
-    /// The document's example with the extra properties real services send.
+    /// In one envelope with a notification of another call.
+    Batched,
+    /// With both `resource` and `resourceUrl`.
+    BothResourceFields,
+    /// With `resultInfo` code and subcode as integers (Graph's metadata).
+    IntegerCodes,
+    /// With `resultInfo` code and subcode as strings (the seeds' examples).
+    StringCodes,
+    /// With the extra properties real services send.
     ExtraProperties,
-    /// The document's example without `Authorization`: must be refused.
+    /// With the call's GUIDs compact and upper-case, as seeds 000 and 004 write them.
+    CompactGuids,
+    /// `Content-Type: application/json; odata.metadata=minimal; charset=utf-8`.
+    ContentTypeParameters,
+    /// Header names in Title-Case (`Content-Type`, `Authorization`) rather than lower case.
+    HeaderCase,
+    /// A chunked body, without `Content-Length`.
+    Chunked,
+    /// Every allowed shape at once.
+    AllAtOnce,
+    /// Without `Authorization`: must be refused.
     Unauthenticated,
+    /// With a Bearer token that is not the bot's: must be refused.
+    OtherToken,
+    /// With another scheme than Bearer: must be refused.
+    OtherScheme,
 }
+
+/// Another call, for the notification a batched envelope carries besides the replayed one.
+const OTHER_CALL: &str = "5f1c0a2e-7b3d-4c9e-8a61-2d4f6b8e0c13";
 
 impl Variant {
     /// Every variant, in replay order.
-    pub const ALL: [Variant; 4] = [
+    pub const ALL: [Variant; 15] = [
         Variant::Documented,
         Variant::OtherDialect,
+        Variant::Batched,
+        Variant::BothResourceFields,
+        Variant::IntegerCodes,
+        Variant::StringCodes,
         Variant::ExtraProperties,
+        Variant::CompactGuids,
+        Variant::ContentTypeParameters,
+        Variant::HeaderCase,
+        Variant::Chunked,
+        Variant::AllAtOnce,
         Variant::Unauthenticated,
+        Variant::OtherToken,
+        Variant::OtherScheme,
     ];
 
-    /// Its name in reports.
+    /// The shapes of the allowances table, one each.
+    pub const SHAPES: [Variant; 10] = [
+        Variant::OtherDialect,
+        Variant::Batched,
+        Variant::BothResourceFields,
+        Variant::IntegerCodes,
+        Variant::StringCodes,
+        Variant::ExtraProperties,
+        Variant::CompactGuids,
+        Variant::ContentTypeParameters,
+        Variant::HeaderCase,
+        Variant::Chunked,
+    ];
+
+    /// The id of the allowance of `data/allowances.json` it replays, for a shape.
+    pub fn allowance(self) -> Option<&'static str> {
+        Some(match self {
+            Variant::OtherDialect => "other-dialect",
+            Variant::Batched => "batched",
+            Variant::BothResourceFields => "both-resource-fields",
+            Variant::IntegerCodes => "integer-codes",
+            Variant::StringCodes => "string-codes",
+            Variant::ExtraProperties => "extra-properties",
+            Variant::CompactGuids => "compact-guids",
+            Variant::ContentTypeParameters => "content-type-parameters",
+            Variant::HeaderCase => "header-case",
+            Variant::Chunked => "chunked",
+            _ => return None,
+        })
+    }
+
+    /// Its name in reports (for a shape, the table's).
     pub fn name(self) -> &'static str {
         match self {
             Variant::Documented => "as documented",
             Variant::OtherDialect => "in the other dialect",
+            Variant::Batched => "batched with another call's notification",
+            Variant::BothResourceFields => "with both resource and resourceUrl",
+            Variant::IntegerCodes => "with integer result codes",
+            Variant::StringCodes => "with string result codes",
             Variant::ExtraProperties => "with extra properties",
+            Variant::CompactGuids => "with compact upper-case GUIDs",
+            Variant::ContentTypeParameters => "with Content-Type parameters",
+            Variant::HeaderCase => "with Title-Case header names",
+            Variant::Chunked => "with a chunked body",
+            Variant::AllAtOnce => "in every allowed shape at once",
             Variant::Unauthenticated => "without Authorization",
+            Variant::OtherToken => "with another Bearer token than the bot's",
+            Variant::OtherScheme => "with another scheme than Bearer",
+        }
+    }
+
+    /// Whether the bot must refuse it (401 or 403) rather than accept it (2xx).
+    pub fn refused(self) -> bool {
+        matches!(self, Variant::Unauthenticated | Variant::OtherToken | Variant::OtherScheme)
+    }
+
+    /// Whether replaying `fixture` this way says something the other replays do not: result codes
+    /// only where there is a resultInfo, compact GUIDs only where the resource names a hyphenated one.
+    pub fn applies(self, fixture: &NotificationFixture) -> bool {
+        let item = fixture.body.pointer("/value/0");
+        match self {
+            Variant::IntegerCodes | Variant::StringCodes => item.and_then(|i| i.pointer("/resourceData/resultInfo")).is_some(),
+            Variant::CompactGuids => fixture.body.to_string().contains('-') && compact_guids(&fixture.body) != fixture.body,
+            _ => true,
         }
     }
 
     /// The body replayed for `fixture`.
     pub fn body(self, fixture: &NotificationFixture) -> Value {
+        let body = &fixture.body;
         match self {
-            Variant::Documented | Variant::Unauthenticated => fixture.body.clone(),
-            Variant::OtherDialect => other_dialect(&fixture.body, &fixture.dialect),
-            Variant::ExtraProperties => with_extra_properties(&fixture.body),
+            Variant::OtherDialect => other_dialect(body, &fixture.dialect),
+            Variant::Batched => batched(body),
+            Variant::BothResourceFields => both_resource_fields(body),
+            Variant::IntegerCodes => codes(body, true),
+            Variant::StringCodes => codes(body, false),
+            Variant::ExtraProperties => with_extra_properties(body),
+            Variant::CompactGuids => compact_guids(body),
+            Variant::AllAtOnce => {
+                let b = other_dialect(body, &fixture.dialect);
+                batched(&compact_guids(&with_extra_properties(&codes(&both_resource_fields(&b), true))))
+            }
+            _ => body.clone(),
         }
     }
+
+    /// The `Content-Type` it is sent with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Variant::ContentTypeParameters | Variant::AllAtOnce => "application/json; odata.metadata=minimal; charset=utf-8",
+            _ => "application/json",
+        }
+    }
+
+    /// The `Authorization` it is sent with, for a bot that takes `token`.
+    fn authorization(self, token: &Secret) -> Option<String> {
+        match self {
+            Variant::Unauthenticated => None,
+            // Not the bot's token, and not shaped like one it could mistake for its own.
+            Variant::OtherToken => Some("Bearer conformance-not-the-bot-s-token".into()),
+            Variant::OtherScheme => Some(format!("Basic {}", "Y29uZm9ybWFuY2U6bm90LWEtYmVhcmVy")),
+            _ => Some(format!("Bearer {}", token.expose())),
+        }
+    }
+
+    /// Whether its header names are written in Title-Case.
+    pub fn title_case(self) -> bool {
+        matches!(self, Variant::HeaderCase | Variant::AllAtOnce)
+    }
+
+    /// Whether it is sent chunked.
+    pub fn chunked(self) -> bool {
+        matches!(self, Variant::Chunked | Variant::AllAtOnce)
+    }
+}
+
+/// Each item of `body`'s envelope, changed by `change`.
+fn each_item(body: &Value, change: impl Fn(&mut Map<String, Value>)) -> Value {
+    let mut body = body.clone();
+    if let Some(Value::Array(items)) = body.get_mut("value") {
+        for item in items.iter_mut().filter_map(Value::as_object_mut) {
+            change(item);
+        }
+    }
+    body
+}
+
+/// The envelope with a notification of another call after the replayed one: the same item, its
+/// call's id replaced.
+fn batched(body: &Value) -> Value {
+    let mut body = body.clone();
+    let Some(Value::Array(items)) = body.get_mut("value") else {
+        return body;
+    };
+    let others: Vec<Value> = items
+        .iter()
+        .map(|item| {
+            let text = item.to_string();
+            let ids: Vec<String> = ["resource", "resourceUrl"]
+                .iter()
+                .filter_map(|k| item.get(*k).and_then(Value::as_str))
+                .filter_map(|r| r.split("/calls/").nth(1))
+                .map(|r| r.split('/').next().unwrap_or(r).to_string())
+                .collect();
+            let replaced = ids.iter().fold(text, |t, id| t.replace(id.as_str(), OTHER_CALL));
+            serde_json::from_str(&replaced).unwrap_or_else(|_| item.clone())
+        })
+        .collect();
+    items.extend(others);
+    body
+}
+
+/// Both `resource` and `resourceUrl` on every item.
+fn both_resource_fields(body: &Value) -> Value {
+    each_item(body, |item| {
+        let resource = item.get("resource").or_else(|| item.get("resourceUrl")).cloned();
+        if let Some(r) = resource {
+            item.entry("resource").or_insert_with(|| r.clone());
+            item.entry("resourceUrl").or_insert(r);
+        }
+    })
+}
+
+/// `resultInfo` code and subcode as integers, or as strings.
+fn codes(body: &Value, integers: bool) -> Value {
+    each_item(body, |item| {
+        let Some(Value::Object(info)) = item.get_mut("resourceData").and_then(|d| d.get_mut("resultInfo")) else {
+            return;
+        };
+        for key in ["code", "subcode"] {
+            let n = match info.get(key) {
+                Some(Value::Number(n)) => n.as_u64(),
+                Some(Value::String(s)) => s.parse().ok(),
+                _ => None,
+            };
+            if let Some(n) = n {
+                info.insert(key.into(), if integers { json!(n) } else { json!(n.to_string()) });
+            }
+        }
+    })
+}
+
+/// The ids of calls and operations in `body` (in `resource`, `resourceUrl` and `@odata.id`) compact
+/// and upper-case (`57dab8b1-894c-…` as `57DAB8B1894C…`), as seeds 000 and 004 write them. Other
+/// GUIDs (a clientContext, a participant's id) are values a bot gets back as they were sent.
+fn compact_guids(body: &Value) -> Value {
+    let compact = |v: &mut Value| {
+        if let Some(s) = v.as_str() {
+            *v = Value::String(compact_guids_in(s));
+        }
+    };
+    each_item(body, |item| {
+        for key in ["resource", "resourceUrl"] {
+            item.get_mut(key).into_iter().for_each(compact);
+        }
+        if let Some(Value::Object(data)) = item.get_mut("resourceData") {
+            data.get_mut("@odata.id").into_iter().for_each(compact);
+        }
+    })
+}
+
+fn compact_guids_in(s: &str) -> String {
+    let is_guid = |w: &[u8]| {
+        w.len() == 36
+            && w.iter().enumerate().all(|(i, c)| match i {
+                8 | 13 | 18 | 23 => *c == b'-',
+                _ => c.is_ascii_hexdigit(),
+            })
+    };
+    let bytes = s.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if i + 36 <= bytes.len() && is_guid(&bytes[i..i + 36]) {
+            out.extend(s[i..i + 36].chars().filter(|c| *c != '-').map(|c| c.to_ascii_uppercase()));
+            i += 36;
+        } else {
+            let c = s[i..].chars().next().unwrap_or_default();
+            out.push(c);
+            i += c.len_utf8().max(1);
+        }
+    }
+    out
 }
 
 /// The same notification in the other dialect (CONTRACT.md section 4's table, read both ways).
@@ -137,6 +382,8 @@ pub struct BotTarget {
     pub timeout: Duration,
     token: Secret,
     client: reqwest::Client,
+    /// The same, writing header names in Title-Case.
+    title_client: reqwest::Client,
 }
 
 impl fmt::Debug for BotTarget {
@@ -165,15 +412,16 @@ impl BotTarget {
             url: url.to_string(),
             timeout,
             token,
-            client: http_client(timeout, ca_bundle)?,
+            client: http_client_cased(timeout, ca_bundle, false)?,
+            title_client: http_client_cased(timeout, ca_bundle, true)?,
         })
     }
 
     /// Replays `fixture` as `variant` and checks the answer.
     pub async fn replay(&self, fixture: &NotificationFixture, variant: Variant) -> Replay {
-        let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
-        if variant != Variant::Unauthenticated {
-            headers.insert(0, ("Authorization".into(), format!("Bearer {}", self.token.expose())));
+        let mut headers = vec![("Content-Type".to_string(), variant.content_type().to_string())];
+        if let Some(auth) = variant.authorization(&self.token) {
+            headers.insert(0, ("Authorization".into(), auth));
         }
         let sent = SentRequest {
             method: "POST".into(),
@@ -181,12 +429,14 @@ impl BotTarget {
             headers,
             body: Some(variant.body(fixture)),
             raw: None,
+            chunked: variant.chunked(),
         };
-        let answer = self.send(&sent).await;
+        let client = if variant.title_case() { &self.title_client } else { &self.client };
+        let answer = send_with(client, self.timeout, &sent).await;
         let mut verdict = Verdict::default();
         let subject = format!("{} replayed {}", fixture.id, variant.name());
-        match (&answer, variant) {
-            (Err(e), Variant::Unauthenticated) => {
+        match (&answer, variant.refused()) {
+            (Err(e), true) => {
                 verdict.fail(
                     Aspect::Notifications,
                     Check::BotRefusesUnauthenticated,
@@ -195,28 +445,27 @@ impl BotTarget {
                     e.to_string(),
                 );
             }
-            (Err(e), _) => verdict.fail(
+            (Err(e), false) => verdict.fail(
                 Aspect::Notifications,
                 Check::BotAccepts,
                 subject,
                 "a 2xx answer within the request timeout",
                 e.to_string(),
             ),
-            (Ok(o), Variant::Unauthenticated) if o.status != 401 && o.status != 403 => verdict.fail(
+            (Ok(o), true) if o.status != 401 && o.status != 403 => verdict.fail(
                 Aspect::Notifications,
                 Check::BotRefusesUnauthenticated,
                 subject,
-                "401 or 403: a bot that acts on unauthenticated notifications lets anyone hang up its calls",
+                "401 or 403: a bot that acts on notifications it cannot authenticate lets anyone hang up its calls",
                 format!("{} — body: {}", o.status, o.body_preview(300)),
             ),
-            (Ok(o), Variant::Documented | Variant::OtherDialect | Variant::ExtraProperties) if !(200..300).contains(&o.status) => verdict
-                .fail(
-                    Aspect::Notifications,
-                    Check::BotAccepts,
-                    subject,
-                    "a 2xx answer (the official SDK answers 202)",
-                    format!("{} — body: {}", o.status, o.body_preview(300)),
-                ),
+            (Ok(o), false) if !(200..300).contains(&o.status) => verdict.fail(
+                Aspect::Notifications,
+                Check::BotAccepts,
+                subject,
+                "a 2xx answer (the official SDK answers 202)",
+                format!("{} — body: {}", o.status, o.body_preview(300)),
+            ),
             _ => {}
         }
         Replay {
@@ -225,10 +474,6 @@ impl BotTarget {
             answer,
             verdict,
         }
-    }
-
-    async fn send(&self, sent: &SentRequest) -> Result<Observed, TransportError> {
-        send_with(&self.client, self.timeout, sent).await
     }
 }
 

@@ -304,6 +304,24 @@ pub struct ReasonCode {
     pub source_row: Option<String>,
 }
 
+/// One thing CONTRACT.md lets a service vary in a notification (`data/allowances.json`): what the
+/// checks forgive a target and what a bot must accept.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Allowance {
+    /// Stable id (`batched`, `integer-codes`, ...).
+    pub id: String,
+    /// How a replay in this shape is named in reports (`batched with another call's notification`).
+    pub shape: String,
+    /// The sentence of CONTRACT.md it rests on.
+    pub rests_on: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+struct AllowanceTable {
+    allowances: Vec<Allowance>,
+}
+
 #[derive(Clone, Debug, Deserialize)]
 struct ReasonCodeTable {
     rows: Vec<ReasonCode>,
@@ -481,6 +499,8 @@ pub struct Corpus {
     pub negatives: BTreeMap<String, (PathBuf, NegativeFixture)>,
     /// Saved programs, by id.
     pub programs: BTreeMap<String, (PathBuf, ProgramFixture)>,
+    /// What a service may vary in a notification (`data/allowances.json`), in table order.
+    pub allowances: Vec<Allowance>,
     /// Seed 001's termination reason codes.
     pub reason_codes: Vec<ReasonCode>,
     /// Operations by name.
@@ -530,6 +550,7 @@ impl Corpus {
             invalid: BTreeMap::new(),
             negatives: BTreeMap::new(),
             programs: BTreeMap::new(),
+            allowances: load::<AllowanceTable>(&root.join("data/allowances.json"))?.allowances,
             reason_codes: load::<ReasonCodeTable>(&root.join("data/termination-reason-codes.json"))?.rows,
             operations: load::<OperationTable>(&root.join("data/operations.json"))?.operations,
             editions: load::<EditionTable>(&root.join("data/editions.json"))?.editions,

@@ -8,60 +8,39 @@ use serde_json::{json, Value};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::bot_faults::{has_deleted, has_string_code, is_current, BotFault};
+use super::bot_faults::BotFault;
 use crate::wire::secret::Secret;
 
 /// How slow `BotFault::Slow` is: past the default request timeout of 10 s.
 pub const SLOW_BY: Duration = Duration::from_secs(15);
 
-/// Why the faulty bot refuses `body`, if it does.
+/// What the faulty bot answers when it refuses `body` for what it says.
 fn refuses(fault: BotFault, body: &Value) -> Option<(u16, &'static str)> {
-    match fault {
-        BotFault::LegacyOnly if is_current(body) => Some((400, "unknown notification format")),
-        BotFault::CurrentOnly if !is_current(body) => Some((400, "unknown notification format")),
-        BotFault::StrictProperties if has_unknown_key(body) => Some((400, "unexpected property")),
-        BotFault::CrashesOnDeleted if has_deleted(body) => Some((500, "NullReferenceException")),
-        BotFault::RejectsStringCodes if has_string_code(body) => Some((400, "code must be an integer")),
-        _ => None,
+    if !fault.refuses_body(body) {
+        return None;
     }
+    Some(match fault {
+        BotFault::CrashesOnDeleted => (500, "NullReferenceException"),
+        BotFault::LegacyOnly | BotFault::CurrentOnly => (400, "unknown notification format"),
+        BotFault::StrictProperties => (400, "unexpected property"),
+        BotFault::RejectsStringCodes => (400, "code must be an integer"),
+        BotFault::RejectsIntegerCodes => (400, "code must be a string"),
+        BotFault::RejectsBatched => (400, "expected exactly one notification"),
+        BotFault::RejectsBothResourceFields => (400, "ambiguous resource"),
+        BotFault::RejectsCompactGuids => (400, "call id is not a GUID"),
+        _ => (400, "refused"),
+    })
 }
 
-/// The property names of the documents' notifications: all a `StrictProperties` bot knows.
-const DOCUMENTED_KEYS: &[&str] = &[
-    "@odata.type",
-    "@odata.id",
-    "@odata.etag",
-    "value",
-    "changeType",
-    "resource",
-    "resourceUrl",
-    "resourceData",
-    "clientContext",
-    "status",
-    "state",
-    "resultInfo",
-    "code",
-    "subcode",
-    "message",
-    "terminationReason",
-    "direction",
-    "source",
-    "targets",
-    "requestedModalities",
-    "identity",
-    "user",
-    "application",
-    "displayName",
-    "id",
-    "region",
-    "languageId",
-];
-
-fn has_unknown_key(v: &Value) -> bool {
-    match v {
-        Value::Object(m) => m.iter().any(|(k, v)| !DOCUMENTED_KEYS.contains(&k.as_str()) || has_unknown_key(v)),
-        Value::Array(a) => a.iter().any(has_unknown_key),
-        _ => false,
+/// Whether the bot takes the `Authorization` it was sent: its own Bearer token, or, under a fault,
+/// more than that.
+fn authorized(fault: Option<BotFault>, token: &Secret, header: Option<&str>) -> bool {
+    let own = header == Some(format!("Bearer {}", token.expose()).as_str());
+    match fault {
+        Some(BotFault::AcceptsUnauthenticated) => true,
+        Some(BotFault::AcceptsAnyBearerToken) => own || header.is_some_and(|h| h.starts_with("Bearer ")),
+        Some(BotFault::AcceptsBasic) => own || header.is_some_and(|h| h.starts_with("Basic ")),
+        _ => own,
     }
 }
 
@@ -75,13 +54,18 @@ struct BotHandler {
 
 impl Respond for BotHandler {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        let expected = format!("Bearer {}", self.token.expose());
-        let authorized = req.headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(expected.as_str());
-        if !authorized && self.fault != Some(BotFault::AcceptsUnauthenticated) {
+        let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
+        if !authorized(self.fault, &self.token, header("authorization")) {
             return ResponseTemplate::new(401).set_body_raw(
                 json!({"error": {"code": "Unauthorized", "message": "No valid bearer token."}}).to_string(),
                 "application/json",
             );
+        }
+        if self.fault == Some(BotFault::RequiresContentLength) && header("content-length").is_none() {
+            return ResponseTemplate::new(411).set_body_raw("Length Required", "text/plain");
+        }
+        if self.fault == Some(BotFault::RejectsContentTypeParameters) && header("content-type") != Some("application/json") {
+            return ResponseTemplate::new(415).set_body_raw("Content-Type must be application/json", "text/plain");
         }
         let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
             return ResponseTemplate::new(400);

@@ -27,11 +27,27 @@ pub enum BotFault {
     CrashesOnDeleted,
     /// Refuses resultInfo codes written as strings.
     RejectsStringCodes,
+    /// Refuses resultInfo codes written as integers.
+    RejectsIntegerCodes,
+    /// Refuses an envelope of more than one notification.
+    RejectsBatched,
+    /// Refuses an item that carries both `resource` and `resourceUrl`.
+    RejectsBothResourceFields,
+    /// Refuses a `Content-Type` with parameters.
+    RejectsContentTypeParameters,
+    /// Refuses a body without `Content-Length` (411).
+    RequiresContentLength,
+    /// Refuses call ids that are not hyphenated lower-case GUIDs.
+    RejectsCompactGuids,
+    /// Takes any Bearer token, not only its own.
+    AcceptsAnyBearerToken,
+    /// Takes Basic credentials too.
+    AcceptsBasic,
 }
 
 impl BotFault {
     /// Every bot fault.
-    pub const ALL: [BotFault; 7] = [
+    pub const ALL: [BotFault; 15] = [
         BotFault::AcceptsUnauthenticated,
         BotFault::LegacyOnly,
         BotFault::CurrentOnly,
@@ -39,6 +55,14 @@ impl BotFault {
         BotFault::Slow,
         BotFault::CrashesOnDeleted,
         BotFault::RejectsStringCodes,
+        BotFault::RejectsIntegerCodes,
+        BotFault::RejectsBatched,
+        BotFault::RejectsBothResourceFields,
+        BotFault::RejectsContentTypeParameters,
+        BotFault::RequiresContentLength,
+        BotFault::RejectsCompactGuids,
+        BotFault::AcceptsAnyBearerToken,
+        BotFault::AcceptsBasic,
     ];
 
     /// Its name, as `CONFORMANCE_BOT_DOUBLE_FAULT` takes it.
@@ -51,6 +75,14 @@ impl BotFault {
             BotFault::Slow => "bot-slow",
             BotFault::CrashesOnDeleted => "bot-crashes-on-deleted",
             BotFault::RejectsStringCodes => "bot-rejects-string-codes",
+            BotFault::RejectsIntegerCodes => "bot-rejects-integer-codes",
+            BotFault::RejectsBatched => "bot-rejects-batched",
+            BotFault::RejectsBothResourceFields => "bot-rejects-both-resource-fields",
+            BotFault::RejectsContentTypeParameters => "bot-rejects-content-type-parameters",
+            BotFault::RequiresContentLength => "bot-requires-content-length",
+            BotFault::RejectsCompactGuids => "bot-rejects-compact-guids",
+            BotFault::AcceptsAnyBearerToken => "bot-accepts-any-bearer-token",
+            BotFault::AcceptsBasic => "bot-accepts-basic",
         }
     }
 
@@ -64,13 +96,21 @@ impl BotFault {
             BotFault::Slow => "the bot answers after 15 s, past the request timeout",
             BotFault::CrashesOnDeleted => "the bot answers 500 when a call or operation is deleted",
             BotFault::RejectsStringCodes => "the bot refuses resultInfo codes written as strings (\"200\")",
+            BotFault::RejectsIntegerCodes => "the bot refuses resultInfo codes written as integers (200), as Graph's metadata types them",
+            BotFault::RejectsBatched => "the bot reads only the first notification of an envelope and refuses more",
+            BotFault::RejectsBothResourceFields => "the bot refuses an item with both resource and resourceUrl",
+            BotFault::RejectsContentTypeParameters => "the bot requires Content-Type to be exactly application/json",
+            BotFault::RequiresContentLength => "the bot refuses a chunked body (411 Length Required)",
+            BotFault::RejectsCompactGuids => "the bot refuses call ids that are not hyphenated lower-case GUIDs",
+            BotFault::AcceptsAnyBearerToken => "the bot takes any Bearer token, not only its own",
+            BotFault::AcceptsBasic => "the bot takes Basic credentials as well as its Bearer token",
         }
     }
 
     /// The check that exists to catch it.
     pub fn check(self) -> Check {
         match self {
-            BotFault::AcceptsUnauthenticated => Check::BotRefusesUnauthenticated,
+            BotFault::AcceptsUnauthenticated | BotFault::AcceptsAnyBearerToken | BotFault::AcceptsBasic => Check::BotRefusesUnauthenticated,
             _ => Check::BotAccepts,
         }
     }
@@ -93,15 +133,31 @@ impl BotFault {
     /// Whether replaying `fixture` as `variant` must expose this fault.
     pub fn must_catch(self, fixture: &NotificationFixture, variant: Variant) -> bool {
         let body = variant.body(fixture);
-        let authorized = variant != Variant::Unauthenticated;
+        let accepted = !variant.refused();
         match self {
-            BotFault::AcceptsUnauthenticated => !authorized,
-            BotFault::LegacyOnly => authorized && is_current(&body),
-            BotFault::CurrentOnly => authorized && !is_current(&body),
-            BotFault::StrictProperties => variant == Variant::ExtraProperties,
-            BotFault::Slow => authorized,
-            BotFault::CrashesOnDeleted => authorized && has_deleted(&body),
-            BotFault::RejectsStringCodes => authorized && has_string_code(&body),
+            BotFault::AcceptsUnauthenticated => variant.refused(),
+            BotFault::AcceptsAnyBearerToken => variant == Variant::OtherToken,
+            BotFault::AcceptsBasic => variant == Variant::OtherScheme,
+            BotFault::Slow => accepted,
+            BotFault::RejectsContentTypeParameters => accepted && variant.content_type() != "application/json",
+            BotFault::RequiresContentLength => accepted && variant.chunked(),
+            body_fault => accepted && body_fault.refuses_body(&body),
+        }
+    }
+
+    /// Whether the faulty bot refuses `body` for what it says (the faults that read the body).
+    pub fn refuses_body(self, body: &Value) -> bool {
+        match self {
+            BotFault::LegacyOnly => is_current(body),
+            BotFault::CurrentOnly => !is_current(body),
+            BotFault::StrictProperties => has_unknown_key(body),
+            BotFault::CrashesOnDeleted => has_deleted(body),
+            BotFault::RejectsStringCodes => has_code(body, Value::is_string),
+            BotFault::RejectsIntegerCodes => has_code(body, Value::is_number),
+            BotFault::RejectsBatched => items(body).count() > 1,
+            BotFault::RejectsBothResourceFields => items(body).any(|i| i.get("resource").is_some() && i.get("resourceUrl").is_some()),
+            BotFault::RejectsCompactGuids => has_compact_call_id(body),
+            _ => false,
         }
     }
 }
@@ -110,14 +166,68 @@ fn items(body: &Value) -> impl Iterator<Item = &Value> {
     body.get("value").and_then(Value::as_array).into_iter().flatten()
 }
 
-pub(super) fn is_current(body: &Value) -> bool {
+fn is_current(body: &Value) -> bool {
     body.get("@odata.type").is_some() || items(body).any(|i| i.get("resourceUrl").is_some())
 }
 
-pub(super) fn has_deleted(body: &Value) -> bool {
+fn has_deleted(body: &Value) -> bool {
     items(body).any(|i| i.get("changeType").and_then(Value::as_str) == Some("deleted"))
 }
 
-pub(super) fn has_string_code(body: &Value) -> bool {
-    items(body).any(|i| i.pointer("/resourceData/resultInfo/code").is_some_and(Value::is_string))
+fn has_code(body: &Value, kind: fn(&Value) -> bool) -> bool {
+    items(body).any(|i| i.pointer("/resourceData/resultInfo/code").is_some_and(kind))
+}
+
+/// Whether an item names its call by a compact GUID (32 hex digits, no hyphens).
+fn has_compact_call_id(body: &Value) -> bool {
+    items(body).any(|i| {
+        ["resource", "resourceUrl"]
+            .iter()
+            .filter_map(|k| i.get(*k).and_then(Value::as_str))
+            .any(|r| {
+                r.split("/calls/")
+                    .nth(1)
+                    .map(|rest| rest.split('/').next().unwrap_or(rest))
+                    .is_some_and(|id| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()))
+            })
+    })
+}
+
+/// The property names of the documents' notifications: all a `StrictProperties` bot knows.
+const DOCUMENTED_KEYS: &[&str] = &[
+    "@odata.type",
+    "@odata.id",
+    "@odata.etag",
+    "value",
+    "changeType",
+    "resource",
+    "resourceUrl",
+    "resourceData",
+    "clientContext",
+    "status",
+    "state",
+    "resultInfo",
+    "code",
+    "subcode",
+    "message",
+    "terminationReason",
+    "direction",
+    "source",
+    "targets",
+    "requestedModalities",
+    "identity",
+    "user",
+    "application",
+    "displayName",
+    "id",
+    "region",
+    "languageId",
+];
+
+fn has_unknown_key(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.iter().any(|(k, v)| !DOCUMENTED_KEYS.contains(&k.as_str()) || has_unknown_key(v)),
+        Value::Array(a) => a.iter().any(has_unknown_key),
+        _ => false,
+    }
 }

@@ -28,6 +28,8 @@ pub struct SentRequest {
     pub body: Option<Value>,
     /// Bytes sent instead of `body` (bodies that are not JSON, for bad-input cases).
     pub raw: Option<String>,
+    /// Send the body chunked, without `Content-Length`, as a streaming service may.
+    pub chunked: bool,
 }
 
 impl fmt::Debug for SentRequest {
@@ -221,12 +223,21 @@ fn connect_timeout(timeout: Duration) -> Duration {
 /// platform's roots plus, when given, a private CA bundle (`CONFORMANCE_CA_BUNDLE`). There is no
 /// way to turn verification off.
 pub fn http_client(timeout: Duration, ca_bundle: Option<&Path>) -> Result<reqwest::Client, String> {
+    http_client_cased(timeout, ca_bundle, false)
+}
+
+/// [`http_client`], writing HTTP/1 header names in Title-Case (`Content-Type`) rather than the
+/// lower case hyper writes by default: the two spellings a service may use.
+pub fn http_client_cased(timeout: Duration, ca_bundle: Option<&Path>, title_case: bool) -> Result<reqwest::Client, String> {
     // One crypto provider per process; a second install attempt is refused, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(connect_timeout(timeout))
         .timeout(timeout);
+    if title_case {
+        builder = builder.http1_title_case_headers();
+    }
     if let Some(path) = ca_bundle {
         let pem = std::fs::read(path).map_err(|e| format!("CONFORMANCE_CA_BUNDLE={}: cannot read it: {e}", path.display()))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
@@ -276,6 +287,7 @@ impl Target {
             headers,
             body,
             raw: None,
+            chunked: false,
         }
     }
 
@@ -298,6 +310,7 @@ impl Target {
             ],
             body: Some(json!({"state": state, "callbackUri": callback})),
             raw: None,
+            chunked: false,
         };
         let obs = self
             .send(&req)
@@ -344,10 +357,21 @@ pub async fn send_with(client: &reqwest::Client, timeout: Duration, req: &SentRe
         headers.append(name, value);
     }
     let mut builder = client.request(method, &req.url).headers(headers);
-    match (&req.raw, &req.body) {
-        (Some(raw), _) => builder = builder.body(raw.clone()),
-        (None, Some(b)) => builder = builder.body(b.to_string()),
-        (None, None) => {}
+    let bytes = match (&req.raw, &req.body) {
+        (Some(raw), _) => Some(raw.clone().into_bytes()),
+        (None, Some(b)) => Some(b.to_string().into_bytes()),
+        (None, None) => None,
+    };
+    match bytes {
+        Some(bytes) if req.chunked => {
+            // Two chunks of a stream of unknown length: reqwest sends Transfer-Encoding: chunked.
+            let half = bytes.len() / 2;
+            let chunks = vec![bytes[..half].to_vec(), bytes[half..].to_vec()];
+            let stream = futures_util::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
+            builder = builder.body(reqwest::Body::wrap_stream(stream));
+        }
+        Some(bytes) => builder = builder.body(bytes),
+        None => {}
     }
     let resp = builder.send().await.map_err(|e| classify(&req.url, timeout, &e))?;
     read_bounded(&req.url, timeout, resp).await

@@ -1,5 +1,6 @@
 //! Our own tests of the suite (as opposed to the conformance cases in `cases`).
 
+mod allowances;
 mod bot;
 mod config;
 mod explore;

@@ -1,0 +1,131 @@
+//! One table of allowances (`tests/fixtures/data/allowances.json`) feeds both sides: whatever the
+//! suite forgives a service in a notification, it requires a bot to accept. Each allowance is a
+//! replay shape on the bot's side (`bot::replay::Variant`) and, here, the same shape judged on the
+//! service's side: every documented notification, sent by a target in that shape, passes the checks.
+
+use std::time::Duration;
+
+use conformance::bot::replay::Variant;
+use conformance::contract::{corpus, schemas};
+use conformance::judging::check::{check_notifications, resource_ids, ExpectedNotification, Facts, Verdict};
+use conformance::running::harness::block_on;
+use conformance::wire::listener::{Limits, Listener};
+
+#[test]
+fn allowances_every_one_is_a_bot_shape_and_every_shape_is_one() {
+    let table: Vec<(&str, &str)> = corpus().allowances.iter().map(|a| (a.id.as_str(), a.shape.as_str())).collect();
+    let shapes: Vec<(&str, &str)> = Variant::SHAPES
+        .iter()
+        .map(|v| (v.allowance().expect("a shape names its allowance"), v.name()))
+        .collect();
+    assert_eq!(
+        table, shapes,
+        "data/allowances.json and bot::replay::Variant::SHAPES must list the same allowances, with the same names, in the same order"
+    );
+    for v in Variant::ALL {
+        assert_eq!(
+            v.allowance().is_some(),
+            Variant::SHAPES.contains(&v),
+            "{v:?}: only shapes name an allowance"
+        );
+    }
+}
+
+#[test]
+fn allowances_the_service_side_forgives_every_shape_of_every_documented_notification() {
+    let mut problems = Vec::new();
+    for (id, (_, fixture)) in &corpus().notifications {
+        let expected = ExpectedNotification::from_fixture(fixture).expect("a notification fixture");
+        let call_id = fixture
+            .body
+            .pointer("/value/0")
+            .and_then(|i| i.get("resource").or_else(|| i.get("resourceUrl")))
+            .and_then(|r| r.as_str())
+            .and_then(resource_ids)
+            .map(|(call, _)| call)
+            .expect("the example names its call");
+        // The operation id the example names, as Location would give it.
+        let operation_id = fixture
+            .body
+            .pointer("/value/0")
+            .and_then(|i| i.get("resource").or_else(|| i.get("resourceUrl")))
+            .and_then(|r| r.as_str())
+            .and_then(resource_ids)
+            .and_then(|(_, op)| op);
+        for shape in Variant::SHAPES
+            .iter()
+            .copied()
+            .chain([Variant::AllAtOnce])
+            .filter(|v| v.applies(fixture))
+        {
+            let header_name = |n: &str| {
+                if shape.title_case() {
+                    n.to_string()
+                } else {
+                    n.to_ascii_lowercase()
+                }
+            };
+            let heard = conformance::wire::listener::Heard {
+                seq: 1,
+                method: "POST".into(),
+                headers: vec![
+                    (header_name("Content-Type"), shape.content_type().into()),
+                    (header_name("Authorization"), "Bearer a-service-token".into()),
+                ],
+                body: shape.body(fixture).to_string().into_bytes(),
+                refused: None,
+            };
+            let request_body = fixture
+                .body
+                .pointer("/value/0/resourceData/clientContext")
+                .map(|c| serde_json::json!({"clientContext": c}));
+            let facts = Facts {
+                call_id: &call_id,
+                operation_id: operation_id.clone(),
+                request_body: request_body.as_ref(),
+                corpus: corpus(),
+            };
+            let mut v = Verdict::default();
+            check_notifications(std::slice::from_ref(&expected), schemas(), &facts, &[heard], 1000, &mut v);
+            if !v.passed() {
+                problems.push(format!("{id} sent {}: {:#?}", shape.name(), v.findings));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "the checks refuse what the table allows:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn allowances_the_listener_takes_a_chunked_notification() {
+    block_on(async {
+        let listener = Listener::with_limits("127.0.0.1:0".parse().expect("addr"), None, Limits::default())
+            .await
+            .expect("listener");
+        let (url, inbox) = listener.open("chunked");
+        let body = corpus().notifications.values().next().expect("a notification").1.body.to_string();
+        let half = body.len() / 2;
+        let chunks = vec![body.as_bytes()[..half].to_vec(), body.as_bytes()[half..].to_vec()];
+        let stream = futures_util::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
+        let client = conformance::wire::target::http_client(Duration::from_secs(10), None).expect("client");
+        let r = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(reqwest::Body::wrap_stream(stream))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(r.status().as_u16(), 202);
+        let heard = inbox.snapshot();
+        assert_eq!(heard.len(), 1);
+        assert!(
+            heard[0].header("content-length").is_none(),
+            "it was chunked: {:?}",
+            heard[0].headers
+        );
+        assert_eq!(heard[0].body, body.as_bytes());
+    });
+}
