@@ -107,6 +107,18 @@ impl Variant {
         })
     }
 
+    /// A stable id for reports and expectations files: the allowance's for a shape.
+    pub fn id(self) -> &'static str {
+        match self {
+            Variant::Documented => "documented",
+            Variant::AllAtOnce => "all-at-once",
+            Variant::Unauthenticated => "no-authorization",
+            Variant::OtherToken => "other-token",
+            Variant::OtherScheme => "other-scheme",
+            shape => shape.allowance().unwrap_or("shape"),
+        }
+    }
+
     /// Its name in reports (for a shape, the table's).
     pub fn name(self) -> &'static str {
         match self {

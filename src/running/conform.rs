@@ -7,8 +7,9 @@ use std::fmt::Write;
 
 use super::explore::Exploration;
 use super::harness::Outcome;
-use crate::bot::replay::Replay;
+use crate::bot::replay::{Replay, Variant};
 use crate::contract::corpus;
+use crate::contract::fixture::NotificationFixture;
 use crate::judging::check::Aspect;
 use crate::judging::report::program_failure;
 use crate::wire::secret::redact;
@@ -249,36 +250,54 @@ impl Report {
             row.notes.extend(o.run.verdict.infos.iter().cloned());
             row.seconds = row.seconds.max(o.elapsed.as_secs_f64());
         }
-        for (id, rs) in replays {
-            let f = corpus().notification(id);
-            let row = rows.entry((2, id.clone(), String::new())).or_insert_with(|| Row {
-                id: id.clone(),
+        // One row per way of replaying (a shape, or a refusal), over every documented notification:
+        // a bot team reads "your bot fails batched envelopes" at a glance.
+        for variant in Variant::ALL {
+            let of_variant: Vec<(&NotificationFixture, Vec<Replay>)> = replays
+                .iter()
+                .filter_map(|(id, rs)| {
+                    let f = corpus().notification(id)?;
+                    let rs: Vec<Replay> = rs.iter().filter(|r| r.variant == variant).cloned().collect();
+                    (!rs.is_empty()).then_some((f, rs))
+                })
+                .collect();
+            if of_variant.is_empty() {
+                continue;
+            }
+            let expect = if variant.refused() {
+                "refused with 401 or 403"
+            } else {
+                "accepted with a 2xx"
+            };
+            let mut row = Row {
+                id: format!("bot:{}", variant.id()),
                 level: "MUST",
                 expected: None,
                 kind: "bot",
-                operation: f.map(|f| f.provenance.operation.clone()).unwrap_or_default(),
-                title: f
-                    .map(|f| format!("{} ({} dialect), replayed to the bot", f.description, f.dialect))
-                    .unwrap_or_default(),
-                source: f.map(|f| f.provenance.to_string()).unwrap_or_default(),
-                url: f.map(|f| f.provenance.url.clone()),
+                operation: String::new(),
+                title: format!("every documented notification {}, {expect}", variant.name()),
+                source: "CONTRACT.md section 4, \"The bot's side\"".into(),
+                url: None,
                 cells: BTreeMap::new(),
                 failures: Vec::new(),
                 notes: Vec::new(),
                 seconds: 0.0,
-            });
-            mark(
-                &mut row.cells,
-                Column::Bot,
-                if rs.iter().all(|r| r.verdict.passed()) {
-                    Cell::Pass
-                } else {
-                    Cell::Fail
-                },
-            );
-            if let (Some(f), true) = (f, rs.iter().any(|r| !r.verdict.passed())) {
-                row.failures.push(crate::bot::replay::failure(f, rs, "the bot"));
+            };
+            mark(&mut row.cells, Column::Bot, Cell::Pass);
+            for (f, rs) in &of_variant {
+                if rs.iter().any(|r| !r.verdict.passed()) {
+                    mark(&mut row.cells, Column::Bot, Cell::Fail);
+                    row.failures.push(crate::bot::replay::failure(f, rs, "the bot"));
+                }
             }
+            rows.insert(
+                (
+                    2,
+                    format!("{:02}", Variant::ALL.iter().position(|v| *v == variant).unwrap_or(0)),
+                    String::new(),
+                ),
+                row,
+            );
         }
         Report {
             target: redact(target),
