@@ -10,6 +10,7 @@ pub mod fixture;
 pub mod lifecycle;
 pub mod program;
 pub mod schema;
+pub mod variations;
 
 use std::sync::OnceLock;
 

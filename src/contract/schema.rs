@@ -106,6 +106,11 @@ impl Schemas {
         })
     }
 
+    /// The schema document `name` as written (for generating from it).
+    pub fn raw(&self, name: &str) -> Option<&Value> {
+        self.raw.get(name)
+    }
+
     /// The schema names (file stems).
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.raw.keys().map(String::as_str)

@@ -135,6 +135,16 @@ pub enum Fault {
     RepeatReusesOperationId,
     /// An incoming call (never answered) cannot be deleted.
     IncomingNotDeletable,
+    /// cancelMediaProcessing refuses a body without clientContext.
+    ClientContextRequired,
+    /// An empty clientContext is refused.
+    ClientContextEmptyRefused,
+    /// The echoed clientContext has its non-ASCII characters replaced.
+    EchoManglesNonAscii,
+    /// reject refuses an https callbackUri with a query.
+    CallbackQueryRefused,
+    /// updateRecordingStatus takes a null status.
+    NullStatusAccepted,
 }
 
 const RECORDING: &[&str] = &[
@@ -150,7 +160,7 @@ const EXPLORE: &[&str] = &["explore"];
 
 impl Fault {
     /// Every fault, in catalog order.
-    pub const ALL: [Fault; 61] = [
+    pub const ALL: [Fault; 66] = [
         Fault::ProvisionAnswers200,
         Fault::CancelAnswers200,
         Fault::DeleteAnswers200,
@@ -212,6 +222,11 @@ impl Fault {
         Fault::UsedCallNotDeletable,
         Fault::RepeatReusesOperationId,
         Fault::IncomingNotDeletable,
+        Fault::ClientContextRequired,
+        Fault::ClientContextEmptyRefused,
+        Fault::EchoManglesNonAscii,
+        Fault::CallbackQueryRefused,
+        Fault::NullStatusAccepted,
     ];
 
     /// The fault's name, as `CONFORMANCE_DOUBLE_FAULT` takes it.
@@ -615,6 +630,42 @@ impl Fault {
                 "delete on an incoming call that was never answered answers 404",
                 C::Status,
                 EXPLORE,
+            ),
+            Fault::ClientContextRequired => (
+                "client-context-required",
+                "cancelMediaProcessing refuses a body without the optional clientContext (400)",
+                C::Status,
+                &["call-cancelMediaProcessing ~ without clientContext"],
+            ),
+            Fault::ClientContextEmptyRefused => (
+                "client-context-empty-refused",
+                "an empty clientContext is refused (400)",
+                C::Status,
+                &[
+                    "call-cancelMediaProcessing ~ clientContext empty",
+                    "call-updateRecordingStatus--recording ~ clientContext empty",
+                ],
+            ),
+            Fault::EchoManglesNonAscii => (
+                "echo-mangles-non-ascii",
+                "the echoed clientContext has its non-ASCII characters replaced by '?'",
+                C::Echo,
+                &[
+                    "call-cancelMediaProcessing ~ clientContext not ASCII",
+                    "call-updateRecordingStatus--recording ~ clientContext not ASCII",
+                ],
+            ),
+            Fault::CallbackQueryRefused => (
+                "callback-query-refused",
+                "reject refuses an https callbackUri that has a query string (400)",
+                C::Status,
+                &["call-reject--busy ~ an https callbackUri with a path and a query"],
+            ),
+            Fault::NullStatusAccepted => (
+                "null-status-accepted",
+                "updateRecordingStatus takes a null status instead of answering 400",
+                C::ErrorStatus,
+                &["call-updateRecordingStatus--recording ~ status null"],
             ),
         }
     }

@@ -471,6 +471,12 @@ fn optional_string(s: &State, body: &Map<String, Value>, key: &str, max: Option<
     };
     match body.get(key) {
         None | Some(Value::Null) => Ok(None),
+        Some(Value::String(v)) if v.is_empty() && key == "clientContext" && s.is(Fault::ClientContextEmptyRefused) => {
+            Err(refuse(400, "BadRequest", "clientContext must not be empty."))
+        }
+        Some(Value::String(v)) if key == "clientContext" && s.is(Fault::EchoManglesNonAscii) => {
+            Ok(Some(v.chars().map(|c| if c.is_ascii() { c } else { '?' }).collect()))
+        }
         Some(other) if !other.is_string() && s.is(Fault::ClientContextTypeUnchecked) => Ok(Some(other.to_string())),
         Some(Value::String(s)) if max.is_none_or(|m| s.chars().count() <= m) => Ok(Some(s.clone())),
         Some(Value::String(_)) => Err(refuse(
@@ -659,6 +665,9 @@ fn cancel(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Respon
     if body.get("all").is_some_and(|a| !a.is_boolean() && !a.is_null()) && !s.is(Fault::AllTypeUnchecked) {
         return Err(refuse(400, "BadRequest", "all must be a Boolean."));
     }
+    if s.is(Fault::ClientContextRequired) && body.get("clientContext").is_none() {
+        return Err(refuse(400, "BadRequest", "clientContext is required."));
+    }
     let client_context = optional_string(s, body, "clientContext", None)?;
     let call = live_call(s, at)?;
     let op = operation_id(s, &call, "cancel")?;
@@ -705,6 +714,7 @@ fn recording(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Res
     match body.get("status") {
         Some(Value::String(st)) if matches!(st.as_str(), "notRecording" | "recording" | "failed") => {}
         Some(_) if s.is(Fault::StatusEnumUnchecked) => {}
+        Some(Value::Null) if s.is(Fault::NullStatusAccepted) => {}
         None if s.is(Fault::StatusRequiredUnchecked) => {}
         Some(_) => return Err(refuse(400, "BadRequest", "status must be notRecording, recording or failed.")),
         None => return Err(refuse(400, "BadRequest", "status is required.")),
@@ -737,7 +747,7 @@ fn recording(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Res
     let answer = match s.options.fault {
         Some(Fault::RecordingTextPlain) => ResponseTemplate::new(200).set_body_raw(text, "text/plain"),
         Some(Fault::RecordingBodyTruncated) => {
-            ResponseTemplate::new(200).set_body_raw(text[..text.len() / 2].to_string(), "application/json")
+            ResponseTemplate::new(200).set_body_raw(text.as_bytes()[..text.len() / 2].to_vec(), "application/json")
         }
         Some(Fault::RecordingAnswers202) => ResponseTemplate::new(202).set_body_raw(text, "application/json"),
         _ => ResponseTemplate::new(200).set_body_raw(text, "application/json"),
@@ -763,6 +773,9 @@ fn reject(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Respon
     let callback_uri = optional_string(s, body, "callbackUri", None)?;
     if callback_uri.as_deref().is_some_and(|u| !u.starts_with("https://")) && !s.is(Fault::CallbackSchemeUnchecked) {
         return Err(refuse(400, "BadRequest", "callbackUri must be an https URL."));
+    }
+    if callback_uri.as_deref().is_some_and(|u| u.contains('?')) && s.is(Fault::CallbackQueryRefused) {
+        return Err(refuse(400, "BadRequest", "callbackUri must not have a query."));
     }
     if at.family != Family::Communications {
         return Err(refuse(404, "UnknownError", "reject is addressed under /communications only."));

@@ -26,14 +26,23 @@ fn relative(path: &Path) -> String {
 
 /// The message a failing case panics with.
 pub fn failure(case: &Case, run: &CaseRun, target: &str) -> String {
+    titled_failure(case, case.id(), None, run, target)
+}
+
+/// The message of a failing variation of `case` (`contract::variations`): the documented example it
+/// varies, what changed, and for bad input the rule it breaks.
+pub fn variation_failure(case: &Case, name: &str, rule: Option<&str>, run: &CaseRun, target: &str) -> String {
+    titled_failure(case, &format!("{} ~ {name}", case.id()), rule, run, target)
+}
+
+fn titled_failure(case: &Case, title: &str, rule: Option<&str>, run: &CaseRun, target: &str) -> String {
     let mut s = String::new();
     let p = &case.fixture.provenance;
-    let _ = writeln!(
-        s,
-        "\n{} does not conform — {} check(s) failed",
-        case.id(),
-        run.verdict.findings.len()
-    );
+    let _ = writeln!(s, "\n{title} does not conform — {} check(s) failed", run.verdict.findings.len());
+    if let Some(rule) = rule {
+        let _ = writeln!(s, "  rule:      {rule}");
+        let _ = writeln!(s, "  source:    the request schema of {} (schemas/), generated", case.operation);
+    }
     let _ = writeln!(s, "  operation: {} on the {} family", case.operation_line(), run.family.name());
     let _ = writeln!(s, "  document:  {p}");
     let _ = writeln!(s, "  fixture:   {}", relative(case.path));

@@ -35,7 +35,7 @@ const AT_ONCE: usize = 64;
 const SETTLE: Duration = Duration::from_millis(250);
 /// The notification wait of a shrinking candidate, at most: a candidate that loses a notification
 /// waits it out, and shrinking runs many. The shrunk program is confirmed with the full wait.
-const SHRINK_NOTIFY_WAIT: Duration = Duration::from_millis(1000);
+const SHRINK_NOTIFY_WAIT: Duration = Duration::from_millis(2000);
 /// How long shrinking may take in all.
 const SHRINK_TIME: Duration = Duration::from_secs(30);
 
@@ -329,11 +329,18 @@ where
         let (env, catalog, program) = (env.clone(), catalog.clone(), program.clone());
         block_on(async move { run_program(&env, &catalog, &program, &label, waits).await })
     };
+    // A candidate still fails only if it fails by a check the original failed by: under load, a
+    // candidate that merely times out must not lead the shrinking astray.
+    let signature = runs[n].failed_checks();
     let started = std::time::Instant::now();
     let mut attempt = 0;
     let (smallest, ran) = shrink(&mut trees[n], runs[n].steps.len(), SHRINK_RUNS, |candidate| {
         attempt += 1;
-        started.elapsed() < SHRINK_TIME && !run(candidate, format!("shrink-{n}-{attempt}"), quick).passed()
+        started.elapsed() < SHRINK_TIME
+            && run(candidate, format!("shrink-{n}-{attempt}"), quick)
+                .failed_checks()
+                .iter()
+                .any(|c| signature.contains(c))
     });
     // The shrunk program, compacted, confirmed with the full waits; the original if it passes so.
     let confirmed = [compact(&smallest), smallest]

@@ -17,6 +17,7 @@ use crate::bot::replay::{Replay, Variant};
 use crate::contract::case::Case;
 use crate::contract::family::Family;
 use crate::contract::fixture::NegativeFixture;
+use crate::contract::variations::{bad_input, valid_forms, Expect, Variation, HTTPS_CALLBACK};
 use crate::contract::{corpus, schemas};
 use crate::judging::check::{all_heard, check_error_answer, heard_items, is_call_deleted, Aspect, Check, Verdict};
 use crate::judging::judge::{expected_notifications, judge_with, setup_finding, CaseRun};
@@ -145,6 +146,92 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     run.verdict.infos.extend(verdict.infos);
     run.heard = heard;
     run.projection = projection;
+    run
+}
+
+/// The variations of `case` (`contract::variations`): its valid forms and generated bad input.
+pub fn variations_of(case: &Case) -> Vec<Variation> {
+    let schema = case.op.request_schema.as_deref().and_then(|s| schemas().raw(s));
+    match (case.body.as_ref().and_then(Value::as_object), schema) {
+        (Some(body), Some(schema)) => {
+            let seed = case
+                .id()
+                .bytes()
+                .fold(VARIATION_SEED, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+            let mut all = valid_forms(body, schema);
+            all.extend(bad_input(body, schema, seed));
+            all
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The seed bad input is drawn from: the same bodies every run.
+const VARIATION_SEED: u64 = 20261202;
+
+/// Runs `variation` of `case` on `family`: a valid form as the documented case runs (every check,
+/// the echo of exactly what was sent), bad input as a negative case (400 and the error object).
+pub async fn run_variation(env: &Env, case: &Case<'static>, variation: &Variation, family: Family) -> CaseRun {
+    let mut varied = case.clone();
+    varied.body = variation.body.clone();
+    match &variation.expect {
+        Expect::Documented { notifications_elsewhere } => {
+            if *notifications_elsewhere {
+                varied.notifications.clear();
+            }
+            let mut run = run_case(env, &varied, family).await;
+            run.case_id = format!("{} ~ {}", case.id(), variation.name);
+            if *notifications_elsewhere {
+                run.verdict.infos.push(format!(
+                    "its notifications go to {HTTPS_CALLBACK}, where the suite does not listen: not checked"
+                ));
+            }
+            run
+        }
+        Expect::BadInput(rule) => run_bad_input(env, &varied, variation, rule, family).await,
+    }
+}
+
+/// Sends bad input `variation` to a fresh call of `case`'s state and checks the answer is 400 and
+/// the error object.
+async fn run_bad_input(env: &Env, case: &Case<'_>, variation: &Variation, rule: &str, family: Family) -> CaseRun {
+    let mut run = CaseRun::new(format!("{} ~ {}", case.id(), variation.name), family);
+    if let Some(why) = production_refusal(env, matches!(case.operation, "delete" | "reject"), case.operation) {
+        run.verdict
+            .findings
+            .push(setup_finding("the production guard", "a non-production target", why));
+        return run;
+    }
+    let (callback, _inbox) = env.listener.open(case.id());
+    let call_id = match env.target.provision(&case.fixture.call, &callback).await {
+        Ok(id) => id,
+        Err(e) => {
+            run.verdict.findings.push(setup_finding(
+                "provisioning",
+                &format!("a provisioned {} call", case.fixture.call),
+                e,
+            ));
+            return run;
+        }
+    };
+    run.call_id = Some(call_id.clone());
+    let mut req = env.target.request(
+        &case.op.method,
+        &case.path_for(family, &env.target.app_id, &call_id),
+        variation.body.clone(),
+    );
+    if let Some(raw) = &variation.raw {
+        req.raw = Some(raw.clone());
+        req.headers.push(("Content-Type".into(), "application/json".into()));
+    }
+    run.request = Some(req.clone());
+    match env.target.send(&req).await {
+        Ok(obs) => {
+            check_error_answer(rule, Some(400), schemas(), &obs, &mut run.verdict);
+            run.response = Some(obs);
+        }
+        Err(e) => run.verdict.findings.push(setup_finding("the request", "an answer", e.to_string())),
+    }
     run
 }
 
@@ -355,11 +442,17 @@ pub struct Outcome {
 /// Runs every case of the corpus that applies to `env` (documented exchanges and negative cases, on
 /// every selected family their operation lists), concurrently; outcomes sorted by case and family.
 pub async fn run_suite(env: Arc<Env>) -> Vec<Outcome> {
-    run_suite_with_progress(env, |_| {}).await
+    run_cases(env, true, |_| {}).await
 }
 
 /// [`run_suite`], calling `progress` as each run completes.
 pub async fn run_suite_with_progress(env: Arc<Env>, progress: impl Fn(&Outcome)) -> Vec<Outcome> {
+    run_cases(env, true, progress).await
+}
+
+/// [`run_suite_with_progress`], with the request variations only when `variations` (the detection
+/// matrix leaves them out for the faults no variation exists to catch: a suite run per fault).
+pub async fn run_cases(env: Arc<Env>, variations: bool, progress: impl Fn(&Outcome)) -> Vec<Outcome> {
     let edition = env.config.edition;
     let mut tasks = tokio::task::JoinSet::new();
     for id in corpus().case_ids() {
@@ -373,6 +466,33 @@ pub async fn run_suite_with_progress(env: Arc<Env>, progress: impl Fn(&Outcome))
                 Outcome {
                     case_id: case.id().to_string(),
                     negative: false,
+                    operation: case.operation.to_string(),
+                    run,
+                    message,
+                    elapsed: started.elapsed(),
+                }
+            });
+        }
+    }
+    for id in corpus().case_ids().into_iter().filter(|_| variations) {
+        let Ok(case) = corpus().case(id, edition) else { continue };
+        let Some(family) = case.families().into_iter().find(|f| env.config.families.contains(f)) else {
+            continue;
+        };
+        for variation in variations_of(&case) {
+            let (env, case) = (env.clone(), case.clone());
+            tasks.spawn(async move {
+                let started = std::time::Instant::now();
+                let run = run_variation(&env, &case, &variation, family).await;
+                let rule = match &variation.expect {
+                    Expect::BadInput(rule) => Some(rule.as_str()),
+                    Expect::Documented { .. } => None,
+                };
+                let message = (!run.verdict.passed())
+                    .then(|| crate::judging::report::variation_failure(&case, &variation.name, rule, &run, &env.describe()));
+                Outcome {
+                    case_id: run.case_id.clone(),
+                    negative: rule.is_some(),
                     operation: case.operation.to_string(),
                     run,
                     message,

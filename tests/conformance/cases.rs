@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use conformance::bot::replay::Variant;
 use conformance::contract::corpus;
 use conformance::contract::program::Catalog;
+use conformance::contract::variations::Expect;
 use conformance::judging::report;
 use conformance::running::explore::{explore, run_program, Budget, Waits};
-use conformance::running::harness::{applies, block_on, env, replay_notification, run_case, run_negative};
+use conformance::running::harness::{applies, block_on, env, replay_notification, run_case, run_negative, run_variation, variations_of};
 use conformance::running::snapshot;
 use rstest::rstest;
 
@@ -149,4 +150,42 @@ fn programs(
         let origin = format!("{id} ({}): {}", file.display(), fixture.description);
         panic!("{}", report::program_failure(&run, &origin, &env.describe()));
     }
+}
+
+/// Each documented request in the other forms its request schema allows (each judged with every
+/// check of the documented case), and bad input generated from the schema (400 and the error object).
+#[rstest]
+fn variations(
+    #[base_dir = "tests/fixtures/requests"]
+    #[files("*.json")]
+    path: PathBuf,
+) {
+    let env = env();
+    let case = corpus()
+        .case(by_file(&corpus().requests, &path).0, env.config.edition)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let Some(family) = case.families().into_iter().find(|f| env.config.families.contains(f)) else {
+        panic!(
+            "{}: no selected family lists {}; add one to CONFORMANCE_PATH_FAMILIES",
+            case.id(),
+            case.operation
+        );
+    };
+    let all = variations_of(&case);
+    let failures: Vec<String> = block_on(async move {
+        let runs = all.iter().map(|v| run_variation(env, &case, v, family));
+        let runs = futures_util::future::join_all(runs).await;
+        all.iter()
+            .zip(runs)
+            .filter(|(_, run)| !run.verdict.passed())
+            .map(|(v, run)| {
+                let rule = match &v.expect {
+                    Expect::BadInput(rule) => Some(rule.as_str()),
+                    Expect::Documented { .. } => None,
+                };
+                report::variation_failure(&case, &v.name, rule, &run, &env.describe())
+            })
+            .collect()
+    });
+    assert!(failures.is_empty(), "{} variation(s) failed:{}", failures.len(), failures.join(""));
 }

@@ -27,17 +27,20 @@ fn passes_many_seeds(what: &str, env: Env) {
     let env = Arc::new(env);
     let describe = env.describe();
     let failures = block_on(async move {
-        let mut tasks = tokio::task::JoinSet::new();
-        for seed in 0..SEEDS {
-            let budget = Budget { cases: PER_SEED, seed };
-            let env = env.clone();
-            tasks.spawn(async move { (seed, run_generated(env, budget).await) });
-        }
         let mut failures = Vec::new();
-        while let Some(joined) = tasks.join_next().await {
-            let (seed, runs) = joined.expect("a seed's task");
-            let runs = runs.unwrap_or_else(|e| panic!("seed {seed}: {e}"));
-            failures.extend(runs.into_iter().filter(|r| !r.passed()).map(|r| (seed, r)));
+        // Ten seeds (80 programs) at a time: what one exploration of the default budget costs a target.
+        for chunk in (0..SEEDS).collect::<Vec<_>>().chunks(10) {
+            let mut tasks = tokio::task::JoinSet::new();
+            for &seed in chunk {
+                let budget = Budget { cases: PER_SEED, seed };
+                let env = env.clone();
+                tasks.spawn(async move { (seed, run_generated(env, budget).await) });
+            }
+            while let Some(joined) = tasks.join_next().await {
+                let (seed, runs) = joined.expect("a seed's task");
+                let runs = runs.unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+                failures.extend(runs.into_iter().filter(|r| !r.passed()).map(|r| (seed, r)));
+            }
         }
         failures
     });

@@ -19,7 +19,7 @@ use conformance::judging::report;
 use conformance::running::config::Config;
 use conformance::running::embedded::{faults_of, Env};
 use conformance::running::explore::{run_generated, Budget};
-use conformance::running::harness::{block_on, run_suite, Outcome};
+use conformance::running::harness::{block_on, run_cases, Outcome};
 
 use crate::selftest::bot::ReplayResult;
 
@@ -61,7 +61,9 @@ fn run_all_faults() -> Vec<FaultRun> {
             tasks.spawn(async move {
                 let _permit = gate.acquire_owned().await;
                 let env = Arc::new(Env::start(config_for(fault)).await.expect("the double starts"));
-                let outcomes = run_suite(env.clone()).await;
+                // The request variations run only under the faults a variation is to catch: a run per fault.
+                let variations = fault.caught_by().iter().any(|c| c.contains(" ~ "));
+                let outcomes = run_cases(env.clone(), variations, |_| {}).await;
                 let programs = if fault.caught_by().contains(&EXPLORE) {
                     let budget = Budget::of(&env.config);
                     run_generated(env, budget).await.expect("programs are generated")

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use conformance::contract::corpus;
+use conformance::contract::edition::Edition;
 use conformance::running::config::Config;
 use conformance::running::conform::{Cell, Column, Expectations, Expected, Report, RowResult};
 use conformance::running::embedded::Env;
@@ -48,11 +49,17 @@ fn assert_well_formed(xml: &str) {
 fn the_report_matrix_junit_and_html_agree_with_the_run_and_name_each_failure() {
     let report = faulty_report();
     let c = corpus();
-    // One row per document example, per negative rule and operation, per way of replaying notifications.
+    // One row per document example, per negative rule and operation, per variation of a documented
+    // request, per way of replaying notifications.
     let negatives: usize = c.negatives.values().map(|(_, n)| n.operations.len()).sum();
+    let variations: usize = c
+        .case_ids()
+        .iter()
+        .map(|id| conformance::running::harness::variations_of(&c.case(id, Edition::Seeds).expect("case")).len())
+        .sum();
     assert_eq!(
         report.rows.len(),
-        c.requests.len() + negatives + conformance::bot::replay::Variant::ALL.len(),
+        c.requests.len() + negatives + variations + conformance::bot::replay::Variant::ALL.len(),
         "rows in the seeds edition"
     );
     let row = |id: &str| report.rows.iter().find(|r| r.id == id).expect("row");

@@ -1,0 +1,228 @@
+//! Request variations: each documented request in the other forms its request schema allows, and
+//! bad input generated from the same schema. Pure: from a case's body and its operation's request
+//! schema (`schemas/*.request.json`) to a list of bodies, each with what it must get.
+//!
+//! Valid forms (judged with the full documented checks): each optional property left out, alone
+//! and all together; each enum value; `clientContext` at its edges (empty, one character, exactly the
+//! limit, non-ASCII); an `https` callbackUri with a path and a query. Bad input (400 and the error
+//! object): a value of the wrong type for each property, a value outside an enum, a string past its
+//! limit or its pattern, bodies that are not objects, and null for a required property. The values
+//! that are drawn (which wrong type, which string) come from proptest with a fixed seed.
+//!
+//! Where the contract is silent: `null` for an optional property is not generated as bad input
+//! (Graph's parameters are nullable unless marked otherwise, and a service may take null as left out).
+
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use serde_json::{json, Map, Value};
+
+/// What a variation must get.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// The documented exchange of the example, with the echo of exactly what was sent.
+    Documented {
+        /// The notifications go to a callbackUri the variation names, where the suite does not listen.
+        notifications_elsewhere: bool,
+    },
+    /// 400 and the Graph error object, for the rule named.
+    BadInput(String),
+}
+
+/// One variation of a documented request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variation {
+    /// A name that says what changed: `without clientContext`, `reason: forbidden`.
+    pub name: String,
+    /// The body sent (`None`: no body).
+    pub body: Option<Value>,
+    /// The raw body, for bodies that are not JSON objects.
+    pub raw: Option<String>,
+    /// What it must get.
+    pub expect: Expect,
+}
+
+/// An `https` callbackUri with a path and a query, on the loopback interface's discard port, so
+/// that a target which notifies it sends nothing off this machine.
+pub const HTTPS_CALLBACK: &str = "https://127.0.0.1:9/api/calls/conformance?tenant=contoso&n=1";
+
+/// The limit of a `clientContext` without one in its schema: the documents' 256.
+const DEFAULT_LIMIT: usize = 256;
+
+fn valid(name: impl Into<String>, body: Map<String, Value>) -> Variation {
+    let notifications_elsewhere = body.get("callbackUri").is_some();
+    Variation {
+        name: name.into(),
+        body: Some(Value::Object(body)),
+        raw: None,
+        expect: Expect::Documented { notifications_elsewhere },
+    }
+}
+
+fn bad(name: impl Into<String>, body: Option<Value>, raw: Option<String>, rule: impl Into<String>) -> Variation {
+    Variation {
+        name: name.into(),
+        body,
+        raw,
+        expect: Expect::BadInput(rule.into()),
+    }
+}
+
+/// A deterministic draw from `strategy` for `seed`.
+fn draw<S: Strategy>(strategy: S, seed: u64) -> S::Value {
+    let mut bytes = [7u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = Config {
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
+    strategy
+        .new_tree(&mut runner)
+        .map(|t| t.current())
+        .unwrap_or_else(|_| panic!("a draw"))
+}
+
+/// The valid forms of `example` (an object body) that its request `schema` allows.
+pub fn valid_forms(example: &Map<String, Value>, schema: &Value) -> Vec<Variation> {
+    let props = schema.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    let optional: Vec<&String> = example.keys().filter(|k| !required.contains(&k.as_str())).collect();
+    for key in &optional {
+        let mut body = example.clone();
+        body.remove(*key);
+        out.push(valid(format!("without {key}"), body));
+    }
+    if optional.len() > 1 {
+        let mut body = example.clone();
+        body.retain(|k, _| required.contains(&k.as_str()));
+        out.push(valid("without any optional property", body));
+    }
+    for (key, spec) in &props {
+        for value in spec.get("enum").and_then(Value::as_array).into_iter().flatten() {
+            if example.get(key) != Some(value) {
+                let mut body = example.clone();
+                body.insert(key.clone(), value.clone());
+                out.push(valid(format!("{key}: {}", value.as_str().unwrap_or("?")), body));
+            }
+        }
+    }
+    if let Some(spec) = props.get("clientContext") {
+        let limit = spec.get("maxLength").and_then(Value::as_u64).map_or(DEFAULT_LIMIT, |m| m as usize);
+        let edges = [
+            ("clientContext empty".to_string(), String::new()),
+            ("clientContext of one character".to_string(), "c".to_string()),
+            (format!("clientContext of exactly {limit} characters"), "c".repeat(limit)),
+            ("clientContext not ASCII".to_string(), "日本語のコンテキスト — ж ü ñ".to_string()),
+        ];
+        for (name, value) in edges {
+            let mut body = example.clone();
+            body.insert("clientContext".into(), Value::String(value));
+            out.push(valid(name, body));
+        }
+    }
+    if props.contains_key("callbackUri") {
+        let mut body = example.clone();
+        body.insert("callbackUri".into(), json!(HTTPS_CALLBACK));
+        out.push(valid("an https callbackUri with a path and a query", body));
+    }
+    out
+}
+
+/// Bad input generated from the request `schema`, on top of `example`; the draws come from `seed`.
+pub fn bad_input(example: &Map<String, Value>, schema: &Value, seed: u64) -> Vec<Variation> {
+    let props = schema.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    let with = |key: &str, value: Value| {
+        let mut body = example.clone();
+        body.insert(key.to_string(), value);
+        Some(Value::Object(body))
+    };
+    for (n, (key, spec)) in props.iter().enumerate() {
+        let seed = seed.wrapping_add(n as u64 * 7919);
+        let declared = spec.get("type").and_then(Value::as_str).unwrap_or("enum");
+        // A value of another JSON type than the property's (an enum's values are strings).
+        let wrong = draw(
+            prop::sample::select(vec![
+                json!(12345),
+                json!(true),
+                json!(["x"]),
+                json!({"x": 1}),
+                json!("yes"),
+                json!(1.5),
+            ]),
+            seed,
+        );
+        let wrong = match (declared, &wrong) {
+            ("string" | "enum", Value::String(_)) => json!(12345),
+            ("boolean", Value::Bool(_)) => json!("true"),
+            _ => wrong,
+        };
+        out.push(bad(
+            format!("{key} of the wrong type ({wrong})"),
+            with(key, wrong),
+            None,
+            format!("{key} is a {declared}: another type is answered 400 (CONTRACT.md section 3)"),
+        ));
+        if let Some(values) = spec.get("enum").and_then(Value::as_array) {
+            let outside = draw("[a-z]{3,12}".prop_filter("outside the enum", |s| !values.contains(&json!(s))), seed);
+            out.push(bad(
+                format!("{key} outside its enum ({outside:?})"),
+                with(key, json!(outside)),
+                None,
+                format!(
+                    "{key} is one of {}: any other value is answered 400 (CONTRACT.md section 3)",
+                    Value::Array(values.clone())
+                ),
+            ));
+        }
+        if let Some(max) = spec.get("maxLength").and_then(Value::as_u64) {
+            let over = draw(1usize..=32, seed) + max as usize;
+            out.push(bad(
+                format!("{key} of {over} characters"),
+                with(key, json!("c".repeat(over))),
+                None,
+                format!("{key} is at most {max} characters: longer is answered 400 (CONTRACT.md section 3)"),
+            ));
+        }
+        if spec
+            .get("pattern")
+            .and_then(Value::as_str)
+            .is_some_and(|p| p.starts_with("^https://"))
+        {
+            let scheme = draw(prop::sample::select(vec!["http://", "ftp://", "//", ""]), seed);
+            out.push(bad(
+                format!("{key} not https ({scheme:?})"),
+                with(key, json!(format!("{scheme}bot.contoso.com/api/calls"))),
+                None,
+                format!("{key} must be an https URL: anything else is answered 400 (CONTRACT.md section 3)"),
+            ));
+        }
+        if required.contains(&key.as_str()) {
+            out.push(bad(
+                format!("{key} null"),
+                with(key, Value::Null),
+                None,
+                format!("{key} is required: null is answered 400 (CONTRACT.md section 3)"),
+            ));
+        }
+    }
+    let not_object = draw(prop::sample::select(vec![json!([]), json!("body"), json!(42), json!(true)]), seed);
+    out.push(bad(
+        format!("a body that is not an object ({not_object})"),
+        None,
+        Some(not_object.to_string()),
+        "A body that is not a JSON object is answered 400 with the error object (CONTRACT.md section 1)",
+    ));
+    out
+}
