@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
+use crate::contract::corpus;
 use crate::contract::fixture::NotificationFixture;
 use crate::judging::check::{Aspect, Check, Verdict};
 use crate::wire::secret::{redact, Secret};
@@ -25,7 +26,7 @@ pub enum Variant {
     Documented,
     /// The same event in the other dialect (legacy <-> current).
     OtherDialect,
-    /// In one envelope with a notification of another call.
+    /// In one envelope with the other notifications of its operation, in order, and another call's.
     Batched,
     /// With both `resource` and `resourceUrl`.
     BothResourceFields,
@@ -124,7 +125,7 @@ impl Variant {
         match self {
             Variant::Documented => "as documented",
             Variant::OtherDialect => "in the other dialect",
-            Variant::Batched => "batched with another call's notification",
+            Variant::Batched => "batched with its operation's other notifications and another call's",
             Variant::BothResourceFields => "with both resource and resourceUrl",
             Variant::IntegerCodes => "with integer result codes",
             Variant::StringCodes => "with string result codes",
@@ -161,7 +162,7 @@ impl Variant {
         let body = &fixture.body;
         match self {
             Variant::OtherDialect => other_dialect(body, &fixture.dialect),
-            Variant::Batched => batched(body),
+            Variant::Batched => batched(&with_its_operation(fixture)),
             Variant::BothResourceFields => both_resource_fields(body),
             Variant::IntegerCodes => codes(body, true),
             Variant::StringCodes => codes(body, false),
@@ -169,7 +170,14 @@ impl Variant {
             Variant::CompactGuids => compact_guids(body),
             Variant::AllAtOnce => {
                 let b = other_dialect(body, &fixture.dialect);
-                batched(&compact_guids(&with_extra_properties(&codes(&both_resource_fields(&b), true))))
+                // The same notification as the other dialect writes it, so its operation's others follow suit.
+                let other = if fixture.dialect == "legacy" { "current" } else { "legacy" };
+                let whole = NotificationFixture {
+                    body: b,
+                    dialect: other.to_string(),
+                    ..fixture.clone()
+                };
+                batched(&compact_guids(&with_extra_properties(&codes(&both_resource_fields(&with_its_operation(&whole)), true))))
             }
             _ => body.clone(),
         }
@@ -216,7 +224,29 @@ fn each_item(body: &Value, change: impl Fn(&mut Map<String, Value>)) -> Value {
     body
 }
 
-/// The envelope with a notification of another call after the replayed one: the same item, its
+/// The envelope of `fixture` with every notification its operation causes, in the documented order
+/// (delete's terminating and terminated together), in the fixture's dialect: a service may batch them.
+fn with_its_operation(fixture: &NotificationFixture) -> Value {
+    let siblings = corpus()
+        .requests
+        .values()
+        .map(|(_, r)| &r.notifications)
+        .find(|ns| ns.len() > 1 && ns.contains(&fixture.id));
+    let Some(siblings) = siblings else { return fixture.body.clone() };
+    let items: Vec<Value> = siblings
+        .iter()
+        .filter_map(|id| corpus().notification(id))
+        .map(|n| if n.dialect == fixture.dialect { n.body.clone() } else { other_dialect(&n.body, &n.dialect) })
+        .filter_map(|b| b.pointer("/value/0").cloned())
+        .collect();
+    let mut body = fixture.body.clone();
+    if let Some(map) = body.as_object_mut() {
+        map.insert("value".into(), Value::Array(items));
+    }
+    body
+}
+
+/// The envelope with a notification of another call after the replayed ones: the same items, their
 /// call's id replaced.
 fn batched(body: &Value) -> Value {
     let mut body = body.clone();
