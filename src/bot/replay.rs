@@ -177,7 +177,10 @@ impl Variant {
                     dialect: other.to_string(),
                     ..fixture.clone()
                 };
-                batched(&compact_guids(&with_extra_properties(&codes(&both_resource_fields(&with_its_operation(&whole)), true))))
+                batched(&compact_guids(&with_extra_properties(&codes(
+                    &both_resource_fields(&with_its_operation(&whole)),
+                    true,
+                ))))
             }
             _ => body.clone(),
         }
@@ -236,7 +239,13 @@ fn with_its_operation(fixture: &NotificationFixture) -> Value {
     let items: Vec<Value> = siblings
         .iter()
         .filter_map(|id| corpus().notification(id))
-        .map(|n| if n.dialect == fixture.dialect { n.body.clone() } else { other_dialect(&n.body, &n.dialect) })
+        .map(|n| {
+            if n.dialect == fixture.dialect {
+                n.body.clone()
+            } else {
+                other_dialect(&n.body, &n.dialect)
+            }
+        })
         .filter_map(|b| b.pointer("/value/0").cloned())
         .collect();
     let mut body = fixture.body.clone();

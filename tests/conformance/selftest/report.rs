@@ -70,7 +70,9 @@ fn the_report_matrix_junit_and_html_agree_with_the_run_and_name_each_failure() {
     assert_eq!(row("bot:documented").cells.get(&Column::Bot), Some(&Cell::Fail));
     assert_eq!(row("bot:other-dialect").cells.get(&Column::Bot), Some(&Cell::Fail));
     assert_eq!(row("bot:no-authorization").cells.get(&Column::Bot), Some(&Cell::Pass));
-    assert!(row("bot:batched").title.contains("batched with its operation's other notifications"));
+    assert!(row("bot:batched")
+        .title
+        .contains("batched with its operation's other notifications"));
     assert!(report.failed() > 0 && report.failed() < report.rows.len());
 
     let matrix = report.matrix();
