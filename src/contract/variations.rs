@@ -83,14 +83,20 @@ fn draw<S: Strategy>(strategy: S, seed: u64) -> S::Value {
         .unwrap_or_else(|_| panic!("a draw"))
 }
 
-/// The valid forms of `example` (an object body) that its request `schema` allows.
-pub fn valid_forms(example: &Map<String, Value>, schema: &Value) -> Vec<Variation> {
+/// A request schema's properties, and the names of the required ones.
+fn properties(schema: &Value) -> (Map<String, Value>, Vec<&str>) {
     let props = schema.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
-    let required: Vec<&str> = schema
+    let required = schema
         .get("required")
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
+    (props, required)
+}
+
+/// The valid forms of `example` (an object body) that its request `schema` allows.
+pub fn valid_forms(example: &Map<String, Value>, schema: &Value) -> Vec<Variation> {
+    let (props, required) = properties(schema);
     let mut out = Vec::new();
     let optional: Vec<&String> = example.keys().filter(|k| !required.contains(&k.as_str())).collect();
     for key in &optional {
@@ -136,12 +142,7 @@ pub fn valid_forms(example: &Map<String, Value>, schema: &Value) -> Vec<Variatio
 
 /// Bad input generated from the request `schema`, on top of `example`; the draws come from `seed`.
 pub fn bad_input(example: &Map<String, Value>, schema: &Value, seed: u64) -> Vec<Variation> {
-    let props = schema.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let (props, required) = properties(schema);
     let mut out = Vec::new();
     let with = |key: &str, value: Value| {
         let mut body = example.clone();

@@ -36,22 +36,14 @@ fn allowances_the_service_side_forgives_every_shape_of_every_documented_notifica
     let mut problems = Vec::new();
     for (id, (_, fixture)) in &corpus().notifications {
         let expected = ExpectedNotification::from_fixture(fixture).expect("a notification fixture");
-        let call_id = fixture
+        // The call and the operation the example names, as provisioning and Location would give them.
+        let (call_id, operation_id) = fixture
             .body
             .pointer("/value/0")
             .and_then(|i| i.get("resource").or_else(|| i.get("resourceUrl")))
             .and_then(|r| r.as_str())
             .and_then(resource_ids)
-            .map(|(call, _)| call)
             .expect("the example names its call");
-        // The operation id the example names, as Location would give it.
-        let operation_id = fixture
-            .body
-            .pointer("/value/0")
-            .and_then(|i| i.get("resource").or_else(|| i.get("resourceUrl")))
-            .and_then(|r| r.as_str())
-            .and_then(resource_ids)
-            .and_then(|(_, op)| op);
         for shape in Variant::SHAPES
             .iter()
             .copied()
