@@ -318,8 +318,8 @@ pub fn program_of(tree: &Tree) -> Program {
     Program { calls, steps }
 }
 
-/// `count` program trees, the same for the same `seed`, catalog and `max_steps`.
-pub fn generate(catalog: Catalog, max_steps: usize, seed: u64, count: usize) -> Result<Vec<Tree>, String> {
+/// A proptest runner whose draws are the same for the same `seed`, and which persists nothing.
+pub fn seeded_runner(seed: u64) -> TestRunner {
     let mut bytes = [0u8; 32];
     for (i, chunk) in bytes.chunks_mut(8).enumerate() {
         // Four words from the seed (splitmix64), as ChaCha takes 32 bytes.
@@ -332,7 +332,12 @@ pub fn generate(catalog: Catalog, max_steps: usize, seed: u64, count: usize) -> 
         failure_persistence: None,
         ..Config::default()
     };
-    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+}
+
+/// `count` program trees, the same for the same `seed`, catalog and `max_steps`.
+pub fn generate(catalog: Catalog, max_steps: usize, seed: u64, count: usize) -> Result<Vec<Tree>, String> {
+    let mut runner = seeded_runner(seed);
     let strategy = generator(catalog, max_steps);
     (0..count)
         .map(|_| {

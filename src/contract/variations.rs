@@ -14,8 +14,9 @@
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{json, Map, Value};
+
+use super::program::seeded_runner;
 
 /// What a variation must get.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,17 +71,10 @@ fn bad(name: impl Into<String>, body: Option<Value>, raw: Option<String>, rule: 
 
 /// A deterministic draw from `strategy` for `seed`.
 fn draw<S: Strategy>(strategy: S, seed: u64) -> S::Value {
-    let mut bytes = [7u8; 32];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let config = Config {
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
-    strategy
-        .new_tree(&mut runner)
-        .map(|t| t.current())
-        .unwrap_or_else(|_| panic!("a draw"))
+    match strategy.new_tree(&mut seeded_runner(seed)) {
+        Ok(tree) => tree.current(),
+        Err(e) => panic!("the strategies here always generate: {e}"),
+    }
 }
 
 /// A request schema's properties, and the names of the required ones.
