@@ -16,7 +16,7 @@ use super::harness::{block_on, negative_request, production_refusal, UNKNOWN_CAL
 use crate::contract::corpus;
 use crate::contract::family::Family;
 use crate::contract::lifecycle::{CallState, Operation, Start};
-use crate::contract::program::{compact, generate, program_of, role, shrink, Catalog, Program, Request};
+use crate::contract::program::{compact, generate, program_of, role, role_index, shrink, Catalog, Program, Request};
 use crate::judging::check::Verdict;
 use crate::judging::judge::setup_finding;
 use crate::judging::program::{
@@ -173,7 +173,10 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
         inboxes.push(inbox);
     }
     for plan in plans {
-        let i = (plan.step.call as usize) - ('A' as usize);
+        // `plans` walked the program: every step names one of its calls.
+        let Some(i) = role_index(plan.step.call, run.call_ids.len()) else {
+            break;
+        };
         let call_id = run.call_ids[i].clone();
         let family = match family_for(env, plan.step.operation) {
             Ok(f) => f,
