@@ -78,11 +78,16 @@ def ok(operation: str, what: str) -> None:
 # --- the double ---------------------------------------------------------------------------------
 
 
-def start_double() -> tuple[subprocess.Popen, str, str]:
-    """`cargo xtask serve-double` on a free port; its target and provisioning URLs."""
+def start_double(edition: str = "seeds") -> tuple[subprocess.Popen, str, str]:
+    """`cargo xtask serve-double` on a free port, in `edition`; its target and provisioning URLs."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     proc = subprocess.Popen(
-        ["cargo", "xtask", "serve-double"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        ["cargo", "xtask", "serve-double", "--edition", edition],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     urls: dict[str, str] = {}
     deadline = time.monotonic() + 300
@@ -330,6 +335,21 @@ def run_example(double: str) -> None:
         ok(name, f"ran, and its bot heard {len(heard)} notifications")
 
 
+async def current_edition(target: str, hook: str, callback: str) -> None:
+    """The current edition's cancelMediaProcessing answers 200 with a cancelMediaProcessingOperation."""
+    name = "cancelMediaProcessing (current edition)"
+    call = provision(hook, "established", f"{callback}/current")
+    op = await client_for(target).communications.calls.by_call_id(call).cancel_media_processing.post(
+        CancelMediaProcessingPostRequestBody(client_context="interop-current")
+    )
+    if op is None:
+        problem(name, "no cancelMediaProcessingOperation in the answer")
+    elif op.id is None or op.status is None or op.client_context != "interop-current":
+        problem(name, f"the answer read as id {op.id!r}, status {op.status!r}, clientContext {op.client_context!r}")
+    else:
+        ok(name, f"operation {op.id}, status {op.status.value}, clientContext {op.client_context!r}")
+
+
 # --- the documents' own examples ----------------------------------------------------------------
 
 
@@ -372,6 +392,13 @@ def main() -> int:
         problem("the exchange", f"{type(e).__name__}: {e}")
     finally:
         double.kill()
+    current, target, hook = start_double("current")
+    try:
+        asyncio.run(current_edition(target, hook, callback))
+    except Exception as e:
+        problem("the exchange (current edition)", f"{type(e).__name__}: {e}")
+    finally:
+        current.kill()
     print(f"\nthe SDK against the double: {time.monotonic() - started:.2f} s")
     notes = documents_notes()
     print(f"\nnote: {len(notes)} field(s) the SDK cannot read from the documents' own examples:")
