@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 
 use crate::contract::corpus;
 use crate::contract::fixture::NotificationFixture;
-use crate::judging::check::{Aspect, Check, Verdict};
+use crate::judging::check::{resource_ids, Aspect, Check, Verdict};
 use crate::wire::secret::{redact, Secret};
 use crate::wire::target::{http_client_cased, send_with, Observed, SentRequest, TransportError};
 
@@ -269,8 +269,8 @@ fn batched(body: &Value) -> Value {
             let ids: Vec<String> = ["resource", "resourceUrl"]
                 .iter()
                 .filter_map(|k| item.get(*k).and_then(Value::as_str))
-                .filter_map(|r| r.split("/calls/").nth(1))
-                .map(|r| r.split('/').next().unwrap_or(r).to_string())
+                .filter_map(resource_ids)
+                .map(|(call, _)| call)
                 .collect();
             let replaced = ids.iter().fold(text, |t, id| t.replace(id.as_str(), OTHER_CALL));
             serde_json::from_str(&replaced).unwrap_or_else(|_| item.clone())

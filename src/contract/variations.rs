@@ -43,6 +43,16 @@ pub struct Variation {
     pub expect: Expect,
 }
 
+impl Variation {
+    /// The rule bad input breaks; `None` for a valid form.
+    pub fn rule(&self) -> Option<&str> {
+        match &self.expect {
+            Expect::BadInput(rule) => Some(rule),
+            Expect::Documented { .. } => None,
+        }
+    }
+}
+
 /// An `https` callbackUri with a path and a query, on the loopback interface's discard port, so
 /// that a target which notifies it sends nothing off this machine.
 pub const HTTPS_CALLBACK: &str = "https://127.0.0.1:9/api/calls/conformance?tenant=contoso&n=1";

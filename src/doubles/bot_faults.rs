@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::bot::replay::Variant;
 use crate::contract::fixture::NotificationFixture;
-use crate::judging::check::Check;
+use crate::judging::check::{resource_ids, Check};
 
 /// A bug of the bot double.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -184,12 +184,8 @@ fn has_compact_call_id(body: &Value) -> bool {
         ["resource", "resourceUrl"]
             .iter()
             .filter_map(|k| i.get(*k).and_then(Value::as_str))
-            .any(|r| {
-                r.split("/calls/")
-                    .nth(1)
-                    .map(|rest| rest.split('/').next().unwrap_or(rest))
-                    .is_some_and(|id| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()))
-            })
+            .filter_map(resource_ids)
+            .any(|(id, _)| id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()))
     })
 }
 

@@ -10,7 +10,7 @@ use super::harness::Outcome;
 use crate::bot::replay::{Replay, Variant};
 use crate::contract::corpus;
 use crate::contract::fixture::NotificationFixture;
-use crate::judging::check::Aspect;
+use crate::judging::check::{Aspect, Finding};
 use crate::judging::report::program_failure;
 use crate::wire::secret::redact;
 
@@ -213,6 +213,16 @@ fn column_of(aspect: Aspect) -> Option<Column> {
     }
 }
 
+/// Fails the column of each finding's aspect; a finding of no column (setup) errs every one of `columns`.
+fn mark_findings<'f>(cells: &mut BTreeMap<Column, Cell>, columns: &[Column], findings: impl IntoIterator<Item = &'f Finding>) {
+    for f in findings {
+        match column_of(f.aspect) {
+            Some(c) => mark(cells, c, Cell::Fail),
+            None => columns.iter().for_each(|c| mark(cells, *c, Cell::Error)),
+        }
+    }
+}
+
 fn mark(cells: &mut BTreeMap<Column, Cell>, column: Column, cell: Cell) {
     let slot = cells.entry(column).or_insert(Cell::Pass);
     if *slot == Cell::Pass || cell == Cell::Error {
@@ -240,12 +250,7 @@ impl Report {
             for c in columns {
                 mark(&mut row.cells, *c, Cell::Pass);
             }
-            for f in &o.run.verdict.findings {
-                match column_of(f.aspect) {
-                    Some(c) => mark(&mut row.cells, c, Cell::Fail),
-                    None => columns.iter().for_each(|c| mark(&mut row.cells, *c, Cell::Error)),
-                }
-            }
+            mark_findings(&mut row.cells, columns, &o.run.verdict.findings);
             row.failures.extend(o.message.iter().map(|m| redact(m)));
             row.notes.extend(o.run.verdict.infos.iter().cloned());
             row.seconds = row.seconds.max(o.elapsed.as_secs_f64());
@@ -338,12 +343,7 @@ impl Report {
         }
         for run in exploration.runs.iter().filter(|r| !r.passed()) {
             let findings = run.steps.iter().flat_map(|s| &s.verdict.findings);
-            for f in findings.chain(&run.after.findings).chain(&run.setup) {
-                match column_of(f.aspect) {
-                    Some(c) => mark(&mut row.cells, c, Cell::Fail),
-                    None => columns.iter().for_each(|c| mark(&mut row.cells, *c, Cell::Error)),
-                }
-            }
+            mark_findings(&mut row.cells, &columns, findings.chain(&run.after.findings).chain(&run.setup));
         }
         if let Some((_, run, _)) = &exploration.shrunk {
             let again = format!("cargo xtask explore --seed {} --cases {}", budget.seed, budget.cases);

@@ -484,10 +484,7 @@ pub async fn run_cases(env: Arc<Env>, variations: bool, progress: impl Fn(&Outco
             tasks.spawn(async move {
                 let started = std::time::Instant::now();
                 let run = run_variation(&env, &case, &variation, family).await;
-                let rule = match &variation.expect {
-                    Expect::BadInput(rule) => Some(rule.as_str()),
-                    Expect::Documented { .. } => None,
-                };
+                let rule = variation.rule();
                 let message = (!run.verdict.passed())
                     .then(|| crate::judging::report::variation_failure(&case, &variation.name, rule, &run, &env.describe()));
                 Outcome {

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use conformance::bot::replay::Variant;
 use conformance::contract::corpus;
 use conformance::contract::program::Catalog;
-use conformance::contract::variations::Expect;
 use conformance::judging::report;
 use conformance::running::explore::{explore, run_program, Budget, Waits};
 use conformance::running::harness::{applies, block_on, env, replay_notification, run_case, run_negative, run_variation, variations_of};
@@ -23,15 +22,17 @@ fn by_file<'c, T>(map: &'c BTreeMap<String, (PathBuf, T)>, path: &Path) -> (&'c 
         .unwrap_or_else(|| panic!("{} is not a loaded fixture", path.display()))
 }
 
-#[rstest]
-fn documented_exchange(
-    #[base_dir = "tests/fixtures/requests"]
-    #[files("*.json")]
-    path: PathBuf,
+/// The case of the request fixture at `path` under the run's edition, and the selected families its
+/// operation's documents list; a case no selected family can run fails saying what to set.
+fn case_on_selected_families(
+    path: &Path,
+) -> (
+    conformance::contract::case::Case<'static>,
+    Vec<conformance::contract::family::Family>,
 ) {
     let env = env();
     let case = corpus()
-        .case(by_file(&corpus().requests, &path).0, env.config.edition)
+        .case(by_file(&corpus().requests, path).0, env.config.edition)
         .unwrap_or_else(|e| panic!("{e}"));
     let families: Vec<_> = case.families().into_iter().filter(|f| env.config.families.contains(f)).collect();
     assert!(
@@ -42,6 +43,17 @@ fn documented_exchange(
         case.op.families,
         env.config.families.iter().map(|f| f.name()).collect::<Vec<_>>()
     );
+    (case, families)
+}
+
+#[rstest]
+fn documented_exchange(
+    #[base_dir = "tests/fixtures/requests"]
+    #[files("*.json")]
+    path: PathBuf,
+) {
+    let env = env();
+    let (case, families) = case_on_selected_families(&path);
     for family in families {
         let c = case.clone();
         let run = block_on(async move { run_case(env, &c, family).await });
@@ -161,16 +173,8 @@ fn variations(
     path: PathBuf,
 ) {
     let env = env();
-    let case = corpus()
-        .case(by_file(&corpus().requests, &path).0, env.config.edition)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let Some(family) = case.families().into_iter().find(|f| env.config.families.contains(f)) else {
-        panic!(
-            "{}: no selected family lists {}; add one to CONFORMANCE_PATH_FAMILIES",
-            case.id(),
-            case.operation
-        );
-    };
+    let (case, families) = case_on_selected_families(&path);
+    let family = families[0];
     let all = variations_of(&case);
     let failures: Vec<String> = block_on(async move {
         let runs = all.iter().map(|v| run_variation(env, &case, v, family));
@@ -178,13 +182,7 @@ fn variations(
         all.iter()
             .zip(runs)
             .filter(|(_, run)| !run.verdict.passed())
-            .map(|(v, run)| {
-                let rule = match &v.expect {
-                    Expect::BadInput(rule) => Some(rule.as_str()),
-                    Expect::Documented { .. } => None,
-                };
-                report::variation_failure(&case, &v.name, rule, &run, &env.describe())
-            })
+            .map(|(v, run)| report::variation_failure(&case, &v.name, v.rule(), &run, &env.describe()))
             .collect()
     });
     assert!(failures.is_empty(), "{} variation(s) failed:{}", failures.len(), failures.join(""));
