@@ -100,7 +100,12 @@ impl std::fmt::Debug for BotDouble {
 impl BotDouble {
     /// Starts a bot that accepts `token`, on 127.0.0.1 and a free port.
     pub async fn start(token: Secret, fault: Option<BotFault>) -> BotDouble {
-        let server = MockServer::builder().disable_request_recording().start().await;
+        let mut builder = MockServer::builder().disable_request_recording();
+        // A deep accept queue: every replay of a notification is sent at once (see wire::bind).
+        if let Ok(l) = crate::wire::bind::listen(std::net::SocketAddr::from(([127, 0, 0, 1], 0))) {
+            builder = builder.listener(l);
+        }
+        let server = builder.start().await;
         let received: Received = Arc::default();
         Mock::given(any())
             .respond_with(BotHandler {

@@ -106,6 +106,8 @@ struct State {
     seed: u64,
     outbox: mpsc::UnboundedSender<Outgoing>,
     requests: AtomicU64,
+    /// Notifications given up on after every attempt (each logged when it happened).
+    undelivered: Arc<AtomicU64>,
 }
 
 /// The running double.
@@ -129,16 +131,21 @@ impl Double {
     /// outlives it: the dispatcher that sends notifications is spawned there.
     pub async fn start(options: DoubleOptions) -> Double {
         let mut builder = MockServer::builder().disable_request_recording();
-        if let Some(bind) = options.bind {
-            match std::net::TcpListener::bind(bind) {
-                Ok(l) => builder = builder.listener(l),
-                Err(e) => eprintln!("the double cannot bind {bind}: {e}; using a free port on 127.0.0.1"),
-            }
+        // wiremock's own bind has the default accept queue of 128 (see wire::bind).
+        let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+        let wanted = options.bind.unwrap_or(loopback);
+        let bound = crate::wire::bind::listen(wanted).or_else(|e| {
+            eprintln!("the double cannot bind {wanted}: {e}; using a free port on 127.0.0.1");
+            crate::wire::bind::listen(loopback)
+        });
+        if let Ok(l) = bound {
+            builder = builder.listener(l);
         }
         let server = builder.start().await;
         let log = options.log;
         let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(dispatch(rx, log));
+        let undelivered = Arc::new(AtomicU64::new(0));
+        tokio::spawn(dispatch(rx, log, undelivered.clone()));
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -152,6 +159,7 @@ impl Double {
             seed,
             outbox: tx,
             requests: AtomicU64::new(0),
+            undelivered,
         });
         let families = r"(communications|app|applications/[^/]+)";
         Mock::given(method("POST"))
@@ -210,57 +218,146 @@ impl Double {
         self.state.requests.load(Ordering::Relaxed)
     }
 
+    /// How many notifications it gave up delivering (every attempt failed on the way).
+    pub fn undelivered(&self) -> u64 {
+        self.state.undelivered.load(Ordering::Relaxed)
+    }
+
     /// The server's root URL.
     pub fn uri(&self) -> String {
         self.server.uri()
     }
 }
 
-async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>, log: bool) {
-    let Ok(client) = crate::wire::target::http_client(std::time::Duration::from_secs(10), None) else {
-        return;
+/// How the double delivers a notification, as a service does: a connection pool kept alive, and a
+/// delivery that fails on the way (no connection, a connection closed under it, a 502/503/504) tried
+/// again after a pause, a bounded number of times, each failure logged on standard error. A callback's
+/// own answer (a 4xx from a bot that refuses it) is final: the bot has spoken.
+const DELIVERY_PAUSES: [std::time::Duration; 3] = [
+    std::time::Duration::from_millis(100),
+    std::time::Duration::from_millis(300),
+    std::time::Duration::from_millis(900),
+];
+
+/// The client the dispatcher sends with. Its idle connections close after 2 s, sooner than the
+/// suite's listener closes them (10 s), so a notification never goes out on a connection the other
+/// side is closing; a burst leaves at most 32 of them open per callback host.
+fn delivery_client() -> Result<reqwest::Client, String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .timeout(std::time::Duration::from_secs(10))
+        .pool_idle_timeout(std::time::Duration::from_secs(2))
+        .pool_max_idle_per_host(32)
+        .build()
+        .map_err(|e| format!("cannot build the double's notification client: {e}"))
+}
+
+async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>, log: bool, undelivered: Arc<AtomicU64>) {
+    let client = match delivery_client() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("double: {e}; no notification will be sent");
+            return;
+        }
     };
-    while let Some(out) = rx.recv().await {
-        let client = client.clone();
+    while let Some(mut out) = rx.recv().await {
+        let (client, undelivered) = (client.clone(), undelivered.clone());
         tokio::spawn(async move {
             if !out.delay.is_zero() {
                 tokio::time::sleep(out.delay).await;
             }
-            for body in out.bodies {
-                let body = match out.fault {
-                    Some(Fault::NotificationsBareItem) => body.pointer("/value/0").cloned().unwrap_or(body),
-                    Some(Fault::NotificationsOversized) => {
-                        let mut body = body;
-                        if let Some(map) = body.as_object_mut() {
-                            // 5 MiB of what a service that embeds a media dump or a log might send.
-                            map.insert("diagnostics".into(), Value::String("x".repeat(5 * 1024 * 1024)));
-                        }
-                        body
-                    }
-                    _ => body,
-                };
-                let mut post = client.post(&out.callback).body(body.to_string());
-                if out.fault != Some(Fault::NotificationsWithoutAuth) {
-                    post = post.bearer_auth(NOTIFICATION_TOKEN);
+            // In order, each after the last was answered: the order of one operation's notifications.
+            for body in std::mem::take(&mut out.bodies) {
+                let body = faulty_body(out.fault, body);
+                if !deliver(&client, &out, &body, log).await {
+                    undelivered.fetch_add(1, Ordering::Relaxed);
                 }
-                let ct = if out.fault == Some(Fault::NotificationsTextPlain) {
-                    "text/plain"
-                } else {
-                    "application/json"
-                };
-                if log {
-                    let change = body
-                        .pointer("/value/0/changeType")
-                        .or_else(|| body.pointer("/changeType"))
-                        .and_then(Value::as_str)
-                        .unwrap_or("?");
-                    eprintln!("double: notification {change} -> {}", out.callback);
-                }
-                // A bot that does not answer is the bot's problem; the double goes on with the next one.
-                let _ = post.header("Content-Type", ct).send().await;
             }
         });
     }
+}
+
+/// What a notification's body becomes under a fault of the notification class.
+fn faulty_body(fault: Option<Fault>, body: Value) -> Value {
+    match fault {
+        Some(Fault::NotificationsBareItem) => body.pointer("/value/0").cloned().unwrap_or(body),
+        Some(Fault::NotificationsOversized) => {
+            let mut body = body;
+            if let Some(map) = body.as_object_mut() {
+                // 5 MiB of what a service that embeds a media dump or a log might send.
+                map.insert("diagnostics".into(), Value::String("x".repeat(5 * 1024 * 1024)));
+            }
+            body
+        }
+        _ => body,
+    }
+}
+
+/// Whether `url` names a host under `.invalid`, which RFC 6761 reserves as never resolving: the
+/// double does not look it up (a lookup is traffic to a name server) and does not send to it.
+fn is_reserved_invalid(url: &str) -> bool {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| h.trim_end_matches('.').to_ascii_lowercase()))
+        .is_some_and(|h| h == "invalid" || h.ends_with(".invalid"))
+}
+
+/// Delivers one notification, retrying what failed on the way; returns whether the callback took it
+/// (any answer of the callback's own counts as delivered, refusals included).
+async fn deliver(client: &reqwest::Client, out: &Outgoing, body: &Value, log: bool) -> bool {
+    let change = body
+        .pointer("/value/0/changeType")
+        .or_else(|| body.pointer("/changeType"))
+        .and_then(Value::as_str)
+        .unwrap_or("?");
+    if is_reserved_invalid(&out.callback) {
+        if log {
+            eprintln!("double: notification {change} to {} not sent: .invalid never resolves (RFC 6761)", out.callback);
+        }
+        return true;
+    }
+    let ct = if out.fault == Some(Fault::NotificationsTextPlain) {
+        "text/plain"
+    } else {
+        "application/json"
+    };
+    let text = body.to_string();
+    for attempt in 0..=DELIVERY_PAUSES.len() {
+        let mut post = client.post(&out.callback).header("Content-Type", ct).body(text.clone());
+        if out.fault != Some(Fault::NotificationsWithoutAuth) {
+            post = post.bearer_auth(NOTIFICATION_TOKEN);
+        }
+        if log {
+            eprintln!("double: notification {change} -> {}", out.callback);
+        }
+        let (failure, again) = match post.send().await {
+            Ok(r) if matches!(r.status().as_u16(), 502..=504) => (format!("answered {}", r.status()), true),
+            Ok(_) => return true,
+            // A callback that takes longer than the timeout has it; sending again would only repeat the wait.
+            Err(e) => {
+                let why = crate::wire::target::classify(&out.callback, std::time::Duration::from_secs(10), &e);
+                (why.to_string(), !e.is_timeout())
+            }
+        };
+        let Some(pause) = DELIVERY_PAUSES.get(attempt).filter(|_| again) else {
+            eprintln!(
+                "double: notification {change} to {} NOT delivered after {} attempt(s): {failure}",
+                out.callback,
+                attempt + 1
+            );
+            return false;
+        };
+        eprintln!(
+            "double: notification {change} to {}: attempt {} failed ({failure}); again in {} ms",
+            out.callback,
+            attempt + 1,
+            pause.as_millis()
+        );
+        tokio::time::sleep(*pause).await;
+    }
+    false
 }
 
 #[derive(Clone, Copy, Debug)]

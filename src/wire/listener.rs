@@ -57,7 +57,8 @@ impl Heard {
 pub struct Limits {
     /// The largest notification body read; past it, `413` (the same cap as answers).
     pub body_bytes: usize,
-    /// How long a sender may take over its request headers (an idle kept-alive connection too).
+    /// How long a sender may take over its request headers, and how long an idle kept-alive
+    /// connection is kept.
     pub header_time: Duration,
     /// How long a sender may take over its body.
     pub body_time: Duration,
@@ -298,11 +299,14 @@ async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
-            // One request per connection: an idle kept-alive connection would hold a slot of the
-            // limit for nothing (under a burst of notifications, long enough to delay them past the wait).
+            // Kept alive, as services' senders expect: a connection per notification made a whole
+            // run open some 25,000 connections, bursts of which overflowed the accept queue, and the
+            // kernel's SYN retries (1 s, then 3 s) delivered notifications after the wait. An idle
+            // connection is closed after `header_time` (hyper's header timer runs while idle), so it
+            // holds its slot of the limit for that long at most.
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
-                .keep_alive(false)
+                .keep_alive(true)
                 .header_read_timeout(header_time)
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
@@ -348,8 +352,7 @@ impl Listener {
     /// [`Listener::start`] with other limits.
     pub async fn with_limits(bind: SocketAddr, advertised: Option<&str>, limits: Limits) -> Result<Listener, String> {
         let cannot = |e: std::io::Error| format!("the notification listener cannot bind {bind} (CONFORMANCE_CALLBACK_BIND): {e}");
-        let socket = std::net::TcpListener::bind(bind).map_err(cannot)?;
-        socket.set_nonblocking(true).map_err(cannot)?;
+        let socket = super::bind::listen(bind).map_err(cannot)?;
         let address = socket.local_addr().map_err(cannot)?;
         let listener = tokio::net::TcpListener::from_std(socket).map_err(cannot)?;
         let shared = Arc::new(Shared {

@@ -153,7 +153,8 @@ impl fmt::Display for TransportError {
     }
 }
 
-fn classify(url: &str, after: Duration, e: &reqwest::Error) -> TransportError {
+/// What went wrong on the way to `url`, said by its cause rather than reqwest's top line.
+pub fn classify(url: &str, after: Duration, e: &reqwest::Error) -> TransportError {
     let url = redact(url);
     // A connect timeout is a timeout too, but the shorter one: saying "did not answer within the
     // request timeout" would send the reader after a slow handler when no connection was ever made.

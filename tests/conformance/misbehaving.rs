@@ -31,7 +31,8 @@ const LOCATION: &str = "Location: http://127.0.0.1/beta/communications/calls/any
 
 /// Starts a server misbehaving as `mode`; returns its base URL (with `/beta`).
 pub async fn start(mode: Mode) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let loopback = "127.0.0.1:0".parse().expect("addr");
+    let listener = TcpListener::from_std(conformance::wire::bind::listen(loopback).expect("bind")).expect("listener");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
@@ -121,7 +122,8 @@ pub async fn tls_proxy(upstream: std::net::SocketAddr) -> String {
         .with_single_cert(certs, key)
         .expect("server config");
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let loopback = "127.0.0.1:0".parse().expect("addr");
+    let listener = TcpListener::from_std(conformance::wire::bind::listen(loopback).expect("bind")).expect("listener");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {

@@ -63,7 +63,8 @@ impl State {
 
 /// Starts it on 127.0.0.1 in `edition`. Must run on the shared runtime, which keeps serving it.
 pub async fn start(edition: Edition) -> ShapedTarget {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let loopback = "127.0.0.1:0".parse().expect("addr");
+    let listener = TcpListener::from_std(conformance::wire::bind::listen(loopback).expect("bind 127.0.0.1:0")).expect("listener");
     let addr = listener.local_addr().expect("local address");
     let state = Arc::new(State {
         edition,
