@@ -314,7 +314,10 @@ async fn deliver(client: &reqwest::Client, out: &Outgoing, body: &Value, log: bo
         .unwrap_or("?");
     if is_reserved_invalid(&out.callback) {
         if log {
-            eprintln!("double: notification {change} to {} not sent: .invalid never resolves (RFC 6761)", out.callback);
+            eprintln!(
+                "double: notification {change} to {} not sent: .invalid never resolves (RFC 6761)",
+                out.callback
+            );
         }
         return true;
     }

@@ -39,6 +39,8 @@ pub enum Command {
     BenchLatency(BenchArgs),
     /// Checks that N cargo-nextest partitions cover every test exactly once
     ShardCheck(ShardArgs),
+    /// The whole `cargo test`, N times in a row, idle and beside busy loops: every failing run and test
+    Reliability(ReliabilityArgs),
 }
 
 /// What a run is aimed at.
@@ -156,6 +158,17 @@ pub struct ShardArgs {
     /// How many partitions
     #[arg(value_name = "N", default_value_t = 2)]
     pub partitions: usize,
+}
+
+/// `reliability`.
+#[derive(Debug, Args)]
+pub struct ReliabilityArgs {
+    /// Consecutive runs of the whole `cargo test` at each load
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub runs: usize,
+    /// The loads: how many busy loops run beside the tests (0 is idle)
+    #[arg(long, value_name = "N,N", value_delimiter = ',', default_value = "0,2,6")]
+    pub loads: Vec<usize>,
 }
 
 /// A variable and the value a flag (or clap's reading of the variable) gave it.

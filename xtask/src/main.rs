@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Command::Check => check(),
         Command::BenchLatency(a) => bench_latency(a),
         Command::ShardCheck(a) => shard_check(a.partitions),
+        Command::Reliability(a) => reliability(a.runs, &a.loads),
     }
 }
 
@@ -149,6 +150,105 @@ fn nextest_list(partition: Option<String>) -> Result<Vec<String>, String> {
 }
 
 /// Checks that N nextest partitions cover every test exactly once.
+/// Busy loops on threads of their own, as `yes > /dev/null` would be: a fixed load beside the tests
+/// that stops when dropped.
+struct BusyLoops {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl BusyLoops {
+    fn start(n: usize) -> BusyLoops {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let threads = (0..n)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut x = 0u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+                    }
+                })
+            })
+            .collect();
+        BusyLoops { stop, threads }
+    }
+}
+
+impl Drop for BusyLoops {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The tests libtest reports as failed in `output`.
+fn failed_tests(output: &str) -> Vec<String> {
+    output
+        .lines()
+        .filter_map(|l| l.strip_prefix("test ")?.strip_suffix(" ... FAILED"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// `runs` whole `cargo test`s in a row at each load; prints each failing run's failed tests and
+/// the first lines of their panics, and a table of failures per load. Exits 1 on any failure.
+fn reliability(runs: usize, loads: &[usize]) -> ExitCode {
+    let built = cargo().args(["test", "--no-run", "--quiet"]).status();
+    if !built.is_ok_and(|s| s.success()) {
+        eprintln!("reliability: cargo test --no-run failed");
+        return ExitCode::FAILURE;
+    }
+    let mut table = Vec::new();
+    for &load in loads {
+        let busy = BusyLoops::start(load);
+        let (mut failures, mut walls) = (0, Vec::new());
+        for i in 1..=runs {
+            let start = Instant::now();
+            let out = cargo().arg("test").env("INSTA_UPDATE", "no").output();
+            let wall = start.elapsed();
+            walls.push(wall);
+            let (ok, text) = match out {
+                Ok(o) => (
+                    o.status.success(),
+                    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
+                ),
+                Err(e) => (false, format!("cannot run cargo test: {e}")),
+            };
+            let verdict = if ok {
+                "ok".to_string()
+            } else {
+                format!("FAILED: {}", failed_tests(&text).join(", "))
+            };
+            println!("load {load}: run {i:>2} of {runs}: {:.1} s {verdict}", wall.as_secs_f64());
+            if !ok {
+                failures += 1;
+                for line in text
+                    .lines()
+                    .filter(|l| l.contains("panicked at") || l.contains("NOT delivered") || l.contains("does not conform"))
+                {
+                    println!("    {line}");
+                }
+            }
+        }
+        drop(busy);
+        walls.sort();
+        table.push((load, failures, walls[walls.len() / 2]));
+    }
+    println!("\n| busy loops | runs | failed | median wall |\n|---|---|---|---|");
+    for (load, failures, median) in &table {
+        println!("| {load} | {runs} | {failures} | {:.1} s |", median.as_secs_f64());
+    }
+    if table.iter().any(|(_, f, _)| *f > 0) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn shard_check(n: usize) -> ExitCode {
     let run = || -> Result<(), String> {
         let mut all = nextest_list(None)?;
