@@ -571,9 +571,31 @@ impl Corpus {
             let f: InvalidFixture = load(&p)?;
             insert_unique(&mut c.invalid, f.id.clone(), f, &p)?;
         }
-        for p in json_files(&root.join("negative"))? {
-            let f: NegativeFixture = load(&p)?;
-            insert_unique(&mut c.negatives, f.id.clone(), (p.clone(), f), &p)?;
+        // A rule of one edition lives in negative/{edition}/: the test binary's cases are globbed from
+        // negative/ and the selected edition's folder, so a rule outside the edition is no case at all.
+        let mut negative = vec![(None, json_files(&root.join("negative"))?)];
+        for edition in c.editions.keys() {
+            let dir = root.join("negative").join(edition);
+            if dir.is_dir() {
+                negative.push((Some(edition.clone()), json_files(&dir)?));
+            }
+        }
+        for (folder, files) in negative {
+            for p in files {
+                let f: NegativeFixture = load(&p)?;
+                let wanted = folder.clone().map(|e| vec![e]);
+                if f.editions != wanted {
+                    return Err(FixtureError {
+                        path: p,
+                        message: format!(
+                            "\"editions\" is {:?} and the file is in {}: a rule of one edition goes in negative/{{edition}}/ and says so, a rule of both in negative/ with no \"editions\"",
+                            f.editions,
+                            folder.map_or("negative/".to_string(), |e| format!("negative/{e}/"))
+                        ),
+                    });
+                }
+                insert_unique(&mut c.negatives, f.id.clone(), (p.clone(), f), &p)?;
+            }
         }
         for p in json_files(&root.join("programs"))? {
             let f: ProgramFixture = load(&p)?;

@@ -452,12 +452,60 @@ pub async fn run_suite_with_progress(env: Arc<Env>, progress: impl Fn(&Outcome))
 
 /// [`run_suite_with_progress`], with the request variations only when `variations` (the detection
 /// matrix leaves them out for the faults no variation exists to catch: a suite run per fault).
+/// The failing row of a documented case that cannot run: `subject` was not as `expected`.
+fn unrunnable(id: &str, family: Family, subject: &str, expected: &str, actual: String) -> Outcome {
+    let mut run = CaseRun::new(id.to_string(), family);
+    run.verdict.findings.push(setup_finding(subject, expected, actual));
+    let message = Some(format!("{id} cannot run: {subject}: {}", run.verdict.findings[0].actual));
+    Outcome {
+        case_id: id.to_string(),
+        negative: false,
+        operation: String::new(),
+        run,
+        message,
+        elapsed: std::time::Duration::ZERO,
+    }
+}
+
+/// The cases, the variations (when `variations`) and the negatives, concurrently; a case that cannot
+/// run is a failing row saying why.
 pub async fn run_cases(env: Arc<Env>, variations: bool, progress: impl Fn(&Outcome)) -> Vec<Outcome> {
     let edition = env.config.edition;
     let mut tasks = tokio::task::JoinSet::new();
+    let mut out_of_reach = Vec::new();
     for id in corpus().case_ids() {
-        let Ok(case) = corpus().case(id, edition) else { continue };
-        for family in case.families().into_iter().filter(|f| env.config.families.contains(f)) {
+        let case = match corpus().case(id, edition) {
+            Ok(case) => case,
+            Err(e) => {
+                // A case the corpus cannot build is a row that fails, never one left out.
+                out_of_reach.push(unrunnable(
+                    id,
+                    Family::Communications,
+                    "the fixtures",
+                    "a case built from its fixtures",
+                    e.to_string(),
+                ));
+                continue;
+            }
+        };
+        let selected: Vec<Family> = case.families().into_iter().filter(|f| env.config.families.contains(f)).collect();
+        if selected.is_empty() {
+            let why = format!(
+                "{} is documented on the {:?} families only, and CONFORMANCE_PATH_FAMILIES selects {:?}; add one of them to run this case",
+                case.operation,
+                case.op.families,
+                env.config.families.iter().map(|f| f.name()).collect::<Vec<_>>()
+            );
+            let family = case.families().first().copied().unwrap_or(Family::Communications);
+            out_of_reach.push(unrunnable(
+                id,
+                family,
+                "the path families",
+                "a selected family the operation is documented on",
+                why,
+            ));
+        }
+        for family in selected {
             let (env, case) = (env.clone(), case.clone());
             tasks.spawn(async move {
                 let started = std::time::Instant::now();
@@ -475,6 +523,7 @@ pub async fn run_cases(env: Arc<Env>, variations: bool, progress: impl Fn(&Outco
         }
     }
     for id in corpus().case_ids().into_iter().filter(|_| variations) {
+        // A case that cannot be built or run on a selected family already has its failing row above.
         let Ok(case) = corpus().case(id, edition) else { continue };
         let Some(family) = case.families().into_iter().find(|f| env.config.families.contains(f)) else {
             continue;
@@ -530,6 +579,10 @@ pub async fn run_cases(env: Arc<Env>, variations: bool, progress: impl Fn(&Outco
         }
     }
     let mut out = Vec::new();
+    for o in out_of_reach {
+        progress(&o);
+        out.push(o);
+    }
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok(o) => {

@@ -226,6 +226,16 @@ fn reliability(runs: usize, loads: &[usize]) -> ExitCode {
             println!("load {load}: run {i:>2} of {runs}: {:.1} s {verdict}", wall.as_secs_f64());
             if !ok {
                 failures += 1;
+                let log = PathBuf::from(format!("target/reliability/load-{load}-run-{i}.log"));
+                let saved = std::fs::create_dir_all("target/reliability").and_then(|_| std::fs::write(&log, &text));
+                println!(
+                    "    whole output: {}",
+                    if saved.is_ok() {
+                        log.display().to_string()
+                    } else {
+                        "not saved".into()
+                    }
+                );
                 for line in text
                     .lines()
                     .filter(|l| l.contains("panicked at") || l.contains("NOT delivered") || l.contains("does not conform"))

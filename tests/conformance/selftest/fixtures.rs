@@ -223,3 +223,26 @@ fn every_docs_snapshot_belongs_to_a_case_and_every_case_has_its_snapshots() {
         "cases without a snapshot (run `cargo insta test --review`): {missing:?}"
     );
 }
+
+/// `cases::variations` excludes files whose path matches `delete` (rstest's `#[exclude]`, a regular
+/// expression that here is a plain word): a case with no variation would pass having run nothing.
+#[test]
+fn the_variations_case_excludes_exactly_the_requests_that_have_no_variation() {
+    use conformance::contract::edition::Edition;
+    use conformance::running::harness::variations_of;
+    for edition in [Edition::Seeds, Edition::Current] {
+        for (id, (path, _)) in &corpus().requests {
+            let case = corpus().case(id, edition).expect("a case");
+            let excluded = path.to_string_lossy().contains("delete");
+            let none = variations_of(&case).is_empty();
+            assert_eq!(
+                excluded,
+                none,
+                "{id} ({} edition): {} variation(s), and cases::variations {} it",
+                edition.name(),
+                variations_of(&case).len(),
+                if excluded { "excludes" } else { "runs" }
+            );
+        }
+    }
+}
