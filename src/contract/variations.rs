@@ -53,9 +53,10 @@ impl Variation {
     }
 }
 
-/// An `https` callbackUri with a path and a query, on the loopback interface's discard port, so
-/// that a target which notifies it sends nothing off this machine.
-pub const HTTPS_CALLBACK: &str = "https://127.0.0.1:9/api/calls/conformance?tenant=contoso&n=1";
+/// An `https` callbackUri with a path and a query, on a public-looking host under `.invalid`: a
+/// service that refuses loopback and private callbacks (as one guarding against SSRF does) takes it,
+/// and a notification to it goes nowhere, since RFC 6761 reserves `.invalid` as never resolving.
+pub const HTTPS_CALLBACK: &str = "https://bot.conformance.invalid/api/calls/conformance?tenant=contoso&n=1";
 
 /// The limit of a `clientContext` without one in its schema: the documents' 256.
 const DEFAULT_LIMIT: usize = 256;

@@ -40,6 +40,10 @@ pub struct DoubleOptions {
     pub bind: Option<std::net::SocketAddr>,
     /// Print a line per request and per notification sent (for `cargo xtask serve-double`).
     pub log: bool,
+    /// Throttle every Nth request to the Calls API (0: never), as a loaded service does: `429` or
+    /// `503` (in turn) with `Retry-After: 1` and the error object, the request left undone
+    /// (`CONFORMANCE_DOUBLE_THROTTLE`). Throttling is conformant; a polite client waits and retries.
+    pub throttle_every: u64,
 }
 
 impl Default for DoubleOptions {
@@ -50,6 +54,7 @@ impl Default for DoubleOptions {
             latency: std::time::Duration::ZERO,
             bind: None,
             log: false,
+            throttle_every: 0,
         }
     }
 }
@@ -108,6 +113,8 @@ struct State {
     requests: AtomicU64,
     /// Notifications given up on after every attempt (each logged when it happened).
     undelivered: Arc<AtomicU64>,
+    /// Authorized Calls API requests, counted for `throttle_every`.
+    throttle_counter: AtomicU64,
 }
 
 /// The running double.
@@ -160,6 +167,7 @@ impl Double {
             outbox: tx,
             requests: AtomicU64::new(0),
             undelivered,
+            throttle_counter: AtomicU64::new(0),
         });
         let families = r"(communications|app|applications/[^/]+)";
         Mock::given(method("POST"))
@@ -612,6 +620,17 @@ impl Handler {
         }
         if !bearer_ok(req) && !s.is(Fault::NoAuthAccepted) {
             return s.error(401, "InvalidAuthenticationToken", "Access token is empty.", &rid);
+        }
+        let n = s.throttle_counter.fetch_add(1, Ordering::Relaxed) + 1;
+        if s.options.throttle_every > 0 && n.is_multiple_of(s.options.throttle_every) {
+            let (status, code) = if (n / s.options.throttle_every) % 2 == 1 {
+                (429, "TooManyRequests")
+            } else {
+                (503, "ServiceUnavailable")
+            };
+            return s
+                .error(status, code, "The service is busy; retry after the time given.", &rid)
+                .insert_header("Retry-After", "1");
         }
         let Some(at) = address(req) else {
             return s.error(404, "UnknownError", "No resource at this path.", &rid);

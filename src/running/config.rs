@@ -48,6 +48,14 @@ pub struct Config {
     pub timeout: Duration,
     /// `CONFORMANCE_NOTIFY_TIMEOUT_MS`.
     pub notify_timeout: Duration,
+    /// `CONFORMANCE_QUIET_MS`: how long the suite listens for what must not come (a notification after
+    /// a refused request, a `deleted` for a live call), a part of the notification budget.
+    pub quiet: Duration,
+    /// `CONFORMANCE_CONCURRENCY`: requests in flight to the target at once.
+    pub concurrency: usize,
+    /// `CONFORMANCE_THROTTLE_BUDGET_MS`: how long the whole run may spend waiting out the target's
+    /// `Retry-After`s; past it a `429` or `503` is judged as the answer it is.
+    pub throttle_budget: Duration,
     /// `CONFORMANCE_SNAPSHOTS`: the snapshot set compared against.
     pub snapshots: String,
     /// `CONFORMANCE_BOT_URL`.
@@ -64,6 +72,9 @@ pub struct Config {
     pub bot_double_fault: Option<String>,
     /// `CONFORMANCE_DOUBLE_LATENCY_MS`: delay the embedded double adds to every answer and notification.
     pub double_latency: Duration,
+    /// `CONFORMANCE_DOUBLE_THROTTLE`: the embedded double answers every Nth request `429`/`503` with
+    /// `Retry-After` (0: never).
+    pub double_throttle: u64,
     /// `CONFORMANCE_EXPLORE_CASES`: how many generated programs `cargo test explore` runs.
     pub explore_cases: usize,
     /// `CONFORMANCE_EXPLORE_SEED`: the seed they are generated from (the same programs every run).
@@ -86,7 +97,7 @@ impl std::error::Error for ConfigError {}
 
 /// Every variable the suite reads: what it is, and its default. A `CONFORMANCE_*` variable not
 /// listed here is refused (`Config::from_vars`), so a misspelt one cannot quietly test something else.
-pub const VARIABLES: [(&str, &str, &str); 20] = [
+pub const VARIABLES: [(&str, &str, &str); 24] = [
     (
         "CONFORMANCE_TARGET",
         "base URL of the implementation, with version segment",
@@ -121,6 +132,17 @@ pub const VARIABLES: [(&str, &str, &str); 20] = [
         "how long to wait for an expected notification",
         "5000",
     ),
+    (
+        "CONFORMANCE_QUIET_MS",
+        "how long to listen for a notification that must not come",
+        "500",
+    ),
+    ("CONFORMANCE_CONCURRENCY", "requests in flight to the target at once", "8"),
+    (
+        "CONFORMANCE_THROTTLE_BUDGET_MS",
+        "how long the run may wait out the target's Retry-After answers",
+        "60000",
+    ),
     ("CONFORMANCE_SNAPSHOTS", "snapshot set compared against", "docs"),
     ("CONFORMANCE_BOT_URL", "a bot's callback endpoint", "the embedded bot double"),
     (
@@ -138,6 +160,11 @@ pub const VARIABLES: [(&str, &str, &str); 20] = [
     (
         "CONFORMANCE_DOUBLE_LATENCY_MS",
         "delay the embedded double adds to each answer and notification",
+        "0",
+    ),
+    (
+        "CONFORMANCE_DOUBLE_THROTTLE",
+        "the embedded double answers every Nth request 429/503 with Retry-After",
         "0",
     ),
     (
@@ -202,6 +229,13 @@ impl Config {
             app_id: get("CONFORMANCE_APP_ID").unwrap_or_else(|| PLACEHOLDER_APP_ID.into()),
             timeout: parse_ms("CONFORMANCE_TIMEOUT_MS", get("CONFORMANCE_TIMEOUT_MS"), 10_000)?,
             notify_timeout: parse_ms("CONFORMANCE_NOTIFY_TIMEOUT_MS", get("CONFORMANCE_NOTIFY_TIMEOUT_MS"), 5_000)?,
+            quiet: parse_ms("CONFORMANCE_QUIET_MS", get("CONFORMANCE_QUIET_MS"), 500)?,
+            concurrency: match parse_number("CONFORMANCE_CONCURRENCY", get("CONFORMANCE_CONCURRENCY"), 8)? {
+                0 => return Err(ConfigError("CONFORMANCE_CONCURRENCY=\"0\": expected at least 1 request in flight".into())),
+                n => n,
+            },
+            // 0 is allowed: a throttled answer is then judged at once.
+            throttle_budget: Duration::from_millis(parse_number("CONFORMANCE_THROTTLE_BUDGET_MS", get("CONFORMANCE_THROTTLE_BUDGET_MS"), 60_000u64)?),
             snapshots: parse_snapshot_set(get("CONFORMANCE_SNAPSHOTS"))?,
             bot_url,
             bot_token: Secret::new(get("CONFORMANCE_BOT_TOKEN").unwrap_or_else(|| PLACEHOLDER_BOT_TOKEN.into())),
@@ -215,6 +249,7 @@ impl Config {
                 }
             },
             double_fault: get("CONFORMANCE_DOUBLE_FAULT"),
+            double_throttle: parse_number("CONFORMANCE_DOUBLE_THROTTLE", get("CONFORMANCE_DOUBLE_THROTTLE"), 0)?,
             bot_double_fault: get("CONFORMANCE_BOT_DOUBLE_FAULT"),
             explore_cases: match parse_number("CONFORMANCE_EXPLORE_CASES", get("CONFORMANCE_EXPLORE_CASES"), DEFAULT_EXPLORE_CASES)? {
                 // A budget of none would pass having run nothing: skipping is said on the command line.

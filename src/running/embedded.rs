@@ -55,6 +55,7 @@ impl Env {
                     edition: config.edition,
                     fault: double_fault,
                     latency: config.double_latency,
+                    throttle_every: config.double_throttle,
                     ..DoubleOptions::default()
                 })
                 .await;
@@ -66,7 +67,8 @@ impl Env {
             }
         };
         let ca = config.ca_bundle.as_deref();
-        let target = Target::with_ca(&base, provision, config.token.clone(), &config.app_id, config.timeout, ca)?;
+        let target = Target::with_ca(&base, provision, config.token.clone(), &config.app_id, config.timeout, ca)?
+            .polite(config.concurrency, config.throttle_budget);
         let bot_double = match &config.bot_url {
             Some(_) => None,
             None => Some(BotDouble::start(config.bot_token.clone(), bot_double_fault).await),

@@ -21,7 +21,7 @@ use crate::contract::variations::{bad_input, valid_forms, Expect, Variation, HTT
 use crate::contract::{corpus, schemas};
 use crate::judging::check::{all_heard, check_error_answer, heard_items, is_call_deleted, Aspect, Check, Verdict};
 use crate::judging::judge::{expected_notifications, judge_with, setup_finding, CaseRun};
-use crate::wire::target::SentRequest;
+use crate::wire::target::{Observed, SentRequest};
 
 /// The process-wide runtime every case runs on. It has more workers than a CI machine has cores:
 /// judging a case is CPU work done between awaits, and with one worker per core a burst of it (the
@@ -130,6 +130,7 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
             return run;
         }
     };
+    run.verdict.infos.extend(throttle_note(&obs));
     run.response = Some(obs.clone());
     let heard = if expected.is_empty() {
         inbox.snapshot()
@@ -228,11 +229,22 @@ async fn run_bad_input(env: &Env, case: &Case<'_>, variation: &Variation, rule: 
     match env.target.send(&req).await {
         Ok(obs) => {
             check_error_answer(rule, Some(400), schemas(), &obs, &mut run.verdict);
+            run.verdict.infos.extend(throttle_note(&obs));
             run.response = Some(obs);
         }
         Err(e) => run.verdict.findings.push(setup_finding("the request", "an answer", e.to_string())),
     }
     run
+}
+
+/// The note a throttled exchange earns: the target asked the suite to wait, and it did.
+pub(crate) fn throttle_note(obs: &Observed) -> Option<String> {
+    (obs.throttled > 0).then(|| {
+        format!(
+            "the target answered 429/503 with Retry-After {} time(s) before this answer; each was waited out (CONFORMANCE_THROTTLE_BUDGET_MS)",
+            obs.throttled
+        )
+    })
 }
 
 /// A call id no target has: well-formed, so a target cannot answer 400 for its shape.
@@ -362,6 +374,7 @@ pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, fam
         _ => None,
     };
     check_error_answer(&neg.rule, expected, schemas(), &obs, &mut run.verdict);
+    run.verdict.infos.extend(throttle_note(&obs));
     run.response = Some(obs);
     if let Some(then) = &neg.then {
         if then.call_alive {

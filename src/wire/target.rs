@@ -5,12 +5,22 @@
 
 use std::fmt;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 
 use super::secret::{redact, redact_header, Secret};
+
+/// Requests in flight to a target at once, unless `CONFORMANCE_CONCURRENCY` says otherwise: what a
+/// staging service takes without throttling a test client.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The run's time for waiting out `Retry-After`, unless `CONFORMANCE_THROTTLE_BUDGET_MS` says otherwise.
+pub const DEFAULT_THROTTLE_BUDGET: Duration = Duration::from_secs(60);
 
 /// The most of a response body the suite reads; a target sending more has failed, not the suite.
 pub const BODY_CAP: usize = 4 * 1024 * 1024;
@@ -69,6 +79,8 @@ pub struct Observed {
     pub headers: Vec<(String, String)>,
     /// The body bytes (at most [`BODY_CAP`]).
     pub body: Vec<u8>,
+    /// How many `429`/`503` answers with `Retry-After` came before this one, each waited out.
+    pub throttled: u32,
 }
 
 impl Observed {
@@ -202,6 +214,88 @@ pub struct Target {
     pub timeout: Duration,
     token: Secret,
     client: reqwest::Client,
+    polite: Politeness,
+}
+
+/// What makes the suite a polite client (CONTRACT.md section 3): a bound on requests in flight, and
+/// a target's `429`/`503` with `Retry-After` waited out while the run's budget lasts. Shared by the
+/// clones of one target, so the bound and the budget are the run's.
+#[derive(Clone, Debug)]
+struct Politeness {
+    in_flight: Arc<Semaphore>,
+    budget_left_ms: Arc<AtomicU64>,
+    budget_ms: u64,
+    throttled: Arc<AtomicU64>,
+    waited_ms: Arc<AtomicU64>,
+    spent: Arc<AtomicBool>,
+}
+
+impl Politeness {
+    fn new(concurrency: usize, budget: Duration) -> Politeness {
+        let budget_ms = u64::try_from(budget.as_millis()).unwrap_or(u64::MAX);
+        Politeness {
+            in_flight: Arc::new(Semaphore::new(concurrency.max(1))),
+            budget_left_ms: Arc::new(AtomicU64::new(budget_ms)),
+            budget_ms,
+            throttled: Arc::new(AtomicU64::new(0)),
+            waited_ms: Arc::new(AtomicU64::new(0)),
+            spent: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// How long to wait before sending again, when `obs` is a throttling answer and the budget
+    /// still holds the wait (which is then taken from it).
+    fn wait_for(&self, obs: &Observed) -> Option<Duration> {
+        if !matches!(obs.status, 429 | 503) {
+            return None;
+        }
+        let wait = retry_after(obs.header("retry-after")?)?;
+        let ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        self.budget_left_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(ms))
+            .ok()?;
+        self.throttled.fetch_add(1, Ordering::Relaxed);
+        self.waited_ms.fetch_add(ms, Ordering::Relaxed);
+        Some(wait)
+    }
+}
+
+/// A `Retry-After` value: delay-seconds, or an HTTP date (RFC 9110 section 10.2.3).
+fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(std::time::SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// What throttling cost a run so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Throttling {
+    /// Answers `429`/`503` with `Retry-After` that were waited out.
+    pub waited_out: u64,
+    /// Milliseconds spent waiting.
+    pub waited_ms: u64,
+    /// The run's budget (`CONFORMANCE_THROTTLE_BUDGET_MS`).
+    pub budget_ms: u64,
+    /// Whether a throttling answer came that the budget could not hold (then judged as the answer).
+    pub spent: bool,
+}
+
+impl Throttling {
+    /// A note for reports, or `None` when the target never throttled.
+    pub fn describe(&self) -> Option<String> {
+        (self.waited_out > 0 || self.spent).then(|| {
+            format!(
+                "the target throttled: {} answer(s) 429/503 with Retry-After waited out, {} ms of the run's {} ms budget (CONFORMANCE_THROTTLE_BUDGET_MS){}",
+                self.waited_out,
+                self.waited_ms,
+                self.budget_ms,
+                if self.spent { "; the budget ran out, and later throttled answers were judged as they came" } else { "" }
+            )
+        })
+    }
 }
 
 impl fmt::Debug for Target {
@@ -273,7 +367,26 @@ impl Target {
             timeout,
             token,
             client: http_client(timeout, ca_bundle)?,
+            polite: Politeness::new(DEFAULT_CONCURRENCY, DEFAULT_THROTTLE_BUDGET),
         })
+    }
+
+    /// The same target with at most `concurrency` requests in flight and `throttle_budget` to spend
+    /// on waiting out `Retry-After` answers in the whole run.
+    pub fn polite(mut self, concurrency: usize, throttle_budget: Duration) -> Target {
+        self.polite = Politeness::new(concurrency, throttle_budget);
+        self
+    }
+
+    /// What throttling has cost the run so far.
+    pub fn throttling(&self) -> Throttling {
+        let p = &self.polite;
+        Throttling {
+            waited_out: p.throttled.load(Ordering::Relaxed),
+            waited_ms: p.waited_ms.load(Ordering::Relaxed),
+            budget_ms: p.budget_ms,
+            spent: p.spent.load(Ordering::Relaxed),
+        }
     }
 
     /// The request for `method` on `path` (relative to the base) with an optional JSON body.
@@ -292,9 +405,31 @@ impl Target {
         }
     }
 
-    /// Sends `req` and reads the answer, bounded by the timeout and [`BODY_CAP`].
+    /// Sends `req` and reads the answer, bounded by the timeout and [`BODY_CAP`], with at most the
+    /// run's bound of requests in flight; a `429`/`503` with `Retry-After` is waited out and sent
+    /// again while the run's throttle budget lasts, and the answer says how often.
     pub async fn send(&self, req: &SentRequest) -> Result<Observed, TransportError> {
-        send_with(&self.client, self.timeout, req).await
+        let mut throttled = 0;
+        loop {
+            let obs = {
+                // The permit covers the exchange only, never a wait for notifications or a Retry-After.
+                let _permit = self.polite.in_flight.acquire().await;
+                send_with(&self.client, self.timeout, req).await?
+            };
+            match self.polite.wait_for(&obs) {
+                Some(wait) => {
+                    throttled += 1;
+                    tokio::time::sleep(wait).await;
+                }
+                None => {
+                    if matches!(obs.status, 429 | 503) && obs.header("retry-after").is_some() {
+                        // The budget could not hold this wait: from now on the run's note says so.
+                        self.polite.spent.store(true, Ordering::Relaxed);
+                    }
+                    return Ok(Observed { throttled, ..obs });
+                }
+            }
+        }
     }
 
     /// Asks the provisioning hook for a call in `state` whose notifications go to `callback`.
@@ -395,5 +530,10 @@ async fn read_bounded(url: &str, timeout: Duration, mut resp: reqwest::Response)
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Observed { status, headers, body })
+    Ok(Observed {
+        status,
+        headers,
+        body,
+        throttled: 0,
+    })
 }

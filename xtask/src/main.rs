@@ -331,7 +331,10 @@ fn conform_one(args: &ConformArgs, run: TargetRun) -> Result<Report, String> {
     };
     let exploration = explore(env.clone(), Budget::of(&env.config))?;
     eprintln!();
-    if let Some(line) = env.listener.strays().describe() {
+    for line in [env.listener.strays().describe(), env.target.throttling().describe()]
+        .into_iter()
+        .flatten()
+    {
         eprintln!("conform: {line}");
     }
     let mut report = Report::build(&env.describe(), &outcomes, &replays);
@@ -430,6 +433,7 @@ fn serve_double(args: ServeArgs) -> ExitCode {
         latency: config.double_latency,
         bind,
         log: true,
+        throttle_every: config.double_throttle,
     };
     block_on(async move {
         let double = Double::start(options).await;

@@ -9,6 +9,7 @@ mod fixtures;
 mod import;
 mod layout;
 mod listener;
+mod polite;
 mod report;
 mod robustness;
 mod schemas;

@@ -157,6 +157,7 @@ fn documented_exchange(case: &Case) -> (String, conformance::wire::target::SentR
             status: resp.status,
             headers,
             body,
+            throttled: 0,
         },
         heard,
     )
@@ -233,6 +234,7 @@ fn a_failure_names_operation_example_request_expected_actual_and_schema_path_wit
         status: 200,
         headers: vec![("content-type".into(), "application/json".into())],
         body: body.to_string().into_bytes(),
+        throttled: 0,
     };
     // Act
     let (verdict, projection) = judge(&case, "c1", &req, &obs, &[], 0);
