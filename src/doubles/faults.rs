@@ -145,6 +145,10 @@ pub enum Fault {
     CallbackQueryRefused,
     /// updateRecordingStatus takes a null status.
     NullStatusAccepted,
+    /// A request refused with 400 on a live call still notifies a failed operation.
+    RefusedRequestNotifies,
+    /// A successful updateRecordingStatus is followed, 300 ms later, by a `deleted` for the live call.
+    StrayDeletedLate,
 }
 
 const RECORDING: &[&str] = &[
@@ -160,7 +164,7 @@ const EXPLORE: &[&str] = &["explore"];
 
 impl Fault {
     /// Every fault, in catalog order.
-    pub const ALL: [Fault; 66] = [
+    pub const ALL: [Fault; 68] = [
         Fault::ProvisionAnswers200,
         Fault::CancelAnswers200,
         Fault::DeleteAnswers200,
@@ -227,6 +231,8 @@ impl Fault {
         Fault::EchoManglesNonAscii,
         Fault::CallbackQueryRefused,
         Fault::NullStatusAccepted,
+        Fault::RefusedRequestNotifies,
+        Fault::StrayDeletedLate,
     ];
 
     /// The fault's name, as `CONFORMANCE_DOUBLE_FAULT` takes it.
@@ -666,6 +672,18 @@ impl Fault {
                 "updateRecordingStatus takes a null status instead of answering 400",
                 C::ErrorStatus,
                 &["call-updateRecordingStatus--recording ~ status null"],
+            ),
+            Fault::RefusedRequestNotifies => (
+                "refused-request-notifies",
+                "a request refused with 400 on a live call still notifies a failed operation (the service started it before validating)",
+                C::NoNotificationWhenRefused,
+                &["updateRecordingStatus--status-outside-enum", "client-context-not-a-string"],
+            ),
+            Fault::StrayDeletedLate => (
+                "stray-deleted-late",
+                "300 ms after a successful updateRecordingStatus the call is notified deleted, though it lives on",
+                C::NoDeletedNotification,
+                EXPLORE,
             ),
         }
     }

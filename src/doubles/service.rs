@@ -59,6 +59,9 @@ impl Default for DoubleOptions {
     }
 }
 
+/// How long after the operation `Fault::StrayDeletedLate` notifies the live call as ended.
+const STRAY_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// How late `Fault::DeleteLate` delivers: past the default notification timeout of 5 s.
 pub const LATE_BY: std::time::Duration = std::time::Duration::from_secs(12);
 
@@ -476,6 +479,10 @@ impl State {
         } else {
             Default::default()
         };
+        self.send_after(callback, bodies, delay);
+    }
+
+    fn send_after(&self, callback: &str, bodies: Vec<Value>, delay: std::time::Duration) {
         let _ = self.outbox.send(Outgoing {
             callback: callback.to_string(),
             bodies,
@@ -642,8 +649,24 @@ impl Handler {
             Op::Reject => body_object(s, req).and_then(|b| reject(s, &b, &at)),
             Op::Provision | Op::Unknown => Err(refuse(404, "UnknownError", "No resource at this path.")),
         };
-        result.unwrap_or_else(|r| s.error(r.status, r.code, &r.message, &rid))
+        result.unwrap_or_else(|r| {
+            if r.status == 400 && s.is(Fault::RefusedRequestNotifies) {
+                notify_refused(s, &at);
+            }
+            s.error(r.status, r.code, &r.message, &rid)
+        })
     }
+}
+
+/// Under `Fault::RefusedRequestNotifies`: the failed operation a service that started before it
+/// validated would notify, on a live call.
+fn notify_refused(s: &State, at: &Addressed) {
+    let Ok(call) = live_call(s, at) else { return };
+    let op = s.new_id();
+    let res = s.resource(at, &at.call_id, Some(&op));
+    let data = obj(json!({"@odata.type": "#microsoft.graph.commsOperation", "status": "failed",
+        "resultInfo": {"@odata.type": "#microsoft.graph.resultInfo", "code": 400, "subcode": 0, "message": "Bad request."}}));
+    s.send(&call.callback, vec![s.envelope(at, "deleted", &res, data)]);
 }
 
 fn provision(s: &State, req: &Request, rid: &str) -> ResponseTemplate {
@@ -846,6 +869,12 @@ fn recording(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Res
     }
     let op = operation_id(s, &call, "recording")?;
     note_operation(s, at, "recording", &op, status);
+    if s.is(Fault::StrayDeletedLate) {
+        let res = s.resource(at, &at.call_id, None);
+        let data = obj(json!({"@odata.type": "#microsoft.graph.call", "state": "terminated",
+            "resultInfo": {"@odata.type": "#microsoft.graph.resultInfo", "code": 200, "subcode": 5001, "message": "The conversation has ended."}}));
+        s.send_after(&call.callback, vec![s.envelope(at, "deleted", &res, data)], STRAY_AFTER);
+    }
     let location = s.location(at, &at.call_id, &op);
     let mut out = obj(json!({
         "@odata.type": if s.is(Fault::RecordingBaseOdataType) { "#microsoft.graph.commsOperation" } else { "#microsoft.graph.updateRecordingStatusOperation" },

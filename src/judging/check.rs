@@ -92,6 +92,8 @@ pub enum Check {
     CallStaysAlive,
     /// A reject on an answered call sends no `deleted` notification.
     NoDeletedNotification,
+    /// A refused request (`400`, `401`, `404`) causes no notification.
+    NoNotificationWhenRefused,
     /// A bot answers an authenticated notification with a 2xx in time.
     BotAccepts,
     /// A bot refuses an unauthenticated notification with 401 or 403.
@@ -100,7 +102,7 @@ pub enum Check {
 
 impl Check {
     /// Every check, in report order.
-    pub const ALL: [Check; 23] = [
+    pub const ALL: [Check; 24] = [
         Check::Setup,
         Check::Status,
         Check::Location,
@@ -122,6 +124,7 @@ impl Check {
         Check::ErrorObject,
         Check::CallStaysAlive,
         Check::NoDeletedNotification,
+        Check::NoNotificationWhenRefused,
         Check::BotAccepts,
         Check::BotRefusesUnauthenticated,
     ];
@@ -150,6 +153,7 @@ impl Check {
             Check::ErrorObject => "error-object",
             Check::CallStaysAlive => "call-stays-alive",
             Check::NoDeletedNotification => "no-deleted-notification",
+            Check::NoNotificationWhenRefused => "no-notification-when-refused",
             Check::BotAccepts => "bot-accepts",
             Check::BotRefusesUnauthenticated => "bot-refuses-unauthenticated",
         }
@@ -1038,4 +1042,28 @@ pub fn is_call_deleted(item: &Value, call_id: &str) -> bool {
             .and_then(Value::as_str)
             .and_then(resource_ids)
             .is_some_and(|(c, op)| op.is_none() && ids_equal(&c, call_id))
+}
+
+/// Whether `item` says call `call_id` has ended or is ending (a `deleted` call, or a
+/// terminating/terminated state).
+pub fn says_ended(item: &Value, call_id: &str) -> bool {
+    let names_call = item
+        .pointer("/resource")
+        .and_then(Value::as_str)
+        .and_then(resource_ids)
+        .is_some_and(|(c, op)| op.is_none() && ids_equal(&c, call_id));
+    let state = item.pointer("/resourceData/state").and_then(Value::as_str);
+    is_call_deleted(item, call_id) || (names_call && matches!(state, Some("terminating" | "terminated")))
+}
+
+/// Whether `item` is what an operation on call `call_id` causes: a notification of one of its
+/// operations, or one saying the call ended. What a refused request must not cause; a call's own
+/// announcement (`created`, or `updated` with its state, as a provisioned call may get) is not.
+pub fn effect_of_an_operation(item: &Value, call_id: &str) -> bool {
+    let names_operation = item
+        .pointer("/resource")
+        .and_then(Value::as_str)
+        .and_then(resource_ids)
+        .is_some_and(|(c, op)| op.is_some() && ids_equal(&c, call_id));
+    names_operation || says_ended(item, call_id)
 }

@@ -7,8 +7,8 @@
 use serde_json::Value;
 
 use super::check::{
-    check_delivery, check_error_answer, check_notifications_claiming, check_response, find_heard, heard_items, ids_equal, is_call_deleted,
-    resource_ids, Aspect, Check, ExpectedNotification, Facts, Finding, Verdict,
+    check_delivery, check_error_answer, check_notifications_claiming, check_response, find_heard, heard_items, ids_equal, resource_ids,
+    says_ended, Aspect, Check, ExpectedNotification, Facts, Finding, Verdict,
 };
 use super::judge::expected_notifications;
 use crate::contract::case::Case;
@@ -95,6 +95,9 @@ pub struct StepRun {
     pub operation_id: Option<String>,
     /// The checks' conclusion on this step (its answer, then its notifications).
     pub verdict: Verdict,
+    /// How many deliveries its call's inbox held when the request was sent: what came until then
+    /// came while the call was as the steps before left it.
+    pub heard_before: usize,
 }
 
 /// Judges the answer to one step, as the documented case or the negative rule would, and returns
@@ -160,18 +163,6 @@ pub fn all_heard_on_call(steps: &[&StepRun], heard: &[Heard], call_id: &str) -> 
     true
 }
 
-/// Whether `item` says call `call_id` has ended or is ending (a `deleted` call, or a
-/// terminating/terminated state).
-fn says_ended(item: &Value, call_id: &str) -> bool {
-    let names_call = item
-        .pointer("/resource")
-        .and_then(Value::as_str)
-        .and_then(resource_ids)
-        .is_some_and(|(c, op)| op.is_none() && ids_equal(&c, call_id));
-    let state = item.pointer("/resourceData/state").and_then(Value::as_str);
-    is_call_deleted(item, call_id) || (names_call && matches!(state, Some("terminating" | "terminated")))
-}
-
 /// Judges the notifications one call heard: each delivery, each step's expected notifications
 /// (added to that step's verdict), and, for a call the model says is still alive, that none says
 /// it ended (added to `after`).
@@ -197,13 +188,43 @@ pub fn judge_call_notifications(
         };
         check_notifications_claiming(&s.plan.notifications, &facts, &items, &mut claimed, waited_ms, &mut s.verdict);
     }
-    if state.live() {
-        for ((seq, i), item) in items.iter().filter(|(_, item)| says_ended(item, call_id)) {
+    // The call was alive until the request of the step that ended it was sent (or for ever): a
+    // notification saying it ended that came before then is a live call notified as ended.
+    let ending = steps
+        .iter()
+        .find(|s| matches!(s.plan.expectation.after, CallState::Ended(_)) && s.verdict.passed());
+    let alive_until = match (state.live(), ending) {
+        (true, _) => usize::MAX,
+        (false, Some(step)) => step.heard_before,
+        (false, None) => 0,
+    };
+    for ((seq, i), item) in items
+        .iter()
+        .filter(|((seq, _), item)| *seq <= alive_until && says_ended(item, call_id))
+    {
+        after.fail(
+            Aspect::Notifications,
+            Check::NoDeletedNotification,
+            format!("notification #{seq}.{i} for call {call_id}"),
+            format!("none saying the call ended while it lived — {}", rules::NOT_ENDED),
+            item.to_string(),
+        );
+    }
+    // Every operation a notification names was started by a step the target accepted: one that
+    // names another was caused by a refused request, or by nothing.
+    let started: Vec<&str> = steps.iter().filter_map(|s| s.operation_id.as_deref()).collect();
+    for ((seq, i), item) in &items {
+        let named = item.pointer("/resource").and_then(Value::as_str).and_then(resource_ids);
+        let Some((call, Some(op))) = named else { continue };
+        if ids_equal(&call, call_id) && !started.iter().any(|s| ids_equal(s, &op)) {
             after.fail(
                 Aspect::Notifications,
-                Check::NoDeletedNotification,
+                Check::NoNotificationWhenRefused,
                 format!("notification #{seq}.{i} for call {call_id}"),
-                format!("none saying the call ended: it is {} — {}", state.name(), rules::NOT_ENDED),
+                format!(
+                    "only notifications of operations an accepted step started ({}): a refused request causes no notification (CONTRACT.md section 3)",
+                    if started.is_empty() { "none".to_string() } else { started.join(", ") }
+                ),
                 item.to_string(),
             );
         }

@@ -24,6 +24,19 @@ pub fn faults_of(config: &Config) -> Result<(Option<Fault>, Option<BotFault>), C
     Ok((double.map_err(ConfigError)?, bot.map_err(ConfigError)?))
 }
 
+/// Requests in flight at once: as configured, else what a staging service tolerates, or for the
+/// embedded double (in-process, not throttled) enough that the suite's own tests are not serialized.
+fn concurrency(config: &Config) -> usize {
+    config.concurrency.unwrap_or(if config.target.is_some() {
+        crate::wire::target::DEFAULT_CONCURRENCY
+    } else {
+        EMBEDDED_CONCURRENCY
+    })
+}
+
+/// Requests in flight to the embedded double unless `CONFORMANCE_CONCURRENCY` says otherwise.
+pub const EMBEDDED_CONCURRENCY: usize = 256;
+
 /// What a run is aimed at: a target, the listener that hears its notifications, and the double
 /// when the target is the embedded one.
 #[derive(Debug)]
@@ -68,7 +81,7 @@ impl Env {
         };
         let ca = config.ca_bundle.as_deref();
         let target = Target::with_ca(&base, provision, config.token.clone(), &config.app_id, config.timeout, ca)?
-            .polite(config.concurrency, config.throttle_budget);
+            .polite(concurrency(&config), config.throttle_budget);
         let bot_double = match &config.bot_url {
             Some(_) => None,
             None => Some(BotDouble::start(config.bot_token.clone(), bot_double_fault).await),

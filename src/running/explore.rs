@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::config::Config;
 use super::embedded::Env;
-use super::harness::{block_on, negative_request, production_refusal, UNKNOWN_CALL};
+use super::harness::{block_on, negative_request, production_refusal, until_ended, UNKNOWN_CALL};
 use crate::contract::corpus;
 use crate::contract::family::Family;
 use crate::contract::lifecycle::{CallState, Operation, Start};
@@ -29,10 +29,8 @@ pub const MAX_STEPS: usize = 8;
 pub const SHRINK_RUNS: usize = 200;
 /// How many programs run at once (each provisions up to three calls): the default budget all at
 /// once, so that a distant target costs about one program's chain of round trips, not the sum.
+/// The suite's bound on requests in flight (CONFORMANCE_CONCURRENCY) still holds for all of them.
 const AT_ONCE: usize = 64;
-/// How long, once every expected notification has arrived, a program still listens for those that
-/// must not arrive (a call notified as ended while the model says it is alive).
-const SETTLE: Duration = Duration::from_millis(250);
 /// The notification wait of a shrinking candidate, at most: a candidate that loses a notification
 /// waits it out, and shrinking runs many. The shrunk program is confirmed with the full wait.
 const SHRINK_NOTIFY_WAIT: Duration = Duration::from_millis(2000);
@@ -44,7 +42,8 @@ const SHRINK_TIME: Duration = Duration::from_secs(30);
 pub struct Waits {
     /// For those the model expects (`CONFORMANCE_NOTIFY_TIMEOUT_MS`).
     pub notify: Duration,
-    /// Then, for those that must not arrive (none while shrinking a failure that is not about them).
+    /// Then, for those that must not arrive (`CONFORMANCE_QUIET_MS`; none while shrinking a
+    /// failure that is not about them).
     pub settle: Duration,
 }
 
@@ -53,7 +52,7 @@ impl Waits {
     pub fn full(config: &Config) -> Waits {
         Waits {
             notify: config.notify_timeout,
-            settle: SETTLE.min(config.notify_timeout),
+            settle: config.quiet,
         }
     }
 }
@@ -172,12 +171,19 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
         }
         inboxes.push(inbox);
     }
+    // Calls this program ended whose last notification has not been heard yet.
+    let mut ending = vec![false; inboxes.len()];
     for plan in plans {
         // `plans` walked the program: every step names one of its calls.
         let Some(i) = role_index(plan.step.call, run.call_ids.len()) else {
             break;
         };
         let call_id = run.call_ids[i].clone();
+        // Graph ends calls asynchronously: an ended call is probed only after its last notification
+        // (CONTRACT.md section 3). One that never comes fails the step that ended it, at the end.
+        if std::mem::take(&mut ending[i]) {
+            until_ended(&inboxes[i], &call_id, waits.notify).await;
+        }
         let family = match family_for(env, plan.step.operation) {
             Ok(f) => f,
             Err(e) => {
@@ -191,6 +197,7 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
             None => documented_request(env, &plan, &path),
         };
         let mut verdict = Verdict::default();
+        let heard_before = inboxes[i].snapshot().len();
         let (response, operation_id) = match env.target.send(&request).await {
             Ok(obs) => {
                 let op = judge_answer(&plan, &call_id, &request, &obs, &mut verdict);
@@ -202,8 +209,9 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
                 (None, None)
             }
         };
-        states[i] = plan.expectation.after;
         let failed = !verdict.passed();
+        ending[i] = !failed && !matches!(states[i], CallState::Ended(_)) && matches!(plan.expectation.after, CallState::Ended(_));
+        states[i] = plan.expectation.after;
         run.steps.push(StepRun {
             plan,
             path,
@@ -211,6 +219,7 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
             response,
             operation_id,
             verdict,
+            heard_before,
         });
         if failed {
             break;

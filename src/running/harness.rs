@@ -19,8 +19,9 @@ use crate::contract::family::Family;
 use crate::contract::fixture::NegativeFixture;
 use crate::contract::variations::{bad_input, valid_forms, Expect, Variation, HTTPS_CALLBACK};
 use crate::contract::{corpus, schemas};
-use crate::judging::check::{all_heard, check_error_answer, heard_items, is_call_deleted, Aspect, Check, Verdict};
+use crate::judging::check::{all_heard, check_error_answer, effect_of_an_operation, heard_items, is_call_deleted, Aspect, Check, Verdict};
 use crate::judging::judge::{expected_notifications, judge_with, setup_finding, CaseRun};
+use crate::wire::listener::{Heard, Inbox};
 use crate::wire::target::{Observed, SentRequest};
 
 /// The process-wide runtime every case runs on. It has more workers than a CI machine has cores:
@@ -203,7 +204,7 @@ async fn run_bad_input(env: &Env, case: &Case<'_>, variation: &Variation, rule: 
             .push(setup_finding("the production guard", "a non-production target", why));
         return run;
     }
-    let (callback, _inbox) = env.listener.open(case.id());
+    let (callback, inbox) = env.listener.open(case.id());
     let call_id = match env.target.provision(&case.fixture.call, &callback).await {
         Ok(id) => id,
         Err(e) => {
@@ -226,15 +227,45 @@ async fn run_bad_input(env: &Env, case: &Case<'_>, variation: &Variation, rule: 
         req.headers.push(("Content-Type".into(), "application/json".into()));
     }
     run.request = Some(req.clone());
+    let before = inbox.snapshot().len();
     match env.target.send(&req).await {
         Ok(obs) => {
             check_error_answer(rule, Some(400), schemas(), &obs, &mut run.verdict);
             run.verdict.infos.extend(throttle_note(&obs));
+            if obs.status >= 400 {
+                run.heard = listen_quietly(env, &inbox, before, &call_id, &mut run.verdict).await;
+            }
             run.response = Some(obs);
         }
         Err(e) => run.verdict.findings.push(setup_finding("the request", "an answer", e.to_string())),
     }
     run
+}
+
+/// After a refused request to call `call_id`: listens for `CONFORMANCE_QUIET_MS` and fails every
+/// notification since the inbox held `before` deliveries that an operation causes (one of an
+/// operation, or one saying the call ended): a refused request causes none (CONTRACT.md section 3).
+/// A call's own announcement may still come (section 5). Returns everything heard.
+async fn listen_quietly(env: &Env, inbox: &Inbox, before: usize, call_id: &str, verdict: &mut Verdict) -> Vec<Heard> {
+    let heard = inbox.wait_until(env.config.quiet, |_| false).await;
+    let caused: Vec<&Heard> = heard.iter().filter(|h| h.seq > before).collect();
+    let owned: Vec<Heard> = caused.iter().map(|h| (*h).clone()).collect();
+    for ((seq, i), item) in heard_items(&owned)
+        .into_iter()
+        .filter(|(_, item)| effect_of_an_operation(item, call_id))
+    {
+        verdict.fail(
+            Aspect::Notifications,
+            Check::NoNotificationWhenRefused,
+            format!("notification #{seq}.{i} after the refused request"),
+            format!(
+                "none within {} ms (CONFORMANCE_QUIET_MS) for call {call_id}: a refused request causes no notification (CONTRACT.md section 3)",
+                env.config.quiet.as_millis()
+            ),
+            item.to_string(),
+        );
+    }
+    heard
 }
 
 /// The note a throttled exchange earns: the target asked the suite to wait, and it did.
@@ -273,8 +304,17 @@ async fn setup_step(env: &Env, method: &str, path: &str, body: Option<Value>, wa
     }
 }
 
-/// The call a negative case acts on, prepared as its `call` says.
-async fn prepare_call(env: &Env, neg: &NegativeFixture, ready_state: &str, callback: &str) -> Result<String, String> {
+/// Waits until `inbox` has heard that call `call_id` ended (delete's `terminated`, reject's
+/// `deleted`): Graph ends calls asynchronously, and what a call answers before its last notification
+/// is not said (CONTRACT.md section 3), so nothing probes it earlier. Whether it came in time.
+pub(crate) async fn until_ended(inbox: &Inbox, call_id: &str, wait: std::time::Duration) -> bool {
+    let ended = |h: &[Heard]| heard_items(h).iter().any(|(_, i)| is_call_deleted(i, call_id));
+    ended(&inbox.wait_until(wait, ended).await)
+}
+
+/// The call a negative case acts on, prepared as its `call` says; an ended call is acted on only
+/// once its last notification came.
+async fn prepare_call(env: &Env, neg: &NegativeFixture, ready_state: &str, callback: &str, inbox: &Inbox) -> Result<String, String> {
     let app = env.target.app_id.clone();
     let state = match neg.call.as_str() {
         "unknown" => return Ok(UNKNOWN_CALL.to_string()),
@@ -288,7 +328,14 @@ async fn prepare_call(env: &Env, neg: &NegativeFixture, ready_state: &str, callb
     match neg.call.as_str() {
         "deleted" => setup_step(env, "DELETE", &path, None, 204).await?,
         "rejected" => setup_step(env, "POST", &format!("{path}/reject"), Some(json!({"reason": "none"})), 202).await?,
-        _ => {}
+        _ => return Ok(id),
+    }
+    if !until_ended(inbox, &id, env.config.notify_timeout).await {
+        return Err(format!(
+            "the {} call's last notification (a deleted notification for the call) did not arrive within {} ms (CONFORMANCE_NOTIFY_TIMEOUT_MS); the call is probed only once it has ended",
+            neg.call,
+            env.config.notify_timeout.as_millis()
+        ));
     }
     Ok(id)
 }
@@ -349,7 +396,7 @@ pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, fam
         return run;
     }
     let (callback, inbox) = env.listener.open(&neg.id);
-    let call_id = match prepare_call(env, neg, &case.fixture.call, &callback).await {
+    let call_id = match prepare_call(env, neg, &case.fixture.call, &callback, &inbox).await {
         Ok(id) => id,
         Err(e) => {
             run.verdict
@@ -361,6 +408,7 @@ pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, fam
     run.call_id = Some(call_id.clone());
     let req = negative_request(env, neg, &case, family, &call_id);
     run.request = Some(req.clone());
+    let before = inbox.snapshot().len();
     let obs = match env.target.send(&req).await {
         Ok(o) => o,
         Err(e) => {
@@ -375,7 +423,11 @@ pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, fam
     };
     check_error_answer(&neg.rule, expected, schemas(), &obs, &mut run.verdict);
     run.verdict.infos.extend(throttle_note(&obs));
+    let refused = obs.status >= 400;
     run.response = Some(obs);
+    if refused && neg.then.is_none() {
+        run.heard = listen_quietly(env, &inbox, before, &call_id, &mut run.verdict).await;
+    }
     if let Some(then) = &neg.then {
         if then.call_alive {
             check_alive(env, family, &call_id, &mut run.verdict).await;

@@ -76,6 +76,8 @@ fn explore_the_shaped_target_passes_many_seeds_in_both_editions() {
         let shaped = block_on(shaped_target::start(edition));
         let env = block_on(Env::start(config(&[
             ("CONFORMANCE_TARGET", &shaped.base),
+            // A loopback test target: the staging default of 8 in flight would only slow the suite's own tests.
+            ("CONFORMANCE_CONCURRENCY", "64"),
             ("CONFORMANCE_PROVISION_URL", &shaped.hook),
             ("CONFORMANCE_EDITION", edition.name()),
         ])))

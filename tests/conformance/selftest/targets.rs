@@ -74,6 +74,8 @@ fn a_differently_shaped_target_passes_every_case_in_both_editions() {
         let shaped = block_on(shaped_target::start(edition));
         let cfg = config(&[
             ("CONFORMANCE_TARGET", &shaped.base),
+            // A loopback test target: the staging default of 8 in flight would only slow the suite's own tests.
+            ("CONFORMANCE_CONCURRENCY", "64"),
             ("CONFORMANCE_PROVISION_URL", &shaped.hook),
             ("CONFORMANCE_EDITION", edition.name()),
             ("CONFORMANCE_PATH_FAMILIES", "communications,app,applications"),
@@ -297,6 +299,8 @@ fn a_recorded_set_is_stable_from_run_to_run_and_pins_what_the_docs_set_allows() 
     let other = Arc::new(
         block_on(Env::start(config(&[
             ("CONFORMANCE_TARGET", &shaped.base),
+            // A loopback test target: the staging default of 8 in flight would only slow the suite's own tests.
+            ("CONFORMANCE_CONCURRENCY", "64"),
             ("CONFORMANCE_PROVISION_URL", &shaped.hook),
         ])))
         .expect("shaped"),
