@@ -254,3 +254,23 @@ fn layout_architecture_code_map_and_readme_mirror_the_tree() {
     let in_readme: BTreeSet<String> = named_paths(layout).into_iter().filter(|p| p.ends_with('/')).collect();
     assert_eq!(in_readme, folders, "README's Layout must name exactly the stage folders of src/");
 }
+
+/// The counts the README states are the code's: a fault or check added without the README saying so
+/// fails here, not in a reader's trust. Every variable the suite reads is in its table.
+#[test]
+fn layout_the_readme_counts_and_variables_are_the_codes() {
+    use conformance::doubles::faults::Fault;
+    use conformance::judging::check::Check;
+    use conformance::running::config::VARIABLES;
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let faults = format!("any of {} named bugs", Fault::ALL.len());
+    let checks = format!("the suite's {} checks", Check::ALL.len());
+    assert!(readme.contains(&faults), "README must say \"{faults}\"");
+    assert!(readme.contains(&checks), "README must say \"{checks}\"");
+    let missing: Vec<&str> = VARIABLES
+        .iter()
+        .map(|(v, _, _)| *v)
+        .filter(|v| !readme.contains(&format!("| `{v}`")) && !readme.contains(&format!("`{v}` /")) && !readme.contains(&format!("/ `{v}`")))
+        .collect();
+    assert!(missing.is_empty(), "README's table of variables lacks {missing:?}");
+}
