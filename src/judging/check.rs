@@ -1036,34 +1036,27 @@ pub fn check_error_answer(rule: &str, expected: Option<u16>, schemas: &Schemas, 
 
 /// Whether a heard item is a `deleted` notification for call `call_id`.
 pub fn is_call_deleted(item: &Value, call_id: &str) -> bool {
-    item.pointer("/changeType").and_then(Value::as_str) == Some("deleted")
-        && item
-            .pointer("/resource")
-            .and_then(Value::as_str)
-            .and_then(resource_ids)
-            .is_some_and(|(c, op)| op.is_none() && ids_equal(&c, call_id))
+    item.pointer("/changeType").and_then(Value::as_str) == Some("deleted") && names(item, call_id, false)
+}
+
+/// Whether `item`'s resource is call `call_id` itself (`operation` false) or one of its operations.
+fn names(item: &Value, call_id: &str, operation: bool) -> bool {
+    item.pointer("/resource")
+        .and_then(Value::as_str)
+        .and_then(resource_ids)
+        .is_some_and(|(c, op)| op.is_some() == operation && ids_equal(&c, call_id))
 }
 
 /// Whether `item` says call `call_id` has ended or is ending (a `deleted` call, or a
 /// terminating/terminated state).
 pub fn says_ended(item: &Value, call_id: &str) -> bool {
-    let names_call = item
-        .pointer("/resource")
-        .and_then(Value::as_str)
-        .and_then(resource_ids)
-        .is_some_and(|(c, op)| op.is_none() && ids_equal(&c, call_id));
     let state = item.pointer("/resourceData/state").and_then(Value::as_str);
-    is_call_deleted(item, call_id) || (names_call && matches!(state, Some("terminating" | "terminated")))
+    is_call_deleted(item, call_id) || (names(item, call_id, false) && matches!(state, Some("terminating" | "terminated")))
 }
 
 /// Whether `item` is what an operation on call `call_id` causes: a notification of one of its
 /// operations, or one saying the call ended. What a refused request must not cause; a call's own
 /// announcement (`created`, or `updated` with its state, as a provisioned call may get) is not.
 pub fn effect_of_an_operation(item: &Value, call_id: &str) -> bool {
-    let names_operation = item
-        .pointer("/resource")
-        .and_then(Value::as_str)
-        .and_then(resource_ids)
-        .is_some_and(|(c, op)| op.is_some() && ids_equal(&c, call_id));
-    names_operation || says_ended(item, call_id)
+    names(item, call_id, true) || says_ended(item, call_id)
 }

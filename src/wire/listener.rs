@@ -78,7 +78,9 @@ impl Default for Limits {
             body_bytes: BODY_CAP,
             header_time: Duration::from_secs(10),
             body_time: Duration::from_secs(10),
-            connections: 256,
+            // Kept-alive connections hold a slot while idle (10 s at most): with 256, a run of 80 programs
+            // of three calls each, every sender with its own pool, could leave notifications waiting for one.
+            connections: 1024,
             per_inbox: 256,
             total_bytes: 256 * 1024 * 1024,
             stray_paths: 32,
