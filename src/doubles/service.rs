@@ -254,11 +254,7 @@ const DELIVERY_PAUSES: [std::time::Duration; 3] = [
 /// suite's listener closes them (10 s), so a notification never goes out on a connection the other
 /// side is closing; a burst leaves at most 32 of them open per callback host.
 fn delivery_client() -> Result<reqwest::Client, String> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(std::time::Duration::from_secs(5))
-        .timeout(std::time::Duration::from_secs(10))
+    crate::wire::target::client_builder(std::time::Duration::from_secs(10))
         .pool_idle_timeout(std::time::Duration::from_secs(2))
         .pool_max_idle_per_host(32)
         .build()

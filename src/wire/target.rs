@@ -321,15 +321,21 @@ pub fn http_client(timeout: Duration, ca_bundle: Option<&Path>) -> Result<reqwes
     http_client_cased(timeout, ca_bundle, false)
 }
 
+/// What every client of the suite and its doubles starts from: ring as the crypto provider, no
+/// redirects followed, a connect timeout of at most 5 s and `timeout` in all.
+pub fn client_builder(timeout: Duration) -> reqwest::ClientBuilder {
+    // One crypto provider per process; a second install attempt is refused, which is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(connect_timeout(timeout))
+        .timeout(timeout)
+}
+
 /// [`http_client`], writing HTTP/1 header names in Title-Case (`Content-Type`) rather than the
 /// lower case hyper writes by default: the two spellings a service may use.
 pub fn http_client_cased(timeout: Duration, ca_bundle: Option<&Path>, title_case: bool) -> Result<reqwest::Client, String> {
-    // One crypto provider per process; a second install attempt is refused, which is fine.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut builder = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(connect_timeout(timeout))
-        .timeout(timeout);
+    let mut builder = client_builder(timeout);
     if title_case {
         builder = builder.http1_title_case_headers();
     }

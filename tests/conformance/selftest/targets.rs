@@ -26,7 +26,15 @@ use crate::shaped_target;
 /// Runs the whole suite (documented and negative cases, and the variations) against `env` and
 /// asserts every run passes.
 fn assert_suite_passes(what: &str, env: Env) -> Vec<Outcome> {
-    let outcomes = block_on(run_suite(Arc::new(env)));
+    let env = Arc::new(env);
+    let outcomes = block_on(run_suite(env.clone()));
+    if let Some(double) = &env.double {
+        assert_eq!(
+            double.undelivered(),
+            0,
+            "the double gave up on notifications (each logged as NOT delivered)"
+        );
+    }
     let failures: Vec<&str> = outcomes.iter().filter_map(|o| o.message.as_deref()).collect();
     assert!(
         failures.is_empty(),
