@@ -1,7 +1,8 @@
 //! The doubles: stand-ins the suite runs against when no real implementation is named, and their
 //! catalogs of the bugs real implementations ship.
 //!
-//! - `service`: the embedded target, a stateful implementation of CONTRACT.md; `faults` its catalog.
+//! - `service`: the embedded target, a stateful implementation of CONTRACT.md; `faults` its catalog;
+//!   `outbox` its sender, which keeps account of what it has still to deliver.
 //! - `bot`: the embedded bot callback; `bot_faults` its catalog.
 //!
 //! May use the contract and the wire. The two catalogs also name judging's checks and the bot
@@ -12,6 +13,7 @@
 pub mod bot;
 pub mod bot_faults;
 pub mod faults;
+mod outbox;
 pub mod service;
 
 /// Looks `name` up in a fault catalog with `parse`, or says, naming the variable `var` it came

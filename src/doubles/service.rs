@@ -13,11 +13,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Map, Value};
-use tokio::sync::mpsc;
 use wiremock::matchers::{any, method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::faults::Fault;
+use super::outbox::Outbox;
 use crate::contract::edition::Edition;
 use crate::contract::family::Family;
 
@@ -96,15 +96,6 @@ impl Call {
     }
 }
 
-/// A batch of notifications for one callback, delivered in order.
-#[derive(Debug)]
-struct Outgoing {
-    callback: String,
-    bodies: Vec<Value>,
-    delay: std::time::Duration,
-    fault: Option<Fault>,
-}
-
 struct State {
     options: DoubleOptions,
     uri: String,
@@ -112,10 +103,8 @@ struct State {
     counter: AtomicU64,
     etag: AtomicU64,
     seed: u64,
-    outbox: mpsc::UnboundedSender<Outgoing>,
+    outbox: Outbox,
     requests: AtomicU64,
-    /// Notifications given up on after every attempt (each logged when it happened).
-    undelivered: Arc<AtomicU64>,
     /// Authorized Calls API requests, counted for `throttle_every`.
     throttle_counter: AtomicU64,
 }
@@ -153,9 +142,7 @@ impl Double {
         }
         let server = builder.start().await;
         let log = options.log;
-        let (tx, rx) = mpsc::unbounded_channel();
-        let undelivered = Arc::new(AtomicU64::new(0));
-        tokio::spawn(dispatch(rx, log, undelivered.clone()));
+        let outbox = Outbox::start(log);
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
@@ -167,9 +154,8 @@ impl Double {
             counter: AtomicU64::new(0),
             etag: AtomicU64::new(5445),
             seed,
-            outbox: tx,
+            outbox,
             requests: AtomicU64::new(0),
-            undelivered,
             throttle_counter: AtomicU64::new(0),
         });
         let families = r"(communications|app|applications/[^/]+)";
@@ -231,143 +217,20 @@ impl Double {
 
     /// How many notifications it gave up delivering (every attempt failed on the way).
     pub fn undelivered(&self) -> u64 {
-        self.state.undelivered.load(Ordering::Relaxed)
+        self.state.outbox.undelivered()
+    }
+
+    /// Waits, at most `cap`, until the double has delivered (or given up on) every notification for
+    /// `callback` it means to arrive by `by`; whether it has. A batch it delays past `by` on purpose
+    /// (a lateness fault) is not waited for.
+    pub async fn delivered(&self, callback: &str, by: tokio::time::Instant, cap: std::time::Duration) -> bool {
+        self.state.outbox.delivered(callback, by, cap).await
     }
 
     /// The server's root URL.
     pub fn uri(&self) -> String {
         self.server.uri()
     }
-}
-
-/// How the double delivers a notification, as a service does: a connection pool kept alive, and a
-/// delivery that fails on the way (no connection, a connection closed under it, a 502/503/504) tried
-/// again after a pause, a bounded number of times, each failure logged on standard error. A callback's
-/// own answer (a 4xx from a bot that refuses it) is final: the bot has spoken.
-const DELIVERY_PAUSES: [std::time::Duration; 3] = [
-    std::time::Duration::from_millis(100),
-    std::time::Duration::from_millis(300),
-    std::time::Duration::from_millis(900),
-];
-
-/// The client the dispatcher sends with. Its idle connections close after 2 s, sooner than the
-/// suite's listener closes them (10 s), so a notification never goes out on a connection the other
-/// side is closing; a burst leaves at most 32 of them open per callback host.
-fn delivery_client() -> Result<reqwest::Client, String> {
-    crate::wire::target::client_builder(std::time::Duration::from_secs(10))
-        .pool_idle_timeout(std::time::Duration::from_secs(2))
-        .pool_max_idle_per_host(32)
-        .build()
-        .map_err(|e| format!("cannot build the double's notification client: {e}"))
-}
-
-async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>, log: bool, undelivered: Arc<AtomicU64>) {
-    let client = match delivery_client() {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("double: {e}; no notification will be sent");
-            return;
-        }
-    };
-    while let Some(mut out) = rx.recv().await {
-        let (client, undelivered) = (client.clone(), undelivered.clone());
-        tokio::spawn(async move {
-            if !out.delay.is_zero() {
-                tokio::time::sleep(out.delay).await;
-            }
-            // In order, each after the last was answered: the order of one operation's notifications.
-            for body in std::mem::take(&mut out.bodies) {
-                let body = faulty_body(out.fault, body);
-                if !deliver(&client, &out, &body, log).await {
-                    undelivered.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        });
-    }
-}
-
-/// What a notification's body becomes under a fault of the notification class.
-fn faulty_body(fault: Option<Fault>, body: Value) -> Value {
-    match fault {
-        Some(Fault::NotificationsBareItem) => body.pointer("/value/0").cloned().unwrap_or(body),
-        Some(Fault::NotificationsOversized) => {
-            let mut body = body;
-            if let Some(map) = body.as_object_mut() {
-                // 5 MiB of what a service that embeds a media dump or a log might send.
-                map.insert("diagnostics".into(), Value::String("x".repeat(5 * 1024 * 1024)));
-            }
-            body
-        }
-        _ => body,
-    }
-}
-
-/// Whether `url` names a host under `.invalid`, which RFC 6761 reserves as never resolving: the
-/// double does not look it up (a lookup is traffic to a name server) and does not send to it.
-fn is_reserved_invalid(url: &str) -> bool {
-    reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(|h| h.trim_end_matches('.').to_ascii_lowercase()))
-        .is_some_and(|h| h == "invalid" || h.ends_with(".invalid"))
-}
-
-/// Delivers one notification, retrying what failed on the way; returns whether the callback took it
-/// (any answer of the callback's own counts as delivered, refusals included).
-async fn deliver(client: &reqwest::Client, out: &Outgoing, body: &Value, log: bool) -> bool {
-    let change = body
-        .pointer("/value/0/changeType")
-        .or_else(|| body.pointer("/changeType"))
-        .and_then(Value::as_str)
-        .unwrap_or("?");
-    if is_reserved_invalid(&out.callback) {
-        if log {
-            eprintln!(
-                "double: notification {change} to {} not sent: .invalid never resolves (RFC 6761)",
-                out.callback
-            );
-        }
-        return true;
-    }
-    let ct = if out.fault == Some(Fault::NotificationsTextPlain) {
-        "text/plain"
-    } else {
-        "application/json"
-    };
-    let text = body.to_string();
-    for attempt in 0..=DELIVERY_PAUSES.len() {
-        let mut post = client.post(&out.callback).header("Content-Type", ct).body(text.clone());
-        if out.fault != Some(Fault::NotificationsWithoutAuth) {
-            post = post.bearer_auth(NOTIFICATION_TOKEN);
-        }
-        if log {
-            eprintln!("double: notification {change} -> {}", out.callback);
-        }
-        let (failure, again) = match post.send().await {
-            Ok(r) if matches!(r.status().as_u16(), 502..=504) => (format!("answered {}", r.status()), true),
-            Ok(_) => return true,
-            // A callback that takes longer than the timeout has it; sending again would only repeat the wait.
-            Err(e) => {
-                let why = crate::wire::target::classify(&out.callback, std::time::Duration::from_secs(10), &e);
-                (why.to_string(), !e.is_timeout())
-            }
-        };
-        let Some(pause) = DELIVERY_PAUSES.get(attempt).filter(|_| again) else {
-            eprintln!(
-                "double: notification {change} to {} NOT delivered after {} attempt(s): {failure}",
-                out.callback,
-                attempt + 1
-            );
-            return false;
-        };
-        eprintln!(
-            "double: notification {change} to {}: attempt {} failed ({failure}); again in {} ms",
-            out.callback,
-            attempt + 1,
-            pause.as_millis()
-        );
-        tokio::time::sleep(*pause).await;
-    }
-    false
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -479,12 +342,8 @@ impl State {
     }
 
     fn send_after(&self, callback: &str, bodies: Vec<Value>, delay: std::time::Duration) {
-        let _ = self.outbox.send(Outgoing {
-            callback: callback.to_string(),
-            bodies,
-            delay,
-            fault: self.options.fault,
-        });
+        // A far target's notifications travel as far as its answers.
+        self.outbox.send(callback, bodies, delay + self.options.latency, self.options.fault);
     }
 
     /// The Graph error object (or, under a fault, what a buggy service sends instead).

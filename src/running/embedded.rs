@@ -5,6 +5,7 @@
 //! named, in the fault mode the configuration names.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::config::{Config, ConfigError};
 use crate::bot::replay::BotTarget;
@@ -12,7 +13,7 @@ use crate::doubles::bot::BotDouble;
 use crate::doubles::bot_faults::BotFault;
 use crate::doubles::faults::Fault;
 use crate::doubles::service::{Double, DoubleOptions};
-use crate::wire::listener::Listener;
+use crate::wire::listener::{Heard, Inbox, Listener};
 use crate::wire::target::Target;
 
 /// The fault modes `config` names (`CONFORMANCE_DOUBLE_FAULT`, `CONFORMANCE_BOT_DOUBLE_FAULT`),
@@ -33,6 +34,10 @@ fn concurrency(config: &Config) -> usize {
         EMBEDDED_CONCURRENCY
     })
 }
+
+/// How much longer than its timeout a wait goes on while the embedded double is still sending:
+/// past every retry of one delivery (10 s and three pauses), twice.
+pub const SENDING_CAP: Duration = Duration::from_secs(30);
 
 /// Requests in flight to the embedded double unless `CONFORMANCE_CONCURRENCY` says otherwise.
 pub const EMBEDDED_CONCURRENCY: usize = 256;
@@ -100,6 +105,37 @@ impl Env {
             bot,
             bot_double,
         })
+    }
+
+    /// Waits until `done` holds for what `inbox` heard, or `timeout` passes, and returns what it
+    /// heard. Against the embedded double, a wait that ran out while the double was still sending to
+    /// `inbox` something it meant to arrive in time goes on until the double has delivered it or given
+    /// up (at most [`SENDING_CAP`] more): the double's evidence ends the wait, not the clock, so a
+    /// loaded machine costs time and never a verdict. Against a target, the timeout is the budget.
+    pub async fn hear(&self, inbox: &Inbox, timeout: Duration, done: impl Fn(&[Heard]) -> bool) -> Vec<Heard> {
+        let by = tokio::time::Instant::now() + timeout;
+        let heard = inbox.wait_until(timeout, &done).await;
+        if done(&heard) {
+            return heard;
+        }
+        match &self.double {
+            Some(double) => {
+                if !double.delivered(inbox.callback(), by, SENDING_CAP).await {
+                    eprintln!(
+                        "conformance: the embedded double was still sending to {} after {} s more",
+                        inbox.callback(),
+                        SENDING_CAP.as_secs()
+                    );
+                }
+                inbox.snapshot()
+            }
+            None => heard,
+        }
+    }
+
+    /// Listens to `inbox` for `window`, for what must not come: [`Env::hear`] waiting for nothing.
+    pub async fn listen(&self, inbox: &Inbox, window: Duration) -> Vec<Heard> {
+        self.hear(inbox, window, |_| false).await
     }
 
     /// The `host:port`s that differ from run to run (target, hook, listener), for recorded snapshots.

@@ -182,7 +182,7 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
         // Graph ends calls asynchronously: an ended call is probed only after its last notification
         // (CONTRACT.md section 3). One that never comes fails the step that ended it, at the end.
         if std::mem::take(&mut ending[i]) {
-            until_ended(&inboxes[i], &call_id, waits.notify).await;
+            until_ended(env, &inboxes[i], &call_id, waits.notify).await;
         }
         let family = match family_for(env, plan.step.operation) {
             Ok(f) => f,
@@ -231,9 +231,13 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
         let call_id = run.call_ids[i].clone();
         let on_call: Vec<&StepRun> = run.steps.iter().filter(|s| heard_for(s, i)).collect();
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        inbox.wait_until(left, |h| all_heard_on_call(&on_call, h, &call_id)).await;
+        env.hear(inbox, left, |h| all_heard_on_call(&on_call, h, &call_id)).await;
     }
+    // What must not come (a stray ended notification, one for a refused step) is listened for.
     tokio::time::sleep(waits.settle).await;
+    for inbox in &inboxes {
+        env.listen(inbox, Duration::ZERO).await;
+    }
     run.heard = inboxes.iter().map(|inbox| inbox.snapshot()).collect();
     for (i, heard) in run.heard.iter().enumerate() {
         let call_id = run.call_ids[i].clone();

@@ -136,8 +136,7 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     let heard = if expected.is_empty() {
         inbox.snapshot()
     } else {
-        inbox
-            .wait_until(env.config.notify_timeout, |h| all_heard(&expected, h, &call_id))
+        env.hear(&inbox, env.config.notify_timeout, |h| all_heard(&expected, h, &call_id))
             .await
     };
     let (verdict, projection) = judge_with(case, &expected, &call_id, &req, &obs, &heard, env.config.notify_timeout.as_millis());
@@ -247,7 +246,7 @@ async fn run_bad_input(env: &Env, case: &Case<'_>, variation: &Variation, rule: 
 /// operation, or one saying the call ended): a refused request causes none (CONTRACT.md section 3).
 /// A call's own announcement may still come (section 5). Returns everything heard.
 async fn listen_quietly(env: &Env, inbox: &Inbox, before: usize, call_id: &str, verdict: &mut Verdict) -> Vec<Heard> {
-    let heard = inbox.wait_until(env.config.quiet, |_| false).await;
+    let heard = env.listen(inbox, env.config.quiet).await;
     let caused: Vec<&Heard> = heard.iter().filter(|h| h.seq > before).collect();
     let owned: Vec<Heard> = caused.iter().map(|h| (*h).clone()).collect();
     for ((seq, i), item) in heard_items(&owned)
@@ -307,9 +306,9 @@ async fn setup_step(env: &Env, method: &str, path: &str, body: Option<Value>, wa
 /// Waits until `inbox` has heard that call `call_id` ended (delete's `terminated`, reject's
 /// `deleted`): Graph ends calls asynchronously, and what a call answers before its last notification
 /// is not said (CONTRACT.md section 3), so nothing probes it earlier. Whether it came in time.
-pub(crate) async fn until_ended(inbox: &Inbox, call_id: &str, wait: std::time::Duration) -> bool {
+pub(crate) async fn until_ended(env: &Env, inbox: &Inbox, call_id: &str, wait: std::time::Duration) -> bool {
     let ended = |h: &[Heard]| heard_items(h).iter().any(|(_, i)| is_call_deleted(i, call_id));
-    ended(&inbox.wait_until(wait, ended).await)
+    ended(&env.hear(inbox, wait, ended).await)
 }
 
 /// The call a negative case acts on, prepared as its `call` says; an ended call is acted on only
@@ -330,7 +329,7 @@ async fn prepare_call(env: &Env, neg: &NegativeFixture, ready_state: &str, callb
         "rejected" => setup_step(env, "POST", &format!("{path}/reject"), Some(json!({"reason": "none"})), 202).await?,
         _ => return Ok(id),
     }
-    if !until_ended(inbox, &id, env.config.notify_timeout).await {
+    if !until_ended(env, inbox, &id, env.config.notify_timeout).await {
         return Err(format!(
             "the {} call's last notification (a deleted notification for the call) did not arrive within {} ms (CONFORMANCE_NOTIFY_TIMEOUT_MS); the call is probed only once it has ended",
             neg.call,
@@ -433,8 +432,8 @@ pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, fam
             check_alive(env, family, &call_id, &mut run.verdict).await;
         }
         if then.no_deleted_notification {
-            let heard = inbox
-                .wait_until(env.config.notify_timeout, |h| {
+            let heard = env
+                .hear(&inbox, env.config.notify_timeout, |h| {
                     heard_items(h).iter().any(|(_, i)| is_call_deleted(i, &call_id))
                 })
                 .await;

@@ -93,9 +93,15 @@ impl Default for Limits {
 pub struct Inbox {
     heard: Mutex<Vec<Heard>>,
     arrived: Notify,
+    callback: String,
 }
 
 impl Inbox {
+    /// The callback URL that delivers here.
+    pub fn callback(&self) -> &str {
+        &self.callback
+    }
+
     /// Keeps a delivery, unless the inbox is full: then the first delivery past the limit is kept as
     /// a refusal saying so, and later ones are not kept at all. Returns whether `body` was kept.
     fn push(&self, limit: usize, method: String, headers: Vec<(String, String)>, body: Vec<u8>, refused: Option<String>) -> bool {
@@ -385,13 +391,17 @@ impl Listener {
             .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
             .collect();
         let key = format!("{n}-{clean}-{}", unguessable());
-        let inbox = Arc::new(Inbox::default());
+        let callback = format!("{}/callbacks/{key}", self.advertised);
+        let inbox = Arc::new(Inbox {
+            callback: callback.clone(),
+            ..Inbox::default()
+        });
         self.shared
             .inboxes
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key.clone(), inbox.clone());
-        (format!("{}/callbacks/{key}", self.advertised), inbox)
+            .insert(key, inbox.clone());
+        (callback, inbox)
     }
 
     /// The base URL targets are told (the callback URLs are below it).

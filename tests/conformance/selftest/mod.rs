@@ -3,6 +3,7 @@
 mod allowances;
 mod bot;
 mod config;
+mod evidence;
 mod explore;
 mod faults;
 mod fixtures;
