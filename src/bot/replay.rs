@@ -10,17 +10,19 @@
 
 use std::fmt;
 use std::time::Duration;
+use strum::IntoEnumIterator;
 
 use serde_json::{json, Map, Value};
 
 use crate::contract::corpus;
 use crate::contract::fixture::NotificationFixture;
-use crate::judging::check::{resource_ids, Aspect, Check, Verdict};
+use crate::contract::ids::resource_ids;
+use crate::judging::check::{Aspect, Check, Verdict};
 use crate::wire::secret::{redact, Secret};
 use crate::wire::target::{http_client_cased, send_with, Observed, SentRequest, TransportError};
 
 /// How a notification is replayed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, strum::EnumIter)]
 pub enum Variant {
     /// The document's example, value for value.
     Documented,
@@ -58,38 +60,10 @@ pub enum Variant {
 const OTHER_CALL: &str = "5f1c0a2e-7b3d-4c9e-8a61-2d4f6b8e0c13";
 
 impl Variant {
-    /// Every variant, in replay order.
-    pub const ALL: [Variant; 15] = [
-        Variant::Documented,
-        Variant::OtherDialect,
-        Variant::Batched,
-        Variant::BothResourceFields,
-        Variant::IntegerCodes,
-        Variant::StringCodes,
-        Variant::ExtraProperties,
-        Variant::CompactGuids,
-        Variant::ContentTypeParameters,
-        Variant::HeaderCase,
-        Variant::Chunked,
-        Variant::AllAtOnce,
-        Variant::Unauthenticated,
-        Variant::OtherToken,
-        Variant::OtherScheme,
-    ];
-
-    /// The shapes of the allowances table, one each.
-    pub const SHAPES: [Variant; 10] = [
-        Variant::OtherDialect,
-        Variant::Batched,
-        Variant::BothResourceFields,
-        Variant::IntegerCodes,
-        Variant::StringCodes,
-        Variant::ExtraProperties,
-        Variant::CompactGuids,
-        Variant::ContentTypeParameters,
-        Variant::HeaderCase,
-        Variant::Chunked,
-    ];
+    /// The shapes of the allowances table, one each, in its order: the variants that replay an allowance.
+    pub fn shapes() -> impl Iterator<Item = Variant> {
+        Variant::iter().filter(|v| v.allowance().is_some())
+    }
 
     /// The id of the allowance of `data/allowances.json` it replays, for a shape.
     pub fn allowance(self) -> Option<&'static str> {

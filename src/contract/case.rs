@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use super::edition::Edition;
 use super::family::Family;
-use super::fixture::{Corpus, NotificationFixture, OperationDef, RequestFixture, ResponseFixture};
+use super::fixture::{Corpus, Level, NegativeFixture, NotificationFixture, OperationDef, RequestFixture, ResponseFixture};
+use super::variations::Variation;
 
 /// What one case sends and expects under one edition.
 #[derive(Debug, Clone)]
@@ -117,5 +118,73 @@ impl Corpus {
     /// Every case id, sorted.
     pub fn case_ids(&self) -> Vec<&str> {
         self.requests.keys().map(String::as_str).collect()
+    }
+}
+
+/// What kind of case an outcome comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginKind {
+    /// A documented exchange: a request fixture.
+    Documented,
+    /// A variation of a documented request generated from its schema: a valid form, or bad input.
+    Variation,
+    /// A negative fixture.
+    Negative,
+}
+
+/// Where a case comes from, with what a report names it by: every row takes its title, source,
+/// link and requirement level from here, never by looking its id up again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Origin {
+    /// The kind of case.
+    pub kind: OriginKind,
+    /// One line saying what it checks.
+    pub title: String,
+    /// Where its rule or example comes from.
+    pub source: String,
+    /// The document online, when there is one.
+    pub url: Option<String>,
+    /// How binding it is.
+    pub level: Level,
+}
+
+impl Origin {
+    /// A documented exchange: the example's own description and provenance. What a document shows
+    /// is what the service does: `MUST`.
+    pub fn documented(fixture: &RequestFixture) -> Origin {
+        Origin {
+            kind: OriginKind::Documented,
+            title: fixture.description.clone(),
+            source: fixture.provenance.to_string(),
+            url: Some(fixture.provenance.url.clone()),
+            level: Level::Must,
+        }
+    }
+
+    /// A variation of `case`'s example: its rule for bad input, what changed for a valid form; the
+    /// example's provenance, and the variation's own level.
+    pub fn variation(case: &Case, variation: &Variation) -> Origin {
+        let title = match variation.rule() {
+            Some(rule) => rule.to_string(),
+            None => format!("{}, {}", case.fixture.description, variation.name),
+        };
+        Origin {
+            kind: OriginKind::Variation,
+            title,
+            source: format!("generated from the request schema of {}", case.fixture.provenance),
+            url: Some(case.fixture.provenance.url.clone()),
+            level: variation.level,
+        }
+    }
+
+    /// A negative fixture: its rule, source and level.
+    pub fn negative(neg: &NegativeFixture) -> Origin {
+        Origin {
+            kind: OriginKind::Negative,
+            title: neg.rule.clone(),
+            source: neg.source.clone(),
+            url: None,
+            level: neg.level,
+        }
     }
 }

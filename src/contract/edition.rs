@@ -1,7 +1,7 @@
 //! The editions of the contract (CONTRACT.md section 2): which version of the documents a target is held to.
 
 /// Which edition of the contract a target is held to (CONTRACT.md section 2).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, strum::EnumIter)]
 pub enum Edition {
     /// What the five seed documents say (the default).
     Seeds,
@@ -17,7 +17,4 @@ impl Edition {
             Edition::Current => "current",
         }
     }
-
-    /// Both editions, the default first.
-    pub const ALL: [Edition; 2] = [Edition::Seeds, Edition::Current];
 }

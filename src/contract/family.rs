@@ -1,7 +1,7 @@
 //! Path families (CONTRACT.md section 1): the URL forms under which a call is addressed.
 
 /// A path family under which calls are addressed (CONTRACT.md section 1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, strum::EnumIter)]
 pub enum Family {
     /// `/communications/calls/{id}`: canonical.
     Communications,
@@ -39,7 +39,4 @@ impl Family {
             Family::Applications => format!("/applications/{app_id}/calls/{id}"),
         }
     }
-
-    /// Every family, canonical first.
-    pub const ALL: [Family; 3] = [Family::Communications, Family::App, Family::Applications];
 }

@@ -7,9 +7,10 @@
 //! contract is silent (`None`: such a step is not generated, so it is never a failure).
 
 use serde::{Deserialize, Serialize};
+use strum::IntoEnumIterator;
 
 /// The four operations of CONTRACT.md section 3, named as `tests/fixtures/data/operations.json` names them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, strum::EnumIter)]
 pub enum Operation {
     /// `POST …/calls/{id}/cancelMediaProcessing` (seed 000).
     #[serde(rename = "cancelMediaProcessing")]
@@ -26,14 +27,6 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// Every operation.
-    pub const ALL: [Operation; 4] = [
-        Operation::CancelMediaProcessing,
-        Operation::UpdateRecordingStatus,
-        Operation::Reject,
-        Operation::Delete,
-    ];
-
     /// The name the fixtures use.
     pub fn name(self) -> &'static str {
         match self {
@@ -46,7 +39,7 @@ impl Operation {
 
     /// The operation a fixture names.
     pub fn parse(name: &str) -> Option<Operation> {
-        Operation::ALL.into_iter().find(|o| o.name() == name)
+        Operation::iter().find(|o| o.name() == name)
     }
 }
 

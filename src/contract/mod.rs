@@ -7,6 +7,7 @@ pub mod case;
 pub mod edition;
 pub mod family;
 pub mod fixture;
+pub mod ids;
 pub mod lifecycle;
 pub mod program;
 pub mod schema;

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use strum::IntoEnumIterator;
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -191,7 +192,7 @@ impl Catalog {
     fn choices(&self, call: usize, state: CallState) -> (Vec<(Step, Vec<String>)>, Vec<Step>) {
         let mut valid = Vec::new();
         let mut bad = Vec::new();
-        for op in Operation::ALL {
+        for op in Operation::iter() {
             for ex in self.examples.get(&op).into_iter().flatten() {
                 let step = Step {
                     call: role(call),

@@ -16,6 +16,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use serde_json::{json, Map, Value};
 
+use super::fixture::Level;
 use super::program::seeded_runner;
 
 /// What a variation must get.
@@ -41,6 +42,8 @@ pub struct Variation {
     pub raw: Option<String>,
     /// What it must get.
     pub expect: Expect,
+    /// How binding: the level of the negative fixture that states the same rule by hand.
+    pub level: Level,
 }
 
 impl Variation {
@@ -68,15 +71,24 @@ fn valid(name: impl Into<String>, body: Map<String, Value>) -> Variation {
         body: Some(Value::Object(body)),
         raw: None,
         expect: Expect::Documented { notifications_elsewhere },
+        level: Level::Must,
     }
 }
 
+/// Bad input: `MUST` be refused where a seed states the rule (types, enums, lengths, https), `SHOULD`
+/// where CONTRACT.md supplies the answer the seeds leave open (a required property null, a body that
+/// is not an object), as the negative fixtures of the same rules mark them.
 fn bad(name: impl Into<String>, body: Option<Value>, raw: Option<String>, rule: impl Into<String>) -> Variation {
+    bad_at(Level::Must, name, body, raw, rule)
+}
+
+fn bad_at(level: Level, name: impl Into<String>, body: Option<Value>, raw: Option<String>, rule: impl Into<String>) -> Variation {
     Variation {
         name: name.into(),
         body,
         raw,
         expect: Expect::BadInput(rule.into()),
+        level,
     }
 }
 
@@ -215,7 +227,8 @@ pub fn bad_input(example: &Map<String, Value>, schema: &Value, seed: u64) -> Vec
             ));
         }
         if required.contains(&key.as_str()) {
-            out.push(bad(
+            out.push(bad_at(
+                Level::Should,
                 format!("{key} null"),
                 with(key, Value::Null),
                 None,
@@ -224,7 +237,8 @@ pub fn bad_input(example: &Map<String, Value>, schema: &Value, seed: u64) -> Vec
         }
     }
     let not_object = draw(prop::sample::select(vec![json!([]), json!("body"), json!(42), json!(true)]), seed);
-    out.push(bad(
+    out.push(bad_at(
+        Level::Should,
         format!("a body that is not an object ({not_object})"),
         None,
         Some(not_object.to_string()),

@@ -5,13 +5,16 @@
 //! a fault declares what must catch it. The bot double's behaviour (`doubles::bot`) uses neither.
 
 use serde_json::Value;
+use strum::IntoEnumIterator;
 
 use crate::bot::replay::Variant;
 use crate::contract::fixture::NotificationFixture;
-use crate::judging::check::{resource_ids, Check};
+use crate::contract::ids::resource_ids;
+use crate::judging::check::Check;
 
 /// A bug of the bot double.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case", prefix = "bot-")]
 pub enum BotFault {
     /// Acts on notifications without Authorization.
     AcceptsUnauthenticated,
@@ -46,44 +49,9 @@ pub enum BotFault {
 }
 
 impl BotFault {
-    /// Every bot fault.
-    pub const ALL: [BotFault; 15] = [
-        BotFault::AcceptsUnauthenticated,
-        BotFault::LegacyOnly,
-        BotFault::CurrentOnly,
-        BotFault::StrictProperties,
-        BotFault::Slow,
-        BotFault::CrashesOnDeleted,
-        BotFault::RejectsStringCodes,
-        BotFault::RejectsIntegerCodes,
-        BotFault::RejectsBatched,
-        BotFault::RejectsBothResourceFields,
-        BotFault::RejectsContentTypeParameters,
-        BotFault::RequiresContentLength,
-        BotFault::RejectsCompactGuids,
-        BotFault::AcceptsAnyBearerToken,
-        BotFault::AcceptsBasic,
-    ];
-
     /// Its name, as `CONFORMANCE_BOT_DOUBLE_FAULT` takes it.
     pub fn name(self) -> &'static str {
-        match self {
-            BotFault::AcceptsUnauthenticated => "bot-accepts-unauthenticated",
-            BotFault::LegacyOnly => "bot-legacy-only",
-            BotFault::CurrentOnly => "bot-current-only",
-            BotFault::StrictProperties => "bot-strict-properties",
-            BotFault::Slow => "bot-slow",
-            BotFault::CrashesOnDeleted => "bot-crashes-on-deleted",
-            BotFault::RejectsStringCodes => "bot-rejects-string-codes",
-            BotFault::RejectsIntegerCodes => "bot-rejects-integer-codes",
-            BotFault::RejectsBatched => "bot-rejects-batched",
-            BotFault::RejectsBothResourceFields => "bot-rejects-both-resource-fields",
-            BotFault::RejectsContentTypeParameters => "bot-rejects-content-type-parameters",
-            BotFault::RequiresContentLength => "bot-requires-content-length",
-            BotFault::RejectsCompactGuids => "bot-rejects-compact-guids",
-            BotFault::AcceptsAnyBearerToken => "bot-accepts-any-bearer-token",
-            BotFault::AcceptsBasic => "bot-accepts-basic",
-        }
+        self.into()
     }
 
     /// The bug, in a sentence.
@@ -117,7 +85,7 @@ impl BotFault {
 
     /// Looks a fault up by name.
     pub fn parse(name: &str) -> Option<BotFault> {
-        BotFault::ALL.into_iter().find(|f| f.name() == name)
+        BotFault::iter().find(|f| f.name() == name)
     }
 
     /// Looks up the fault `CONFORMANCE_BOT_DOUBLE_FAULT` names, or says which names there are.
@@ -126,7 +94,7 @@ impl BotFault {
             "CONFORMANCE_BOT_DOUBLE_FAULT",
             name,
             BotFault::parse,
-            BotFault::ALL.map(BotFault::name),
+            BotFault::iter().map(BotFault::name),
         )
     }
 

@@ -8,20 +8,29 @@
 //! The one file of the service double that names judging's checks: a fault declares what must
 //! catch it. The double's behaviour (`doubles::service`) never uses judging.
 
+use strum::IntoEnumIterator;
+
 use crate::judging::check::Check;
 
-/// One deviation of the double.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// One deviation of the double. Its name is its variant's, in kebab case (`Fault::iter()` walks the
+/// catalog in order, so a new fault is in the detection matrix by construction).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Fault {
     /// The provisioning hook answers 200 instead of 201.
+    #[strum(serialize = "provision-answers-200")]
     ProvisionAnswers200,
     /// cancelMediaProcessing answers 200 instead of 202 (seeds edition).
+    #[strum(serialize = "cancel-answers-200")]
     CancelAnswers200,
     /// delete answers 200 instead of 204.
+    #[strum(serialize = "delete-answers-200")]
     DeleteAnswers200,
     /// updateRecordingStatus answers 202 instead of 200.
+    #[strum(serialize = "recording-answers-202")]
     RecordingAnswers202,
     /// reject answers 200 instead of 202.
+    #[strum(serialize = "reject-answers-200")]
     RejectAnswers200,
     /// cancelMediaProcessing sends no Location.
     CancelNoLocation,
@@ -88,6 +97,7 @@ pub enum Fault {
     /// Requests without Authorization are served.
     NoAuthAccepted,
     /// A body that is not JSON gets 500.
+    #[strum(serialize = "invalid-json-500")]
     InvalidJson500,
     /// A JSON body that is not an object is accepted.
     NonObjectAccepted,
@@ -110,6 +120,7 @@ pub enum Fault {
     /// reject accepts an http callbackUri.
     CallbackSchemeUnchecked,
     /// An unknown call gets 400 instead of 404.
+    #[strum(serialize = "unknown-call-400")]
     UnknownCall400,
     /// Deleted and rejected calls still accept operations.
     EndedCallAlive,
@@ -163,359 +174,173 @@ const CANCEL: &[&str] = &["call-cancelMediaProcessing"];
 const EXPLORE: &[&str] = &["explore"];
 
 impl Fault {
-    /// Every fault, in catalog order.
-    pub const ALL: [Fault; 68] = [
-        Fault::ProvisionAnswers200,
-        Fault::CancelAnswers200,
-        Fault::DeleteAnswers200,
-        Fault::RecordingAnswers202,
-        Fault::RejectAnswers200,
-        Fault::CancelNoLocation,
-        Fault::RecordingNoLocation,
-        Fault::LocationOtherCall,
-        Fault::LocationRelative,
-        Fault::LocationIsTheCall,
-        Fault::RejectReturnsBody,
-        Fault::CancelReturnsBody,
-        Fault::RecordingTextPlain,
-        Fault::RecordingBodyTruncated,
-        Fault::RecordingStatusPascal,
-        Fault::RecordingBaseOdataType,
-        Fault::RecordingPropertyCase,
-        Fault::RecordingOmitsNull,
-        Fault::RecordingNoEcho,
-        Fault::RecordingIdMismatch,
-        Fault::DeleteNoTerminated,
-        Fault::DeleteOrderSwapped,
-        Fault::DeleteNamesOtherCall,
-        Fault::DeleteLate,
-        Fault::DeleteNoTerminationReason,
-        Fault::DeleteStatePascal,
-        Fault::CancelNoNotification,
-        Fault::CancelNoEcho,
-        Fault::CancelNamesOtherOperation,
-        Fault::CancelStatusFailed,
-        Fault::OdataIdOtherCall,
-        Fault::RejectNoNotification,
-        Fault::NotificationsWithoutAuth,
-        Fault::NotificationsTextPlain,
-        Fault::NotificationsBareItem,
-        Fault::NotificationsOversized,
-        Fault::NoAuthAccepted,
-        Fault::InvalidJson500,
-        Fault::NonObjectAccepted,
-        Fault::AllTypeUnchecked,
-        Fault::ClientContextTypeUnchecked,
-        Fault::StatusEnumUnchecked,
-        Fault::StatusRequiredUnchecked,
-        Fault::ClientContextLengthUnchecked,
-        Fault::ClientContextOffByOne,
-        Fault::ReasonEnumUnchecked,
-        Fault::ForbiddenReasonRefused,
-        Fault::CallbackSchemeUnchecked,
-        Fault::UnknownCall400,
-        Fault::EndedCallAlive,
-        Fault::ErrorBodyPlainText,
-        Fault::ErrorWithoutMessage,
-        Fault::RejectEndsAnsweredCall,
-        Fault::RejectAnsweredNotifies,
-        Fault::OperationEndsCall,
-        Fault::RepeatRefused,
-        Fault::RecordingStatusSticky,
-        Fault::NotifiesFirstOperationOnly,
-        Fault::UsedCallNotDeletable,
-        Fault::RepeatReusesOperationId,
-        Fault::IncomingNotDeletable,
-        Fault::ClientContextRequired,
-        Fault::ClientContextEmptyRefused,
-        Fault::EchoManglesNonAscii,
-        Fault::CallbackQueryRefused,
-        Fault::NullStatusAccepted,
-        Fault::RefusedRequestNotifies,
-        Fault::StrayDeletedLate,
-    ];
-
     /// The fault's name, as `CONFORMANCE_DOUBLE_FAULT` takes it.
     pub fn name(self) -> &'static str {
-        self.def().0
+        self.into()
     }
 
     /// The bug, in a sentence.
     pub fn bug(self) -> &'static str {
-        self.def().1
+        self.def().0
     }
 
     /// The check that exists to catch it.
     pub fn check(self) -> Check {
-        self.def().2
+        self.def().1
     }
 
     /// The cases (positive ids or negative ids) that must catch it.
     pub fn caught_by(self) -> &'static [&'static str] {
-        self.def().3
+        self.def().2
     }
 
     /// Looks a fault up by name.
     pub fn parse(name: &str) -> Option<Fault> {
-        Fault::ALL.into_iter().find(|f| f.name() == name)
+        Fault::iter().find(|f| f.name() == name)
     }
 
     /// Looks up the fault `CONFORMANCE_DOUBLE_FAULT` names, or says which names there are.
     pub fn from_variable(name: &str) -> Result<Fault, String> {
-        super::lookup("CONFORMANCE_DOUBLE_FAULT", name, Fault::parse, Fault::ALL.map(Fault::name))
+        super::lookup("CONFORMANCE_DOUBLE_FAULT", name, Fault::parse, Fault::iter().map(Fault::name))
     }
 
-    fn def(self) -> (&'static str, &'static str, Check, &'static [&'static str]) {
+    fn def(self) -> (&'static str, Check, &'static [&'static str]) {
         use Check as C;
         match self {
-            Fault::ProvisionAnswers200 => (
-                "provision-answers-200",
-                "the provisioning hook answers 200 instead of 201 Created",
-                C::Setup,
-                CANCEL,
-            ),
-            Fault::CancelAnswers200 => (
-                "cancel-answers-200",
-                "cancelMediaProcessing answers 200 instead of 202 Accepted",
-                C::Status,
-                CANCEL,
-            ),
-            Fault::DeleteAnswers200 => (
-                "delete-answers-200",
-                "delete answers 200 instead of 204 No Content",
-                C::Status,
-                DELETES,
-            ),
-            Fault::RecordingAnswers202 => (
-                "recording-answers-202",
-                "updateRecordingStatus answers 202 instead of 200 OK",
-                C::Status,
-                RECORDING,
-            ),
-            Fault::RejectAnswers200 => (
-                "reject-answers-200",
-                "reject answers 200 instead of 202 Accepted",
-                C::Status,
-                REJECTS,
-            ),
-            Fault::CancelNoLocation => (
-                "cancel-no-location",
-                "cancelMediaProcessing sends no Location header",
-                C::Location,
-                CANCEL,
-            ),
-            Fault::RecordingNoLocation => (
-                "recording-no-location",
-                "updateRecordingStatus sends no Location header",
-                C::Location,
-                RECORDING,
-            ),
+            Fault::ProvisionAnswers200 => ("the provisioning hook answers 200 instead of 201 Created", C::Setup, CANCEL),
+            Fault::CancelAnswers200 => ("cancelMediaProcessing answers 200 instead of 202 Accepted", C::Status, CANCEL),
+            Fault::DeleteAnswers200 => ("delete answers 200 instead of 204 No Content", C::Status, DELETES),
+            Fault::RecordingAnswers202 => ("updateRecordingStatus answers 202 instead of 200 OK", C::Status, RECORDING),
+            Fault::RejectAnswers200 => ("reject answers 200 instead of 202 Accepted", C::Status, REJECTS),
+            Fault::CancelNoLocation => ("cancelMediaProcessing sends no Location header", C::Location, CANCEL),
+            Fault::RecordingNoLocation => ("updateRecordingStatus sends no Location header", C::Location, RECORDING),
             Fault::LocationOtherCall => (
-                "location-other-call",
                 "Location names an operation of another call",
                 C::Location,
                 &["call-cancelMediaProcessing", "call-updateRecordingStatus--recording"],
             ),
             Fault::LocationRelative => (
-                "location-relative",
                 "Location is a relative path, not an absolute URL",
                 C::Location,
                 &["call-cancelMediaProcessing", "call-updateRecordingStatus--recording"],
             ),
             Fault::LocationIsTheCall => (
-                "location-is-the-call",
                 "Location points at the call instead of the operation",
                 C::Location,
                 &["call-cancelMediaProcessing", "call-updateRecordingStatus--recording"],
             ),
             Fault::RejectReturnsBody => (
-                "reject-returns-body",
                 "reject's 202 carries a JSON body where the page says nothing is returned",
                 C::EmptyBody,
                 REJECTS,
             ),
             Fault::CancelReturnsBody => (
-                "cancel-returns-body",
                 "cancelMediaProcessing's 202 carries the operation as a body (the current page's shape in the seeds edition)",
                 C::EmptyBody,
                 CANCEL,
             ),
-            Fault::RecordingTextPlain => (
-                "recording-text-plain",
-                "updateRecordingStatus's JSON body is labelled text/plain",
-                C::MediaType,
-                RECORDING,
-            ),
-            Fault::RecordingBodyTruncated => (
-                "recording-body-truncated",
-                "updateRecordingStatus's body is cut off mid-JSON",
-                C::BodyJson,
-                RECORDING,
-            ),
+            Fault::RecordingTextPlain => ("updateRecordingStatus's JSON body is labelled text/plain", C::MediaType, RECORDING),
+            Fault::RecordingBodyTruncated => ("updateRecordingStatus's body is cut off mid-JSON", C::BodyJson, RECORDING),
             Fault::RecordingStatusPascal => (
-                "recording-status-pascal",
                 "updateRecordingStatus answers status \"Completed\" (the metadata's PascalCase)",
                 C::BodySchema,
                 RECORDING,
             ),
             Fault::RecordingBaseOdataType => (
-                "recording-base-odata-type",
                 "updateRecordingStatus answers @odata.type #microsoft.graph.commsOperation",
                 C::DocumentedValue,
                 RECORDING,
             ),
             Fault::RecordingPropertyCase => (
-                "recording-property-case",
                 "updateRecordingStatus spells the property \"Status\"",
                 C::DocumentedValue,
                 RECORDING,
             ),
             Fault::RecordingOmitsNull => (
-                "recording-omits-null",
                 "updateRecordingStatus leaves out its null resultInfo",
                 C::DocumentedValue,
                 RECORDING,
             ),
-            Fault::RecordingNoEcho => (
-                "recording-no-echo",
-                "updateRecordingStatus does not echo clientContext",
-                C::Echo,
-                RECORDING,
-            ),
+            Fault::RecordingNoEcho => ("updateRecordingStatus does not echo clientContext", C::Echo, RECORDING),
             Fault::RecordingIdMismatch => (
-                "recording-id-mismatch",
                 "updateRecordingStatus's id differs from Location's operationId",
                 C::OperationId,
                 RECORDING,
             ),
-            Fault::DeleteNoTerminated => (
-                "delete-no-terminated",
-                "delete sends terminating but never terminated",
-                C::NotificationArrives,
-                DELETES,
-            ),
-            Fault::DeleteOrderSwapped => (
-                "delete-order-swapped",
-                "delete sends terminated before terminating",
-                C::NotificationOrder,
-                DELETES,
-            ),
-            Fault::DeleteNamesOtherCall => (
-                "delete-names-other-call",
-                "delete's notifications name another call",
-                C::NotificationArrives,
-                DELETES,
-            ),
+            Fault::DeleteNoTerminated => ("delete sends terminating but never terminated", C::NotificationArrives, DELETES),
+            Fault::DeleteOrderSwapped => ("delete sends terminated before terminating", C::NotificationOrder, DELETES),
+            Fault::DeleteNamesOtherCall => ("delete's notifications name another call", C::NotificationArrives, DELETES),
             Fault::DeleteLate => (
-                "delete-late",
                 "delete's notifications arrive 12 s after the answer",
                 C::NotificationArrives,
                 DELETES,
             ),
             Fault::DeleteNoTerminationReason => (
-                "delete-no-termination-reason",
                 "the terminated notification does not say why the call ended",
                 C::TerminationReason,
                 DELETES,
             ),
             Fault::DeleteStatePascal => (
-                "delete-state-pascal",
                 "the terminated notification says state \"Terminated\"",
                 C::NotificationSchema,
                 DELETES,
             ),
             Fault::CancelNoNotification => (
-                "cancel-no-notification",
                 "cancelMediaProcessing never sends the operation-completed notification",
                 C::NotificationArrives,
                 CANCEL,
             ),
-            Fault::CancelNoEcho => (
-                "cancel-no-echo",
-                "the operation-completed notification does not echo clientContext",
-                C::Echo,
-                CANCEL,
-            ),
+            Fault::CancelNoEcho => ("the operation-completed notification does not echo clientContext", C::Echo, CANCEL),
             Fault::CancelNamesOtherOperation => (
-                "cancel-names-other-operation",
                 "the operation-completed notification names another operation than Location",
                 C::Correlation,
                 CANCEL,
             ),
             Fault::CancelStatusFailed => (
-                "cancel-status-failed",
                 "the operation-completed notification reports status \"failed\"",
                 C::DocumentedValue,
                 CANCEL,
             ),
             Fault::OdataIdOtherCall => (
-                "odata-id-other-call",
                 "resourceData.@odata.id names another call than the resource",
                 C::Correlation,
                 REJECTS,
             ),
-            Fault::RejectNoNotification => (
-                "reject-no-notification",
-                "reject never sends the deleted notification",
-                C::NotificationArrives,
-                REJECTS,
-            ),
-            Fault::NotificationsWithoutAuth => (
-                "notifications-without-auth",
-                "notifications are POSTed without Authorization",
-                C::NotificationDelivery,
-                DELETES,
-            ),
-            Fault::NotificationsTextPlain => (
-                "notifications-text-plain",
-                "notifications are labelled text/plain",
-                C::NotificationDelivery,
-                DELETES,
-            ),
+            Fault::RejectNoNotification => ("reject never sends the deleted notification", C::NotificationArrives, REJECTS),
+            Fault::NotificationsWithoutAuth => ("notifications are POSTed without Authorization", C::NotificationDelivery, DELETES),
+            Fault::NotificationsTextPlain => ("notifications are labelled text/plain", C::NotificationDelivery, DELETES),
             Fault::NotificationsBareItem => (
-                "notifications-bare-item",
                 "notifications are sent as a bare item without the value envelope",
                 C::NotificationSchema,
                 DELETES,
             ),
             Fault::NotificationsOversized => (
-                "notifications-oversized",
                 "notifications carry 5 MiB of diagnostics, past the 4 MiB the listener reads (the listener answers 413)",
                 C::NotificationDelivery,
                 CANCEL,
             ),
-            Fault::NoAuthAccepted => (
-                "no-auth-accepted",
-                "requests without Authorization are served",
-                C::ErrorStatus,
-                &["no-authorization"],
-            ),
+            Fault::NoAuthAccepted => ("requests without Authorization are served", C::ErrorStatus, &["no-authorization"]),
             Fault::InvalidJson500 => (
-                "invalid-json-500",
                 "a body that is not JSON gets 500 instead of 400",
                 C::ErrorStatus,
                 &["body-not-json"],
             ),
             Fault::NonObjectAccepted => (
-                "non-object-accepted",
                 "a JSON array body is accepted as if it were empty",
                 C::ErrorStatus,
                 &["body-not-an-object"],
             ),
             Fault::AllTypeUnchecked => (
-                "all-type-unchecked",
                 "cancelMediaProcessing accepts \"all\": \"yes\"",
                 C::ErrorStatus,
                 &["cancelMediaProcessing--all-not-boolean"],
             ),
             Fault::ClientContextTypeUnchecked => (
-                "client-context-type-unchecked",
                 "a numeric clientContext is accepted",
                 C::ErrorStatus,
                 &["client-context-not-a-string"],
             ),
             Fault::StatusEnumUnchecked => (
-                "status-enum-unchecked",
                 "updateRecordingStatus accepts any status string",
                 C::ErrorStatus,
                 &[
@@ -524,127 +349,86 @@ impl Fault {
                 ],
             ),
             Fault::StatusRequiredUnchecked => (
-                "status-required-unchecked",
                 "updateRecordingStatus accepts a body without status",
                 C::ErrorStatus,
                 &["updateRecordingStatus--status-missing"],
             ),
             Fault::ClientContextLengthUnchecked => (
-                "client-context-length-unchecked",
                 "a 257-character clientContext is accepted",
                 C::ErrorStatus,
                 &["updateRecordingStatus--client-context-257"],
             ),
             Fault::ClientContextOffByOne => (
-                "client-context-off-by-one",
                 "a clientContext of exactly 256 characters is refused",
                 C::ErrorStatus,
                 &["updateRecordingStatus--client-context-256"],
             ),
-            Fault::ReasonEnumUnchecked => (
-                "reason-enum-unchecked",
-                "reject accepts any reason string",
-                C::ErrorStatus,
-                &["reject--reason-outside-enum"],
-            ),
+            Fault::ReasonEnumUnchecked => ("reject accepts any reason string", C::ErrorStatus, &["reject--reason-outside-enum"]),
             Fault::ForbiddenReasonRefused => (
-                "forbidden-reason-refused",
                 "reject knows only none and busy and refuses forbidden",
                 C::ErrorStatus,
                 &["reject--reason-forbidden"],
             ),
-            Fault::CallbackSchemeUnchecked => (
-                "callback-scheme-unchecked",
-                "reject accepts an http callbackUri",
-                C::ErrorStatus,
-                &["reject--callback-uri-http"],
-            ),
-            Fault::UnknownCall400 => (
-                "unknown-call-400",
-                "an unknown call id gets 400 instead of 404",
-                C::ErrorStatus,
-                &["unknown-call"],
-            ),
+            Fault::CallbackSchemeUnchecked => ("reject accepts an http callbackUri", C::ErrorStatus, &["reject--callback-uri-http"]),
+            Fault::UnknownCall400 => ("an unknown call id gets 400 instead of 404", C::ErrorStatus, &["unknown-call"]),
             Fault::EndedCallAlive => (
-                "ended-call-alive",
                 "deleted and rejected calls still accept operations",
                 C::ErrorStatus,
                 &["deleted-call", "rejected-call"],
             ),
             Fault::ErrorBodyPlainText => (
-                "error-body-plain-text",
                 "error answers are plain text instead of the Graph error object",
                 C::ErrorObject,
                 &["no-authorization", "unknown-call", "body-not-json"],
             ),
             Fault::ErrorWithoutMessage => (
-                "error-without-message",
                 "error objects carry a code but no message",
                 C::ErrorObject,
                 &["no-authorization", "unknown-call", "body-not-json"],
             ),
             Fault::RejectEndsAnsweredCall => (
-                "reject-ends-answered-call",
                 "reject on an answered call hangs it up",
                 C::CallStaysAlive,
                 &["reject--answered-call-stays-alive"],
             ),
             Fault::RejectAnsweredNotifies => (
-                "reject-answered-notifies",
                 "reject on an answered call keeps it but sends a deleted notification",
                 C::NoDeletedNotification,
                 &["reject--answered-call-stays-alive"],
             ),
             Fault::OperationEndsCall => (
-                "operation-ends-call",
                 "a successful cancelMediaProcessing or updateRecordingStatus quietly ends the call: the next operation gets 404",
                 C::Status,
                 EXPLORE,
             ),
             Fault::RepeatRefused => (
-                "repeat-refused",
                 "a second operation of the same kind on a call is refused with 409 (\"an operation is in progress\")",
                 C::Status,
                 EXPLORE,
             ),
             Fault::RecordingStatusSticky => (
-                "recording-status-sticky",
                 "updateRecordingStatus to the status the call already has is refused with 400",
                 C::Status,
                 EXPLORE,
             ),
             Fault::NotifiesFirstOperationOnly => (
-                "notifies-first-operation-only",
                 "only a call's first operation causes notifications: a later cancelMediaProcessing or delete is not notified",
                 C::NotificationArrives,
                 EXPLORE,
             ),
-            Fault::UsedCallNotDeletable => (
-                "used-call-not-deletable",
-                "delete on a call that has had an operation answers 500",
-                C::Status,
-                EXPLORE,
-            ),
+            Fault::UsedCallNotDeletable => ("delete on a call that has had an operation answers 500", C::Status, EXPLORE),
             Fault::RepeatReusesOperationId => (
-                "repeat-reuses-operation-id",
                 "a repeated operation on a call gets the operation id of the first (Location, body and notification)",
                 C::FreshOperationId,
                 EXPLORE,
             ),
-            Fault::IncomingNotDeletable => (
-                "incoming-not-deletable",
-                "delete on an incoming call that was never answered answers 404",
-                C::Status,
-                EXPLORE,
-            ),
+            Fault::IncomingNotDeletable => ("delete on an incoming call that was never answered answers 404", C::Status, EXPLORE),
             Fault::ClientContextRequired => (
-                "client-context-required",
                 "cancelMediaProcessing refuses a body without the optional clientContext (400)",
                 C::Status,
                 &["call-cancelMediaProcessing ~ without clientContext"],
             ),
             Fault::ClientContextEmptyRefused => (
-                "client-context-empty-refused",
                 "an empty clientContext is refused (400)",
                 C::Status,
                 &[
@@ -653,7 +437,6 @@ impl Fault {
                 ],
             ),
             Fault::EchoManglesNonAscii => (
-                "echo-mangles-non-ascii",
                 "the echoed clientContext has its non-ASCII characters replaced by '?'",
                 C::Echo,
                 &[
@@ -662,25 +445,21 @@ impl Fault {
                 ],
             ),
             Fault::CallbackQueryRefused => (
-                "callback-query-refused",
                 "reject refuses an https callbackUri that has a query string (400)",
                 C::Status,
                 &["call-reject--busy ~ an https callbackUri with a path and a query"],
             ),
             Fault::NullStatusAccepted => (
-                "null-status-accepted",
                 "updateRecordingStatus takes a null status instead of answering 400",
                 C::ErrorStatus,
                 &["call-updateRecordingStatus--recording ~ status null"],
             ),
             Fault::RefusedRequestNotifies => (
-                "refused-request-notifies",
                 "a request refused with 400 on a live call still notifies a failed operation (the service started it before validating)",
                 C::NoNotificationWhenRefused,
                 &["updateRecordingStatus--status-outside-enum", "client-context-not-a-string"],
             ),
             Fault::StrayDeletedLate => (
-                "stray-deleted-late",
                 "300 ms after a successful updateRecordingStatus the call is notified deleted, though it lives on",
                 C::NoDeletedNotification,
                 EXPLORE,

@@ -18,6 +18,16 @@ pub mod service;
 
 /// Looks `name` up in a fault catalog with `parse`, or says, naming the variable `var` it came
 /// from, which `names` the catalog has.
-fn lookup<T: Copy, const N: usize>(var: &str, name: &str, parse: impl Fn(&str) -> Option<T>, names: [&str; N]) -> Result<T, String> {
-    parse(name).ok_or_else(|| format!("{var}={name:?} is not in the catalog; one of: {}", names.join(", ")))
+fn lookup<'a, T: Copy>(
+    var: &str,
+    name: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    names: impl Iterator<Item = &'a str>,
+) -> Result<T, String> {
+    parse(name).ok_or_else(|| {
+        format!(
+            "{var}={name:?} is not in the catalog; one of: {}",
+            names.collect::<Vec<_>>().join(", ")
+        )
+    })
 }

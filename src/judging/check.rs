@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::contract::case::Case;
 use crate::contract::fixture::Corpus;
+use crate::contract::ids::{ids_equal, resource_ids};
 use crate::contract::schema::{SchemaError, Schemas};
 use crate::wire::listener::Heard;
 use crate::wire::secret::redact;
@@ -47,8 +48,10 @@ impl fmt::Display for Aspect {
     }
 }
 
-/// Every check the suite makes, by a stable name. The detection matrix proves each one can fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Every check the suite makes, by a stable name. The detection matrix proves each one can fail:
+/// it walks every member (`Check::iter()`, in report order), so a new check cannot be left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, strum::EnumIter, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Check {
     /// The case could run at all.
     Setup,
@@ -101,62 +104,9 @@ pub enum Check {
 }
 
 impl Check {
-    /// Every check, in report order.
-    pub const ALL: [Check; 24] = [
-        Check::Setup,
-        Check::Status,
-        Check::Location,
-        Check::EmptyBody,
-        Check::MediaType,
-        Check::BodyJson,
-        Check::BodySchema,
-        Check::DocumentedValue,
-        Check::Echo,
-        Check::OperationId,
-        Check::FreshOperationId,
-        Check::NotificationArrives,
-        Check::NotificationOrder,
-        Check::Correlation,
-        Check::TerminationReason,
-        Check::NotificationSchema,
-        Check::NotificationDelivery,
-        Check::ErrorStatus,
-        Check::ErrorObject,
-        Check::CallStaysAlive,
-        Check::NoDeletedNotification,
-        Check::NoNotificationWhenRefused,
-        Check::BotAccepts,
-        Check::BotRefusesUnauthenticated,
-    ];
-
     /// The stable name used in reports, the detection matrix and the fault catalog.
     pub fn name(self) -> &'static str {
-        match self {
-            Check::Setup => "setup",
-            Check::Status => "status",
-            Check::Location => "location",
-            Check::EmptyBody => "empty-body",
-            Check::MediaType => "media-type",
-            Check::BodyJson => "body-json",
-            Check::BodySchema => "body-schema",
-            Check::DocumentedValue => "documented-value",
-            Check::Echo => "echo",
-            Check::OperationId => "operation-id",
-            Check::FreshOperationId => "fresh-operation-id",
-            Check::NotificationArrives => "notification-arrives",
-            Check::NotificationOrder => "notification-order",
-            Check::Correlation => "correlation",
-            Check::TerminationReason => "termination-reason",
-            Check::NotificationSchema => "notification-schema",
-            Check::NotificationDelivery => "notification-delivery",
-            Check::ErrorStatus => "error-status",
-            Check::ErrorObject => "error-object",
-            Check::CallStaysAlive => "call-stays-alive",
-            Check::NoDeletedNotification => "no-deleted-notification",
-            Check::NoNotificationWhenRefused => "no-notification-when-refused",
-            Check::BotAccepts => "bot-accepts",
-            Check::BotRefusesUnauthenticated => "bot-refuses-unauthenticated",
-        }
+        self.into()
     }
 }
 
@@ -354,26 +304,6 @@ pub fn parse_rules(rules: &BTreeMap<String, String>) -> Result<BTreeMap<String, 
         .iter()
         .map(|(k, v)| RuleSpec::parse(v).map(|r| (k.clone(), r)).map_err(|e| format!("rule for {k}: {e}")))
         .collect()
-}
-
-/// Ids compare case-insensitively and without hyphens: the legacy dialect writes the call
-/// `57dab8b1-894c-…` as `57DAB8B1894C…` (seeds 000 and 004).
-pub fn ids_equal(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.chars().filter(|c| *c != '-').flat_map(char::to_lowercase).collect::<String>();
-    !a.is_empty() && norm(a) == norm(b)
-}
-
-/// The call id and operation id a resource path names: `/app/calls/X/operations/Y` gives `(X, Some(Y))`.
-pub fn resource_ids(resource: &str) -> Option<(String, Option<String>)> {
-    let path = resource.split(['?', '#']).next().unwrap_or_default();
-    let segs: Vec<&str> = path.split('/').collect();
-    let i = segs.iter().rposition(|s| *s == "calls")?;
-    let call = segs.get(i + 1).filter(|s| !s.is_empty())?.to_string();
-    match segs.get(i + 2..) {
-        Some([]) | None => Some((call, None)),
-        Some(["operations", op]) if !op.is_empty() => Some((call, Some(op.to_string()))),
-        Some(_) => None,
-    }
 }
 
 /// What the rules compare against: the facts of this exchange.

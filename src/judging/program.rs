@@ -7,12 +7,13 @@
 use serde_json::Value;
 
 use super::check::{
-    check_delivery, check_error_answer, check_notifications_claiming, check_response, find_heard, heard_items, ids_equal, resource_ids,
-    says_ended, Aspect, Check, ExpectedNotification, Facts, Finding, Verdict,
+    check_delivery, check_error_answer, check_notifications_claiming, check_response, find_heard, heard_items, says_ended, Aspect, Check,
+    ExpectedNotification, Facts, Finding, Verdict,
 };
 use super::judge::expected_notifications;
 use crate::contract::case::Case;
 use crate::contract::fixture::NegativeFixture;
+use crate::contract::ids::{ids_equal, resource_ids};
 use crate::contract::lifecycle::{rules, Answer, CallState, Expectation};
 use crate::contract::program::{Program, Step};
 use crate::contract::{corpus, schemas};

@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use strum::IntoEnumIterator;
 
 use super::explore::Exploration;
 use super::harness::Outcome;
 use crate::bot::replay::{Replay, Variant};
+use crate::contract::case::Origin;
 use crate::contract::corpus;
 use crate::contract::fixture::NotificationFixture;
 use crate::judging::check::{Aspect, Finding};
@@ -15,7 +17,7 @@ use crate::judging::report::program_failure;
 use crate::wire::secret::redact;
 
 /// A column of the matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, strum::EnumIter)]
 pub enum Column {
     /// The status code.
     Status,
@@ -32,16 +34,6 @@ pub enum Column {
 }
 
 impl Column {
-    /// Every column, in order.
-    pub const ALL: [Column; 6] = [
-        Column::Status,
-        Column::Headers,
-        Column::Body,
-        Column::Notifications,
-        Column::BadInput,
-        Column::Bot,
-    ];
-
     /// Its heading.
     pub fn name(self) -> &'static str {
         match self {
@@ -257,7 +249,7 @@ impl Report {
         }
         // One row per way of replaying (a shape, or a refusal), over every documented notification:
         // a bot team reads "your bot fails batched envelopes" at a glance.
-        for variant in Variant::ALL {
+        for variant in Variant::iter() {
             let of_variant: Vec<(&NotificationFixture, Vec<Replay>)> = replays
                 .iter()
                 .filter_map(|(id, rs)| {
@@ -298,7 +290,7 @@ impl Report {
             rows.insert(
                 (
                     2,
-                    format!("{:02}", Variant::ALL.iter().position(|v| *v == variant).unwrap_or(0)),
+                    format!("{:02}", Variant::iter().position(|v| v == variant).unwrap_or(0)),
                     String::new(),
                 ),
                 row,
@@ -410,13 +402,13 @@ impl Report {
     pub fn matrix(&self) -> String {
         let width = self.rows.iter().map(|r| r.label().len()).max().unwrap_or(10).max(16);
         let mut s = format!("{:width$} {:6}", "case [operation]", "level");
-        for c in Column::ALL {
+        for c in Column::iter() {
             let _ = write!(s, " {:>13}", c.name());
         }
         s.push_str("  result\n");
         for r in &self.rows {
             let _ = write!(s, "{:width$} {:6}", r.label(), r.level);
-            for c in Column::ALL {
+            for c in Column::iter() {
                 let cell = match r.cells.get(&c) {
                     None => "·",
                     Some(Cell::Pass) => "pass",
@@ -560,7 +552,7 @@ impl Report {
         );
         let _ = write!(s, "<pre>{}</pre>", html(&self.levels()));
         s.push_str("<table><tr><th>case</th><th>level</th><th>kind</th><th>operation</th>");
-        for c in Column::ALL {
+        for c in Column::iter() {
             let _ = write!(s, "<th>{}</th>", c.name());
         }
         s.push_str("<th>result</th></tr>");
@@ -576,7 +568,7 @@ impl Report {
                 r.kind,
                 html(&r.operation)
             );
-            for c in Column::ALL {
+            for c in Column::iter() {
                 let (class, text) = match r.cells.get(&c) {
                     None => ("na", "·".to_string()),
                     Some(Cell::Pass) => ("pass", "pass".to_string()),
@@ -628,31 +620,12 @@ impl Report {
 }
 
 fn new_row(o: &Outcome, kind: &'static str) -> Row {
-    let c = corpus();
-    let (title, source, url, level) = if o.negative {
-        match c.negatives.get(&o.case_id) {
-            Some((_, n)) => (
-                n.rule.clone(),
-                n.source.clone(),
-                None,
-                if n.level == "SHOULD" { "SHOULD" } else { "MUST" },
-            ),
-            None => (String::new(), String::new(), None, "MUST"),
-        }
-    } else {
-        match c.request(&o.case_id) {
-            Some(f) => (
-                f.description.clone(),
-                f.provenance.to_string(),
-                Some(f.provenance.url.clone()),
-                "MUST",
-            ),
-            None => (String::new(), String::new(), None, "MUST"),
-        }
-    };
+    let Origin {
+        title, source, url, level, ..
+    } = o.origin.clone();
     Row {
         id: o.case_id.clone(),
-        level,
+        level: level.name(),
         expected: None,
         kind,
         operation: o.operation.clone(),

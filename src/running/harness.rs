@@ -8,15 +8,16 @@
 use std::future::Future;
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
+use strum::IntoEnumIterator;
 
 use serde_json::{json, Value};
 
 use super::config::Config;
 use super::embedded::Env;
 use crate::bot::replay::{Replay, Variant};
-use crate::contract::case::Case;
+use crate::contract::case::{Case, Origin, OriginKind};
 use crate::contract::family::Family;
-use crate::contract::fixture::NegativeFixture;
+use crate::contract::fixture::{Level, NegativeFixture};
 use crate::contract::variations::{bad_input, valid_forms, Expect, Variation, HTTPS_CALLBACK};
 use crate::contract::{corpus, schemas};
 use crate::judging::check::{all_heard, check_error_answer, effect_of_an_operation, heard_items, is_call_deleted, Aspect, Check, Verdict};
@@ -491,8 +492,10 @@ async fn check_alive(env: &Env, family: Family, call_id: &str, v: &mut Verdict) 
 pub struct Outcome {
     /// The case id (a request fixture's or a negative fixture's).
     pub case_id: String,
-    /// Whether it is a negative case.
+    /// Whether it is a negative case (a negative fixture, or a variation that is bad input).
     pub negative: bool,
+    /// Where the case comes from, with what the report names it by.
+    pub origin: Origin,
     /// The operation it exercised.
     pub operation: String,
     /// The run.
@@ -521,9 +524,20 @@ fn unrunnable(id: &str, family: Family, subject: &str, expected: &str, actual: S
     let mut run = CaseRun::new(id.to_string(), family);
     run.verdict.findings.push(setup_finding(subject, expected, actual));
     let message = Some(format!("{id} cannot run: {subject}: {}", run.verdict.findings[0].actual));
+    let origin = match corpus().request(id) {
+        Some(fixture) => Origin::documented(fixture),
+        None => Origin {
+            kind: OriginKind::Documented,
+            title: String::new(),
+            source: String::new(),
+            url: None,
+            level: Level::Must,
+        },
+    };
     Outcome {
         case_id: id.to_string(),
         negative: false,
+        origin,
         operation: String::new(),
         run,
         message,
@@ -578,6 +592,7 @@ pub async fn run_cases(env: Arc<Env>, variations: bool, progress: impl Fn(&Outco
                 Outcome {
                     case_id: case.id().to_string(),
                     negative: false,
+                    origin: Origin::documented(case.fixture),
                     operation: case.operation.to_string(),
                     run,
                     message,
@@ -603,6 +618,7 @@ pub async fn run_cases(env: Arc<Env>, variations: bool, progress: impl Fn(&Outco
                 Outcome {
                     case_id: run.case_id.clone(),
                     negative: rule.is_some(),
+                    origin: Origin::variation(&case, &variation),
                     operation: case.operation.to_string(),
                     run,
                     message,
@@ -633,6 +649,7 @@ pub async fn run_cases(env: Arc<Env>, variations: bool, progress: impl Fn(&Outco
                     Outcome {
                         case_id: neg.id.clone(),
                         negative: true,
+                        origin: Origin::negative(neg),
                         operation,
                         run,
                         message,
@@ -666,8 +683,7 @@ pub async fn replay_notification(env: &Env, id: &str) -> Vec<Replay> {
         return Vec::new();
     };
     // All at once: a bot that waits out the timeout costs one timeout, not one per shape.
-    let replays = Variant::ALL
-        .into_iter()
+    let replays = Variant::iter()
         .filter(|v| v.applies(fixture))
         .map(|variant| env.bot.replay(fixture, variant));
     futures_util::future::join_all(replays).await

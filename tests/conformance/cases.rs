@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use strum::IntoEnumIterator;
 
 use conformance::bot::replay::Variant;
 use conformance::contract::corpus;
@@ -120,7 +121,7 @@ fn bot_replay(
     let id = by_file(&corpus().notifications, &path).0.as_str();
     let replays = block_on(async move { replay_notification(env, id).await });
     let fixture = corpus().notification(id).expect("loaded");
-    let applicable = Variant::ALL.iter().filter(|v| v.applies(fixture)).count();
+    let applicable = Variant::iter().filter(|v| v.applies(fixture)).count();
     assert_eq!(replays.len(), applicable, "{id}: every shape that applies is replayed");
     if replays.iter().any(|r| !r.verdict.passed()) {
         panic!("{}", conformance::bot::replay::failure(fixture, &replays, &env.describe_bot()));

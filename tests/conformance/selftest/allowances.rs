@@ -4,28 +4,29 @@
 //! service's side: every documented notification, sent by a target in that shape, passes the checks.
 
 use std::time::Duration;
+use strum::IntoEnumIterator;
 
 use conformance::bot::replay::Variant;
+use conformance::contract::ids::resource_ids;
 use conformance::contract::{corpus, schemas};
-use conformance::judging::check::{check_notifications, resource_ids, ExpectedNotification, Facts, Verdict};
+use conformance::judging::check::{check_notifications, ExpectedNotification, Facts, Verdict};
 use conformance::running::harness::block_on;
 use conformance::wire::listener::{Limits, Listener};
 
 #[test]
 fn allowances_every_one_is_a_bot_shape_and_every_shape_is_one() {
     let table: Vec<(&str, &str)> = corpus().allowances.iter().map(|a| (a.id.as_str(), a.shape.as_str())).collect();
-    let shapes: Vec<(&str, &str)> = Variant::SHAPES
-        .iter()
+    let shapes: Vec<(&str, &str)> = Variant::shapes()
         .map(|v| (v.allowance().expect("a shape names its allowance"), v.name()))
         .collect();
     assert_eq!(
         table, shapes,
-        "data/allowances.json and bot::replay::Variant::SHAPES must list the same allowances, with the same names, in the same order"
+        "data/allowances.json and bot::replay::Variant::shapes() must list the same allowances, with the same names, in the same order"
     );
-    for v in Variant::ALL {
+    for v in Variant::iter() {
         assert_eq!(
             v.allowance().is_some(),
-            Variant::SHAPES.contains(&v),
+            Variant::shapes().any(|s| s == v),
             "{v:?}: only shapes name an allowance"
         );
     }
@@ -44,12 +45,7 @@ fn allowances_the_service_side_forgives_every_shape_of_every_documented_notifica
             .and_then(|r| r.as_str())
             .and_then(resource_ids)
             .expect("the example names its call");
-        for shape in Variant::SHAPES
-            .iter()
-            .copied()
-            .chain([Variant::AllAtOnce])
-            .filter(|v| v.applies(fixture))
-        {
+        for shape in Variant::shapes().chain([Variant::AllAtOnce]).filter(|v| v.applies(fixture)) {
             let header_name = |n: &str| {
                 if shape.title_case() {
                     n.to_string()

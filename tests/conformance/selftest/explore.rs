@@ -3,6 +3,7 @@
 //! implementations that differ only where CONTRACT.md allows pass many seeds (no false failures).
 
 use std::sync::Arc;
+use strum::IntoEnumIterator;
 
 use conformance::contract::corpus;
 use conformance::contract::edition::Edition;
@@ -56,7 +57,7 @@ fn passes_many_seeds(what: &str, env: Env) {
 
 #[test]
 fn explore_the_double_passes_many_seeds_in_both_editions() {
-    for edition in Edition::ALL {
+    for edition in Edition::iter() {
         let env = block_on(Env::start(config(&[("CONFORMANCE_EDITION", edition.name())]))).expect("the double starts");
         passes_many_seeds(&format!("the double ({} edition)", edition.name()), env);
     }
@@ -72,7 +73,7 @@ fn explore_the_double_in_the_legacy_dialect_passes_many_seeds() {
 
 #[test]
 fn explore_the_shaped_target_passes_many_seeds_in_both_editions() {
-    for edition in Edition::ALL {
+    for edition in Edition::iter() {
         let shaped = block_on(shaped_target::start(edition));
         let env = block_on(Env::start(config(&[
             ("CONFORMANCE_TARGET", &shaped.base),
@@ -96,7 +97,7 @@ fn explore_the_same_seed_gives_the_same_programs() {
     assert_eq!(programs(7), programs(7));
     assert_ne!(programs(7), programs(8));
     let all = programs(7).join("\n");
-    for op in Operation::ALL {
+    for op in Operation::iter() {
         assert!(all.contains(op.name()), "20 programs never use {}:\n{all}", op.name());
     }
     assert!(all.contains("\"bad\""), "20 programs send no bad input:\n{all}");

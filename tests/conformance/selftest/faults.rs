@@ -1,7 +1,7 @@
 //! The detection matrix: the whole suite against the double in every fault mode.
 //!
 //! Proves that each fault of the catalog is caught by the cases it names, through the check it
-//! belongs to; that every check of `Check::ALL` is proven by at least one fault; and that the
+//! belongs to; that every check of `Check::iter()` is proven by at least one fault; and that the
 //! failures name their rule and source without printing the token. The rendered matrix is kept in
 //! `docs/detection-matrix.md` (`UPDATE_DOCS=1 cargo test detection_matrix` rewrites it). Notification
 //! waits are 3 s, what a fault that loses a notification costs; a wait never ends while the double is
@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
+use strum::IntoEnumIterator;
 
 use conformance::doubles::bot_faults::BotFault;
 use conformance::doubles::faults::Fault;
@@ -56,7 +57,7 @@ fn run_all_faults() -> Vec<FaultRun> {
         // notification timeouts) holds up no batch.
         let gate = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));
         let mut tasks = tokio::task::JoinSet::new();
-        for fault in Fault::ALL {
+        for fault in Fault::iter() {
             let gate = gate.clone();
             tasks.spawn(async move {
                 let _permit = gate.acquire_owned().await;
@@ -114,7 +115,7 @@ fn render() -> String {
          so the single-exchange cases alone would miss them.\n\n\
          | fault | the bug | check | caught by |\n|---|---|---|---|\n",
     );
-    for fault in Fault::ALL {
+    for fault in Fault::iter() {
         let cases: Vec<String> = fault.caught_by().iter().map(|c| format!("`{c}`")).collect();
         s.push_str(&format!(
             "| `{}` | {} | `{}` | {} |\n",
@@ -125,12 +126,9 @@ fn render() -> String {
         ));
     }
     s.push_str("\n## Checks and the faults that prove them\n\n| check | proven by |\n|---|---|\n");
-    for check in Check::ALL {
-        let target = Fault::ALL.iter().filter(|f| f.check() == check).map(|f| format!("`{}`", f.name()));
-        let bot = BotFault::ALL
-            .iter()
-            .filter(|f| f.check() == check)
-            .map(|f| format!("`{}`", f.name()));
+    for check in Check::iter() {
+        let target = Fault::iter().filter(|f| f.check() == check).map(|f| format!("`{}`", f.name()));
+        let bot = BotFault::iter().filter(|f| f.check() == check).map(|f| format!("`{}`", f.name()));
         s.push_str(&format!(
             "| `{}` | {} |\n",
             check.name(),
@@ -144,9 +142,8 @@ fn render() -> String {
 fn detection_matrix_every_fault_is_caught_and_every_check_can_fail() {
     // The bot faults run meanwhile: `bot-slow` spends most of its time waiting out a timeout.
     let bot_run = std::thread::spawn(|| {
-        BotFault::ALL
-            .iter()
-            .map(|&f| (f, crate::selftest::bot::replays_under(f)))
+        BotFault::iter()
+            .map(|f| (f, crate::selftest::bot::replays_under(f)))
             .collect::<Vec<(BotFault, Vec<ReplayResult>)>>()
     });
     let results = run_all_faults();
@@ -233,8 +230,8 @@ fn detection_matrix_every_fault_is_caught_and_every_check_can_fail() {
             proven.extend(checks.iter().copied());
         }
     }
-    for check in Check::ALL {
-        let declared = Fault::ALL.iter().any(|f| f.check() == check) || BotFault::ALL.iter().any(|f| f.check() == check);
+    for check in Check::iter() {
+        let declared = Fault::iter().any(|f| f.check() == check) || BotFault::iter().any(|f| f.check() == check);
         if !declared {
             problems.push(format!(
                 "no fault declares check {}: add one whose bug it exists to catch",
@@ -260,10 +257,10 @@ fn render_bot() -> String {
          | fault | the bug | check | caught by |\n|---|---|---|---|\n",
     );
     let c = conformance::contract::corpus();
-    for fault in BotFault::ALL {
+    for fault in BotFault::iter() {
         let mut cells = Vec::new();
         for (id, (_, f)) in &c.notifications {
-            for v in conformance::bot::replay::Variant::ALL {
+            for v in conformance::bot::replay::Variant::iter() {
                 if fault.must_catch(f, v) {
                     cells.push(format!("`{id}` {}", v.name()));
                 }
@@ -296,10 +293,10 @@ fn ensure_file(path: &str, contents: &str) {
 
 #[test]
 fn the_catalog_is_large_named_uniquely_and_reachable_by_name() {
-    assert!(Fault::ALL.len() > 30);
-    let names: BTreeSet<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
-    assert_eq!(names.len(), Fault::ALL.len(), "fault names must be unique");
-    for f in Fault::ALL {
+    assert!(Fault::iter().len() > 30);
+    let names: BTreeSet<&str> = Fault::iter().map(|f| f.name()).collect();
+    assert_eq!(names.len(), Fault::iter().len(), "fault names must be unique");
+    for f in Fault::iter() {
         assert_eq!(Fault::parse(f.name()), Some(f));
         let c = Config::from_lookup(|k| (k == "CONFORMANCE_DOUBLE_FAULT").then(|| f.name().to_string())).expect("valid");
         assert_eq!(faults_of(&c).expect("in the catalog").0, Some(f));

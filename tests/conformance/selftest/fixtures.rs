@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use strum::IntoEnumIterator;
 
 use conformance::contract::corpus;
 use conformance::contract::fixture::{load, parse_strict, read_json, NotificationFixture};
@@ -204,7 +205,7 @@ fn every_response_and_notification_fixture_is_expected_by_a_case() {
 fn every_docs_snapshot_belongs_to_a_case_and_every_case_has_its_snapshots() {
     let c = corpus();
     let mut expected = BTreeSet::new();
-    for edition in conformance::contract::edition::Edition::ALL {
+    for edition in conformance::contract::edition::Edition::iter() {
         for id in c.case_ids() {
             expected.insert(format!("{}.snap", c.case(id, edition).expect("case").snapshot_name()));
         }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use strum::IntoEnumIterator;
 
 /// Each stage of the pipeline (a folder of `src/`) and the stages it may use. A stage uses itself
 /// freely; a folder not listed here fails the test until it is given its place.
@@ -263,8 +264,8 @@ fn layout_the_readme_counts_and_variables_are_the_codes() {
     use conformance::judging::check::Check;
     use conformance::running::config::VARIABLES;
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
-    let faults = format!("any of {} named bugs", Fault::ALL.len());
-    let checks = format!("the suite's {} checks", Check::ALL.len());
+    let faults = format!("any of {} named bugs", Fault::iter().len());
+    let checks = format!("the suite's {} checks", Check::iter().len());
     assert!(readme.contains(&faults), "README must say \"{faults}\"");
     assert!(readme.contains(&checks), "README must say \"{checks}\"");
     let missing: Vec<&str> = VARIABLES

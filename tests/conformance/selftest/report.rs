@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use strum::IntoEnumIterator;
 
 use conformance::contract::corpus;
 use conformance::contract::edition::Edition;
@@ -59,7 +60,7 @@ fn the_report_matrix_junit_and_html_agree_with_the_run_and_name_each_failure() {
         .sum();
     assert_eq!(
         report.rows.len(),
-        c.requests.len() + negatives + variations + conformance::bot::replay::Variant::ALL.len(),
+        c.requests.len() + negatives + variations + conformance::bot::replay::Variant::iter().len(),
         "rows in the seeds edition"
     );
     let row = |id: &str| report.rows.iter().find(|r| r.id == id).expect("row");
@@ -176,6 +177,26 @@ fn the_example_expectations_file_loads_and_levels_are_reported() {
         "{levels}"
     );
     assert!(report.rows.iter().any(|r| r.level == "SHOULD" && r.id == "unknown-call"));
+    // Every row, a generated variation's too, says what it checks and where that comes from.
+    let blank: Vec<&str> = report
+        .rows
+        .iter()
+        .filter(|r| matches!(r.kind, "documented" | "bad input") && (r.title.is_empty() || r.source.is_empty()))
+        .map(|r| r.id.as_str())
+        .collect();
+    assert!(blank.is_empty(), "rows with no title or source: {blank:?}");
+    let variation = |needle: &str| {
+        report
+            .rows
+            .iter()
+            .find(|r| r.id.contains(" ~ ") && r.id.contains(needle))
+            .unwrap_or_else(|| panic!("a variation row with {needle:?}"))
+    };
+    // The level of the negative fixture that states the same rule by hand.
+    assert_eq!(variation("status null").level, "SHOULD");
+    assert_eq!(variation("not an object").level, "SHOULD");
+    assert_eq!(variation("status outside its enum").level, "MUST");
+    assert!(variation("status null").url.as_deref().is_some_and(|u| u.starts_with("https://")));
     // A stale example would teach users a file the gate refuses.
     let mut applied = report.clone();
     applied.apply(&e).expect("every entry of the example names a row of a report");

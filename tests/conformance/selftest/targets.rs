@@ -3,6 +3,7 @@
 //! run fails saying what to set.
 
 use std::sync::Arc;
+use strum::IntoEnumIterator;
 
 use conformance::contract::case::Case;
 use conformance::contract::corpus;
@@ -54,7 +55,7 @@ fn assert_suite_passes(what: &str, env: Env) -> Vec<Outcome> {
 
 #[test]
 fn the_double_passes_every_case_on_every_family_in_both_editions() {
-    for edition in Edition::ALL {
+    for edition in Edition::iter() {
         let cfg = config(&[
             ("CONFORMANCE_EDITION", edition.name()),
             ("CONFORMANCE_PATH_FAMILIES", "communications,app,applications"),
@@ -78,7 +79,7 @@ fn the_double_passes_every_case_on_every_family_in_both_editions() {
 
 #[test]
 fn a_differently_shaped_target_passes_every_case_in_both_editions() {
-    for edition in Edition::ALL {
+    for edition in Edition::iter() {
         let shaped = block_on(shaped_target::start(edition));
         let cfg = config(&[
             ("CONFORMANCE_TARGET", &shaped.base),
@@ -175,7 +176,7 @@ fn documented_exchange(case: &Case) -> (String, conformance::wire::target::SentR
 
 #[test]
 fn the_documents_examples_pass_every_check_and_are_the_docs_snapshots() {
-    for edition in Edition::ALL {
+    for edition in Edition::iter() {
         for id in corpus().case_ids() {
             let case = corpus().case(id, edition).expect("case");
             let (call_id, req, obs, heard) = documented_exchange(&case);

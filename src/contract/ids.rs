@@ -1,0 +1,22 @@
+//! Ids as the contract writes them: a call's and an operation's, in a resource path, in either
+//! dialect's spelling. Judging compares with them; the doubles and the bot's side read them too.
+
+/// Ids compare case-insensitively and without hyphens: the legacy dialect writes the call
+/// `57dab8b1-894c-…` as `57DAB8B1894C…` (seeds 000 and 004).
+pub fn ids_equal(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.chars().filter(|c| *c != '-').flat_map(char::to_lowercase).collect::<String>();
+    !a.is_empty() && norm(a) == norm(b)
+}
+
+/// The call id and operation id a resource path names: `/app/calls/X/operations/Y` gives `(X, Some(Y))`.
+pub fn resource_ids(resource: &str) -> Option<(String, Option<String>)> {
+    let path = resource.split(['?', '#']).next().unwrap_or_default();
+    let segs: Vec<&str> = path.split('/').collect();
+    let i = segs.iter().rposition(|s| *s == "calls")?;
+    let call = segs.get(i + 1).filter(|s| !s.is_empty())?.to_string();
+    match segs.get(i + 2..) {
+        Some([]) | None => Some((call, None)),
+        Some(["operations", op]) if !op.is_empty() => Some((call, Some(op.to_string()))),
+        Some(_) => None,
+    }
+}
