@@ -15,7 +15,7 @@ use strum::IntoEnumIterator;
 use serde_json::{json, Map, Value};
 
 use crate::contract::corpus;
-use crate::contract::fixture::NotificationFixture;
+use crate::contract::fixture::{Dialect, NotificationFixture};
 use crate::contract::ids::resource_ids;
 use crate::judging::check::{Aspect, Check, Verdict};
 use crate::wire::secret::{redact, Secret};
@@ -135,7 +135,7 @@ impl Variant {
     pub fn body(self, fixture: &NotificationFixture) -> Value {
         let body = &fixture.body;
         match self {
-            Variant::OtherDialect => other_dialect(body, &fixture.dialect),
+            Variant::OtherDialect => other_dialect(body, fixture.dialect),
             Variant::Batched => batched(&with_its_operation(fixture)),
             Variant::BothResourceFields => both_resource_fields(body),
             Variant::IntegerCodes => codes(body, true),
@@ -143,12 +143,11 @@ impl Variant {
             Variant::ExtraProperties => with_extra_properties(body),
             Variant::CompactGuids => compact_guids(body),
             Variant::AllAtOnce => {
-                let b = other_dialect(body, &fixture.dialect);
+                let b = other_dialect(body, fixture.dialect);
                 // The same notification as the other dialect writes it, so its operation's others follow suit.
-                let other = if fixture.dialect == "legacy" { "current" } else { "legacy" };
                 let whole = NotificationFixture {
                     body: b,
-                    dialect: other.to_string(),
+                    dialect: fixture.dialect.other(),
                     ..fixture.clone()
                 };
                 batched(&compact_guids(&with_extra_properties(&codes(
@@ -217,7 +216,7 @@ fn with_its_operation(fixture: &NotificationFixture) -> Value {
             if n.dialect == fixture.dialect {
                 n.body.clone()
             } else {
-                other_dialect(&n.body, &n.dialect)
+                other_dialect(&n.body, n.dialect)
             }
         })
         .filter_map(|b| b.pointer("/value/0").cloned())
@@ -328,9 +327,9 @@ fn compact_guids_in(s: &str) -> String {
 }
 
 /// The same notification in the other dialect (CONTRACT.md section 4's table, read both ways).
-pub fn other_dialect(body: &Value, dialect: &str) -> Value {
+pub fn other_dialect(body: &Value, dialect: Dialect) -> Value {
     let items = body.get("value").and_then(Value::as_array).cloned().unwrap_or_default();
-    let to_current = dialect == "legacy";
+    let to_current = dialect == Dialect::Legacy;
     let items: Vec<Value> = items.into_iter().map(|item| convert_item(item, to_current)).collect();
     if to_current {
         json!({"@odata.type": "#microsoft.graph.commsNotifications", "value": items})

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use super::edition::Edition;
 use super::family::Family;
-use super::fixture::{Corpus, Level, NegativeFixture, NotificationFixture, OperationDef, RequestFixture, ResponseFixture};
+use super::fixture::{Corpus, Level, NegativeFixture, NotificationFixture, RequestFixture, ResponseFixture};
+use super::operation::{Operation, OperationRow};
 use super::variations::Variation;
 
 /// What one case sends and expects under one edition.
@@ -17,10 +18,10 @@ pub struct Case<'c> {
     pub fixture: &'c RequestFixture,
     /// Its file.
     pub path: &'c Path,
-    /// The operation's name (`cancelMediaProcessing`).
-    pub operation: &'c str,
-    /// How the operation is addressed.
-    pub op: &'c OperationDef,
+    /// The operation.
+    pub operation: Operation,
+    /// Its row of the table of operations.
+    pub op: &'c OperationRow,
     /// The edition the expectations come from.
     pub edition: Edition,
     /// The body to send, after the edition's changes.
@@ -41,7 +42,7 @@ impl<'c> Case<'c> {
 
     /// The families this operation's documents list, in canonical order.
     pub fn families(&self) -> Vec<Family> {
-        let mut out: Vec<Family> = self.op.families.iter().filter_map(|f| Family::parse(f)).collect();
+        let mut out = self.op.families.clone();
         out.sort();
         out
     }
@@ -67,7 +68,11 @@ impl<'c> Case<'c> {
     /// A one-line name of the operation for messages: `call: cancelMediaProcessing (POST …/calls/{id}/cancelMediaProcessing)`.
     pub fn operation_line(&self) -> String {
         let action = self.op.action.as_deref().map(|a| format!("/{a}")).unwrap_or_default();
-        format!("call: {} ({} …/calls/{{id}}{action})", self.operation, self.op.method)
+        format!(
+            "call: {} ({} …/calls/{{id}}{action})",
+            self.operation.name(),
+            self.op.method.as_str()
+        )
     }
 }
 
@@ -75,12 +80,9 @@ impl Corpus {
     /// Resolves case `id` under `edition`.
     pub fn case(&self, id: &str, edition: Edition) -> Result<Case<'_>, String> {
         let (path, fixture) = self.requests.get(id).ok_or_else(|| format!("no request fixture with id {id:?}"))?;
-        let operation = fixture.provenance.operation.as_str();
-        let op = self
-            .operations
-            .get(operation)
-            .ok_or_else(|| format!("{id}: unknown operation {operation:?}"))?;
-        let change = self.editions.get(edition.name()).and_then(|e| e.operations.get(operation));
+        let operation = fixture.provenance.operation;
+        let op = self.operations.row(operation);
+        let change = self.editions.get(edition.name()).and_then(|e| e.operations.get(&operation));
         let mut body = fixture.request.body.clone();
         let mut response_id = fixture.response.as_str();
         if let Some(change) = change {

@@ -1,7 +1,8 @@
 //! Path families (CONTRACT.md section 1): the URL forms under which a call is addressed.
 
 /// A path family under which calls are addressed (CONTRACT.md section 1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, strum::EnumIter)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, strum::EnumIter, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Family {
     /// `/communications/calls/{id}`: canonical.
     Communications,

@@ -13,16 +13,19 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::operation::{Live, Operation, Operations};
+
 /// Where a fixture came from.
 #[derive(Clone, Debug, Deserialize, serde::Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Provenance {
-    /// The seed file under `shared/seeds/` (or `CONTRACT.md section N` for edition data).
+    /// The seed file under `tests/seeds/`, the page under `tests/graph-docs/` (CONTRACT.md section 7), or
+    /// `CONTRACT.md section N` for edition data.
     pub seed: String,
     /// The documentation page (`call-delete`).
     pub page: String,
     /// The operation (`delete`).
-    pub operation: String,
+    pub operation: Operation,
     /// The example's name: the Graph annotation name where the page has one.
     pub example: String,
     /// The heading the example sits under, in the page's language and in English.
@@ -73,7 +76,7 @@ pub struct RequestFixture {
     #[serde(default)]
     pub notes: Option<String>,
     /// The state the call must be in: `incoming` or `established`.
-    pub call: String,
+    pub call: Live,
     /// The request as documented.
     pub request: DocRequest,
     /// Id of the response fixture expected (seeds edition).
@@ -140,7 +143,7 @@ pub struct NotificationFixture {
     #[serde(default)]
     pub notes: Option<String>,
     /// `legacy` or `current` (CONTRACT.md section 4).
-    pub dialect: String,
+    pub dialect: Dialect,
     /// How it was delivered.
     pub delivery: Delivery,
     /// The commsNotifications envelope, verbatim.
@@ -236,7 +239,105 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct NegativeExpect {
     /// The status.
-    pub status: Value,
+    pub status: ExpectedStatus,
+}
+
+/// The status a negative case expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "Value")]
+pub enum ExpectedStatus {
+    /// This status code: the rule names it.
+    Code(u16),
+    /// The operation's documented success status.
+    Success,
+    /// Any status: what must hold afterwards is what the rule is about.
+    Any,
+}
+
+impl TryFrom<Value> for ExpectedStatus {
+    type Error = String;
+    fn try_from(v: Value) -> Result<ExpectedStatus, String> {
+        match &v {
+            Value::Number(n) => n
+                .as_u64()
+                .filter(|s| (100..600).contains(s))
+                .and_then(|s| u16::try_from(s).ok())
+                .map(ExpectedStatus::Code)
+                .ok_or_else(|| format!("status {v}: a status code is 100 to 599")),
+            Value::String(s) if s == "success" => Ok(ExpectedStatus::Success),
+            Value::String(s) if s == "any" => Ok(ExpectedStatus::Any),
+            _ => Err(format!("status {v}: a status code, \"success\" or \"any\"")),
+        }
+    }
+}
+
+/// The call a negative case acts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, strum::IntoStaticStr)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum NegativeCall {
+    /// Provisioned in the state the operation needs.
+    Ready,
+    /// Provisioned ringing.
+    Incoming,
+    /// Provisioned answered.
+    Established,
+    /// A well-formed id no target has.
+    Unknown,
+    /// Provisioned answered, then deleted (acted on once its last notification came).
+    Deleted,
+    /// Provisioned ringing, then rejected (acted on once its last notification came).
+    Rejected,
+}
+
+impl NegativeCall {
+    /// The word the fixtures use.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// Whether preparing the call ends one (the production guard keeps such a case off production).
+    pub fn ends_a_call(self) -> bool {
+        matches!(self, NegativeCall::Deleted | NegativeCall::Rejected)
+    }
+}
+
+impl fmt::Display for NegativeCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The two notification dialects (CONTRACT.md section 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, strum::IntoStaticStr)]
+#[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
+pub enum Dialect {
+    /// `resource`, ids in capitals, the etag inside resourceData (seeds 000, 004).
+    Legacy,
+    /// `resourceUrl`, `@odata.type` on each notification (seeds 001, 003).
+    Current,
+}
+
+impl Dialect {
+    /// The word the fixtures and the schemas use (`commsNotifications.legacy`).
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The other dialect.
+    pub fn other(self) -> Dialect {
+        match self {
+            Dialect::Legacy => Dialect::Current,
+            Dialect::Current => Dialect::Legacy,
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// What must hold after the answer.
@@ -291,13 +392,13 @@ pub struct NegativeFixture {
     #[serde(default)]
     pub notes: Option<String>,
     /// The operations it applies to.
-    pub operations: Vec<String>,
+    pub operations: Vec<Operation>,
     /// The editions it applies to (default: all).
     #[serde(default)]
     pub editions: Option<Vec<String>>,
     /// The call to act on: `ready` (the state the operation needs), `incoming`, `established`,
     /// `unknown`, `deleted` or `rejected`.
-    pub call: String,
+    pub call: NegativeCall,
     /// What to send.
     pub request: NegativeRequest,
     /// What to expect.
@@ -347,27 +448,6 @@ struct ReasonCodeTable {
     rows: Vec<ReasonCode>,
 }
 
-/// How an operation is addressed (CONTRACT.md section 3).
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OperationDef {
-    /// HTTP method.
-    pub method: String,
-    /// The action segment after the call (`cancelMediaProcessing`), or `null` for the call itself.
-    pub action: Option<String>,
-    /// The families its documents list.
-    pub families: Vec<String>,
-    /// The schema of its request body.
-    pub request_schema: Option<String>,
-    /// The seeds that document it.
-    pub seeds: Vec<String>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-struct OperationTable {
-    operations: BTreeMap<String, OperationDef>,
-}
-
 /// What one edition changes for one operation.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -378,6 +458,9 @@ pub struct EditionOverride {
     /// The response fixture that replaces the seeds' one.
     #[serde(default)]
     pub response: Option<String>,
+    /// The success status the edition names instead of the row's.
+    #[serde(default)]
+    pub success: Option<u16>,
     /// Why, for reports.
     pub why: String,
 }
@@ -388,8 +471,8 @@ pub struct EditionOverride {
 pub struct EditionDef {
     /// What the edition is.
     pub description: String,
-    /// Changes by operation name.
-    pub operations: BTreeMap<String, EditionOverride>,
+    /// Changes by operation.
+    pub operations: BTreeMap<Operation, EditionOverride>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -430,6 +513,14 @@ pub fn read_json(path: &Path) -> Result<Value, FixtureError> {
     };
     let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
     parse_strict(&text).map_err(err)
+}
+
+/// Reads the table of operations.
+fn load_operations(path: &Path) -> Result<Operations, FixtureError> {
+    Operations::from_value(read_json(path)?).map_err(|message| FixtureError {
+        path: path.to_path_buf(),
+        message,
+    })
 }
 
 /// Reads a fixture file into its typed form.
@@ -523,8 +614,8 @@ pub struct Corpus {
     pub allowances: Vec<Allowance>,
     /// Seed 001's termination reason codes.
     pub reason_codes: Vec<ReasonCode>,
-    /// Operations by name.
-    pub operations: BTreeMap<String, OperationDef>,
+    /// The table of operations.
+    pub operations: Operations,
     /// Editions by name.
     pub editions: BTreeMap<String, EditionDef>,
 }
@@ -572,7 +663,7 @@ impl Corpus {
             programs: BTreeMap::new(),
             allowances: load::<AllowanceTable>(&root.join("data/allowances.json"))?.allowances,
             reason_codes: load::<ReasonCodeTable>(&root.join("data/termination-reason-codes.json"))?.rows,
-            operations: load::<OperationTable>(&root.join("data/operations.json"))?.operations,
+            operations: load_operations(&root.join("data/operations.json"))?,
             editions: load::<EditionTable>(&root.join("data/editions.json"))?.editions,
         };
         for p in json_files(&root.join("requests"))? {
@@ -633,17 +724,30 @@ impl Corpus {
                     message,
                 })
             };
-            if !self.operations.contains_key(&req.provenance.operation) {
-                return bad(format!("operation {:?} is not in data/operations.json", req.provenance.operation));
-            }
             if !self.responses.contains_key(&req.response) {
                 return bad(format!("response {:?} is not a fixture", req.response));
             }
             if let Some(n) = req.notifications.iter().find(|n| !self.notifications.contains_key(*n)) {
                 return bad(format!("notification {n:?} is not a fixture"));
             }
-            if !matches!(req.call.as_str(), "incoming" | "established") {
-                return bad(format!("call state {:?}: expected incoming or established", req.call));
+            let op = req.provenance.operation;
+            let row = self.operations.row(op);
+            let status = self.responses[&req.response].status;
+            if status != row.success {
+                return bad(format!(
+                    "response {:?} answers {status} and the row of {} in data/operations.json says {}",
+                    req.response,
+                    op.name(),
+                    row.success
+                ));
+            }
+            if !row.valid_in.contains(&req.call) {
+                return bad(format!(
+                    "call {:?}: the row of {} in data/operations.json makes it valid in {:?} only",
+                    req.call.name(),
+                    op.name(),
+                    row.valid_in
+                ));
             }
         }
         for (path, neg) in self.negatives.values() {
@@ -653,26 +757,6 @@ impl Corpus {
                     message,
                 })
             };
-            if let Some(op) = neg.operations.iter().find(|op| !self.operations.contains_key(*op)) {
-                return bad(format!("operation {op:?} is not in data/operations.json"));
-            }
-            if !matches!(
-                neg.call.as_str(),
-                "ready" | "incoming" | "established" | "unknown" | "deleted" | "rejected"
-            ) {
-                return bad(format!(
-                    "call {:?}: expected ready, incoming, established, unknown, deleted or rejected",
-                    neg.call
-                ));
-            }
-            let status_ok = neg.expect.status.as_u64().is_some_and(|s| (100..600).contains(&s))
-                || matches!(neg.expect.status.as_str(), Some("success" | "any"));
-            if !status_ok {
-                return bad(format!(
-                    "expect.status {}: a status code, \"success\" or \"any\"",
-                    neg.expect.status
-                ));
-            }
             if let Some(id) = &neg.request.body.invalid {
                 if !self.invalid.contains_key(id) {
                     return bad(format!("body.invalid {id:?} is not a fixture"));
@@ -682,11 +766,20 @@ impl Corpus {
         for (name, ed) in &self.editions {
             for (op, o) in &ed.operations {
                 if let Some(r) = &o.response {
-                    if !self.responses.contains_key(r) {
-                        return Err(FixtureError {
-                            path: self.root.join("data/editions.json"),
-                            message: format!("edition {name}, operation {op}: response {r:?} is not a fixture"),
-                        });
+                    let bad = |message: String| FixtureError {
+                        path: self.root.join("data/editions.json"),
+                        message: format!("edition {name}, operation {}: {message}", op.name()),
+                    };
+                    let response = self
+                        .responses
+                        .get(r)
+                        .ok_or_else(|| bad(format!("response {r:?} is not a fixture")))?;
+                    let success = self.success(*op, name);
+                    if response.status != success {
+                        return Err(bad(format!(
+                            "response {r:?} answers {} and the edition's success status is {success}",
+                            response.status
+                        )));
                     }
                 }
             }
@@ -700,8 +793,17 @@ impl Corpus {
     }
 
     /// The first documented case of `operation` (by id): where negative cases take their example body and success status.
-    pub fn example_of(&self, operation: &str) -> Option<&RequestFixture> {
+    pub fn example_of(&self, operation: Operation) -> Option<&RequestFixture> {
         self.requests.values().map(|(_, f)| f).find(|f| f.provenance.operation == operation)
+    }
+
+    /// The success status of `op` under `edition`: its row's, or the edition's own.
+    pub fn success(&self, op: Operation, edition: &str) -> u16 {
+        self.editions
+            .get(edition)
+            .and_then(|e| e.operations.get(&op))
+            .and_then(|o| o.success)
+            .unwrap_or(self.operations.row(op).success)
     }
 
     /// The notification fixture with this id.

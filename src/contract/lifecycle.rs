@@ -7,41 +7,8 @@
 //! contract is silent (`None`: such a step is not generated, so it is never a failure).
 
 use serde::{Deserialize, Serialize};
-use strum::IntoEnumIterator;
 
-/// The four operations of CONTRACT.md section 3, named as `tests/fixtures/data/operations.json` names them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, strum::EnumIter)]
-pub enum Operation {
-    /// `POST …/calls/{id}/cancelMediaProcessing` (seed 000).
-    #[serde(rename = "cancelMediaProcessing")]
-    CancelMediaProcessing,
-    /// `POST …/calls/{id}/updateRecordingStatus` (seed 002).
-    #[serde(rename = "updateRecordingStatus")]
-    UpdateRecordingStatus,
-    /// `POST /communications/calls/{id}/reject` (seed 003).
-    #[serde(rename = "reject")]
-    Reject,
-    /// `DELETE …/calls/{id}` (seeds 001, 004).
-    #[serde(rename = "delete")]
-    Delete,
-}
-
-impl Operation {
-    /// The name the fixtures use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Operation::CancelMediaProcessing => "cancelMediaProcessing",
-            Operation::UpdateRecordingStatus => "updateRecordingStatus",
-            Operation::Reject => "reject",
-            Operation::Delete => "delete",
-        }
-    }
-
-    /// The operation a fixture names.
-    pub fn parse(name: &str) -> Option<Operation> {
-        Operation::iter().find(|o| o.name() == name)
-    }
-}
+pub use super::operation::{Ending, Live, Operation, OperationRow};
 
 /// How a call a program acts on comes to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -53,15 +20,6 @@ pub enum Start {
     Established,
     /// Never provisioned: a well-formed id no target has.
     Unknown,
-}
-
-/// Why a call ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Ending {
-    /// By delete.
-    Deleted,
-    /// By reject, while it was incoming.
-    Rejected,
 }
 
 /// A call's state in the model.
@@ -128,14 +86,14 @@ pub enum Answer {
 }
 
 /// The model's word on one step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Expectation {
     /// What the answer must be.
     pub answer: Answer,
     /// The call's state afterwards.
     pub after: CallState,
     /// The sentence of CONTRACT.md the expectation rests on.
-    pub rule: &'static str,
+    pub rule: String,
 }
 
 /// CONTRACT.md's sentences the model rests on, quoted so that a failure names its rule.
@@ -147,13 +105,6 @@ pub mod rules {
         "An operation on a call id the target does not know is answered 404 with the error object (CONTRACT.md section 1)";
     /// "The call's lifecycle".
     pub const REPEATABLE: &str = "cancelMediaProcessing and updateRecordingStatus never change the call's state; each repetition succeeds like the first, with an operation id and notifications of its own (CONTRACT.md \"The call's lifecycle\")";
-    /// "The call's lifecycle" and section 3, delete.
-    pub const DELETE: &str = "delete ends any live call (incoming or established), with terminating then terminated notifications (CONTRACT.md \"The call's lifecycle\", section 3 delete)";
-    /// "The call's lifecycle" and section 3, reject.
-    pub const REJECT: &str =
-        "reject ends an incoming call, with a deleted notification (CONTRACT.md \"The call's lifecycle\", section 3 reject)";
-    /// Section 3, reject.
-    pub const REJECT_ANSWERED: &str = "Reject does not end a call that was already answered: whatever status it gets, the call is still alive and no deleted notification arrives for it (CONTRACT.md section 3 reject)";
     /// "The call's lifecycle".
     pub const REFUSED: &str = "A refused request (bad input) changes nothing (CONTRACT.md \"The call's lifecycle\")";
     /// "The call's lifecycle".
@@ -161,36 +112,35 @@ pub mod rules {
         "A call that has not ended is never notified as ended (CONTRACT.md \"The call's lifecycle\", section 3 reject)";
 }
 
-/// What the contract says of `op`, sent as `sent`, on a call in `state`. `None` where it is silent:
-/// cancelMediaProcessing or updateRecordingStatus on a call never answered, and bad input on a
-/// call that has ended or never existed (whether 404 or the input's own status comes first is not
-/// said). Such a step is not generated.
-pub fn expect(state: CallState, op: Operation, sent: Sent) -> Option<Expectation> {
-    use Operation as O;
-    let same = |answer, rule| {
+/// What the contract says of an operation (its row), sent as `sent`, on a call in `state`. `None`
+/// where it is silent: an operation on a live call in a state its row does not make it valid in
+/// (unless the row says the call only stays alive), and bad input on a call that has ended or never
+/// existed (whether 404 or the input's own status comes first is not said). Such a step is not
+/// generated.
+pub fn expect(state: CallState, row: &OperationRow, sent: Sent) -> Option<Expectation> {
+    let same = |answer, rule: &str| {
         Some(Expectation {
             answer,
             after: state,
-            rule,
+            rule: rule.to_string(),
         })
     };
-    match (state, op, sent) {
-        (CallState::Ended(_), _, Sent::Valid) => same(Answer::Error(404), rules::ENDED),
-        (CallState::Unknown, _, Sent::Valid) => same(Answer::Error(404), rules::UNKNOWN),
-        (CallState::Ended(_) | CallState::Unknown, _, Sent::Invalid { .. }) => None,
-        (CallState::Incoming, O::CancelMediaProcessing | O::UpdateRecordingStatus, _) => None,
-        (CallState::Established, O::Reject, _) => same(Answer::Unspecified, rules::REJECT_ANSWERED),
-        (_, _, Sent::Invalid { status }) => same(Answer::Error(status), rules::REFUSED),
-        (_, O::Delete, Sent::Valid) => Some(Expectation {
+    let live = match state {
+        CallState::Ended(_) if sent == Sent::Valid => return same(Answer::Error(404), rules::ENDED),
+        CallState::Unknown if sent == Sent::Valid => return same(Answer::Error(404), rules::UNKNOWN),
+        CallState::Ended(_) | CallState::Unknown => return None,
+        CallState::Incoming => Live::Incoming,
+        CallState::Established => Live::Established,
+    };
+    if !row.valid_in.contains(&live) {
+        return row.elsewhere.as_ref().and_then(|e| same(Answer::Unspecified, &e.rule));
+    }
+    match sent {
+        Sent::Invalid { status } => same(Answer::Error(status), rules::REFUSED),
+        Sent::Valid => Some(Expectation {
             answer: Answer::Documented,
-            after: CallState::Ended(Ending::Deleted),
-            rule: rules::DELETE,
+            after: row.ends.map_or(state, CallState::Ended),
+            rule: row.rule.clone(),
         }),
-        (_, O::Reject, Sent::Valid) => Some(Expectation {
-            answer: Answer::Documented,
-            after: CallState::Ended(Ending::Rejected),
-            rule: rules::REJECT,
-        }),
-        (_, O::CancelMediaProcessing | O::UpdateRecordingStatus, Sent::Valid) => same(Answer::Documented, rules::REPEATABLE),
     }
 }

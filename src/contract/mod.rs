@@ -9,6 +9,7 @@ pub mod family;
 pub mod fixture;
 pub mod ids;
 pub mod lifecycle;
+pub mod operation;
 pub mod program;
 pub mod schema;
 pub mod variations;

@@ -19,8 +19,9 @@ use serde_json::Value;
 
 use super::edition::Edition;
 use super::family::Family;
-use super::fixture::Corpus;
+use super::fixture::{Corpus, ExpectedStatus, NegativeCall};
 use super::lifecycle::{expect, CallState, Expectation, Operation, Sent, Start};
+use super::operation::Operations;
 
 /// A sequence of steps over calls named by role (`A`, `B`, `C`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -85,8 +86,9 @@ struct Example {
 /// What a run may send, per operation: the documented examples under the run's edition, and the
 /// bad inputs (negative fixtures on a call that can take the operation, with a status of their
 /// own) that apply in it; only operations documented on a family the run selects.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Catalog {
+    rows: Operations,
     examples: BTreeMap<Operation, Vec<Example>>,
     bad: BTreeMap<Operation, Vec<(String, u16)>>,
 }
@@ -97,17 +99,16 @@ const VARIED: [&str; 3] = ["clientContext", "all", "reason"];
 impl Catalog {
     /// The catalog of `corpus` under `edition`, for a run on `families`.
     pub fn new(corpus: &Corpus, edition: Edition, families: &[Family]) -> Result<Catalog, String> {
-        let mut catalog = Catalog::default();
-        let selected = |op: &str| {
-            corpus
-                .operations
-                .get(op)
-                .is_some_and(|d| d.families.iter().any(|f| families.iter().any(|s| s.name() == f)))
+        let mut catalog = Catalog {
+            rows: corpus.operations.clone(),
+            examples: BTreeMap::new(),
+            bad: BTreeMap::new(),
         };
+        let selected = |op: Operation| corpus.operations.row(op).on_any(families);
         for id in corpus.case_ids() {
             let case = corpus.case(id, edition)?;
-            let op = Operation::parse(case.operation).ok_or_else(|| format!("{id}: unknown operation {}", case.operation))?;
-            if !selected(case.operation) {
+            let op = case.operation;
+            if !selected(op) {
                 continue;
             }
             let keys = case.body.as_ref().and_then(Value::as_object);
@@ -120,14 +121,13 @@ impl Catalog {
         }
         for (_, neg) in corpus.negatives.values() {
             let applies = neg.editions.as_ref().is_none_or(|eds| eds.iter().any(|e| e == edition.name()));
-            let Some(status) = neg.expect.status.as_u64().and_then(|s| u16::try_from(s).ok()) else {
+            let ExpectedStatus::Code(status) = neg.expect.status else {
                 continue; // "success" and "any" are no bad input
             };
-            if neg.call != "ready" || !applies {
+            if neg.call != NegativeCall::Ready || !applies {
                 continue; // the calls in other states are the model's own business
             }
-            for name in neg.operations.iter().filter(|n| selected(n)) {
-                let op = Operation::parse(name).ok_or_else(|| format!("{}: unknown operation {name}", neg.id))?;
+            for &op in neg.operations.iter().filter(|op| selected(**op)) {
                 catalog.bad.entry(op).or_default().push((neg.id.clone(), status));
             }
         }
@@ -158,7 +158,7 @@ impl Catalog {
                 Sent::Invalid { status }
             }
         };
-        Ok(expect(state, step.operation, sent))
+        Ok(expect(state, self.rows.row(step.operation), sent))
     }
 
     /// The model's expectation of each step of `program`, and each call's state at the end. `Err`

@@ -160,6 +160,15 @@ pub enum Fault {
     RefusedRequestNotifies,
     /// A successful updateRecordingStatus is followed, 300 ms later, by a `deleted` for the live call.
     StrayDeletedLate,
+    /// keepAlive answers 204 instead of 200.
+    #[strum(serialize = "keep-alive-answers-204")]
+    KeepAliveAnswers204,
+    /// keepAlive's 200 carries the call as a body.
+    KeepAliveReturnsBody,
+    /// keepAlive on an incoming call (not yet answered) is refused.
+    KeepAliveRefusedOnIncoming,
+    /// keepAlive quietly ends the call.
+    KeepAliveEndsCall,
 }
 
 const RECORDING: &[&str] = &[
@@ -170,6 +179,7 @@ const RECORDING: &[&str] = &[
 const DELETES: &[&str] = &["call-delete", "delete_call"];
 const REJECTS: &[&str] = &["call-reject--busy", "call-reject--none"];
 const CANCEL: &[&str] = &["call-cancelMediaProcessing"];
+const KEEP_ALIVE: &[&str] = &["keep-alive"];
 /// Generated programs (`cargo test explore`): what state across requests on one call takes to see.
 const EXPLORE: &[&str] = &["explore"];
 
@@ -462,6 +472,22 @@ impl Fault {
             Fault::StrayDeletedLate => (
                 "300 ms after a successful updateRecordingStatus the call is notified deleted, though it lives on",
                 C::NoDeletedNotification,
+                EXPLORE,
+            ),
+            Fault::KeepAliveAnswers204 => ("keepAlive answers 204 No Content instead of 200 OK", C::Status, KEEP_ALIVE),
+            Fault::KeepAliveReturnsBody => (
+                "keepAlive's 200 carries the call as a JSON body where the page returns nothing",
+                C::EmptyBody,
+                KEEP_ALIVE,
+            ),
+            Fault::KeepAliveRefusedOnIncoming => (
+                "keepAlive on an incoming call not yet answered is refused with 400, as if only established calls could expire",
+                C::Status,
+                EXPLORE,
+            ),
+            Fault::KeepAliveEndsCall => (
+                "keepAlive quietly ends the call (routed to the hang-up path): the next operation gets 404",
+                C::Status,
                 EXPLORE,
             ),
         }

@@ -20,6 +20,8 @@ use super::faults::Fault;
 use super::outbox::Outbox;
 use crate::contract::edition::Edition;
 use crate::contract::family::Family;
+use crate::contract::lifecycle::CallState;
+use crate::contract::operation::{Ending, Live, Operation, OperationRow, Operations};
 
 /// The version segment of the double's base URL.
 pub const VERSION: &str = "beta";
@@ -65,13 +67,6 @@ const STRAY_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
 /// How late `Fault::DeleteLate` delivers: past the default notification timeout of 5 s.
 pub const LATE_BY: std::time::Duration = std::time::Duration::from_secs(12);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CallState {
-    Incoming,
-    Established,
-    Ended,
-}
-
 #[derive(Debug, Clone)]
 struct Call {
     state: CallState,
@@ -104,6 +99,7 @@ struct State {
     etag: AtomicU64,
     seed: u64,
     outbox: Outbox,
+    rows: Operations,
     requests: AtomicU64,
     /// Authorized Calls API requests, counted for `throttle_every`.
     throttle_counter: AtomicU64,
@@ -128,7 +124,10 @@ impl std::fmt::Debug for Double {
 impl Double {
     /// Starts the double on 127.0.0.1 and a free port. Must run inside a tokio runtime that
     /// outlives it: the dispatcher that sends notifications is spawned there.
-    pub async fn start(options: DoubleOptions) -> Double {
+    ///
+    /// It serves every operation of `rows` (the table of operations) where its row says: its
+    /// method, its families, its action.
+    pub async fn start(options: DoubleOptions, rows: &Operations) -> Double {
         let mut builder = MockServer::builder().disable_request_recording();
         // wiremock's own bind has the default accept queue of 128 (see wire::bind).
         let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
@@ -155,10 +154,10 @@ impl Double {
             etag: AtomicU64::new(5445),
             seed,
             outbox,
+            rows: rows.clone(),
             requests: AtomicU64::new(0),
             throttle_counter: AtomicU64::new(0),
         });
-        let families = r"(communications|app|applications/[^/]+)";
         Mock::given(method("POST"))
             .and(path("/_provision/calls"))
             .respond_with(Handler {
@@ -168,26 +167,14 @@ impl Double {
             .named("provisioning hook")
             .mount(&server)
             .await;
-        Mock::given(method("DELETE"))
-            .and(path_regex(format!(r"^/(beta|v1\.0)/{families}/calls/[^/]+$")))
-            .respond_with(Handler {
-                state: state.clone(),
-                op: Op::Delete,
-            })
-            .named("call: delete")
-            .mount(&server)
-            .await;
-        for (name, op) in [
-            ("cancelMediaProcessing", Op::Cancel),
-            ("updateRecordingStatus", Op::Recording),
-            ("reject", Op::Reject),
-        ] {
-            Mock::given(method("POST"))
-                .and(path_regex(format!(
-                    r"^/(beta|v1\.0)/{families}/calls/[^/]+/(microsoft\.graph\.)?{name}$"
-                )))
-                .respond_with(Handler { state: state.clone(), op })
-                .named(format!("call: {name}"))
+        for (operation, row) in rows.iter() {
+            Mock::given(method(row.method.as_str()))
+                .and(path_regex(route(row)))
+                .respond_with(Handler {
+                    state: state.clone(),
+                    op: Op::Call(operation),
+                })
+                .named(format!("call: {operation}"))
                 .mount(&server)
                 .await;
         }
@@ -233,13 +220,30 @@ impl Double {
     }
 }
 
+/// The path an operation is served on: its row's families and action (an action may carry the
+/// `microsoft.graph.` namespace, as the SDKs send it).
+fn route(row: &OperationRow) -> String {
+    let families: Vec<&str> = row
+        .families
+        .iter()
+        .map(|f| match f {
+            Family::Communications => "communications",
+            Family::App => "app",
+            Family::Applications => "applications/[^/]+",
+        })
+        .collect();
+    let action = row
+        .action
+        .as_deref()
+        .map(|a| format!(r"/(microsoft\.graph\.)?{a}"))
+        .unwrap_or_default();
+    format!(r"^/(beta|v1\.0)/({})/calls/[^/]+{action}$", families.join("|"))
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Op {
     Provision,
-    Delete,
-    Cancel,
-    Recording,
-    Reject,
+    Call(Operation),
     Unknown,
 }
 
@@ -498,10 +502,7 @@ impl Handler {
             return s.error(404, "UnknownError", "No resource at this path.", &rid);
         };
         let result = match self.op {
-            Op::Delete => delete(s, &at),
-            Op::Cancel => body_object(s, req).and_then(|b| cancel(s, &b, &at)),
-            Op::Recording => body_object(s, req).and_then(|b| recording(s, &b, &at)),
-            Op::Reject => body_object(s, req).and_then(|b| reject(s, &b, &at)),
+            Op::Call(operation) => perform(s, operation, req, &at),
             Op::Provision | Op::Unknown => Err(refuse(404, "UnknownError", "No resource at this path.")),
         };
         result.unwrap_or_else(|r| {
@@ -510,6 +511,44 @@ impl Handler {
             }
             s.error(r.status, r.code, &r.message, &rid)
         })
+    }
+}
+
+/// What the double does for `operation`: its own behaviour where the operation has one (operations
+/// that answer a body or notify), the row's plain acknowledgement where it has not.
+fn perform(s: &State, operation: Operation, req: &Request, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    match operation {
+        Operation::Delete => delete(s, at),
+        Operation::CancelMediaProcessing => body_object(s, req).and_then(|b| cancel(s, &b, at)),
+        Operation::UpdateRecordingStatus => body_object(s, req).and_then(|b| recording(s, &b, at)),
+        Operation::Reject => body_object(s, req).and_then(|b| reject(s, &b, at)),
+        Operation::KeepAlive => acknowledge(s, s.rows.row(operation), at),
+    }
+}
+
+/// An operation whose row says all there is to it: valid on a live call in the row's states, it
+/// answers the row's success status with no body and changes nothing.
+fn acknowledge(s: &State, row: &OperationRow, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let call = live_call(s, at)?;
+    let valid = match call.state {
+        CallState::Incoming => row.valid_in.contains(&Live::Incoming) && !s.is(Fault::KeepAliveRefusedOnIncoming),
+        CallState::Established => row.valid_in.contains(&Live::Established),
+        _ => false,
+    };
+    if !valid {
+        return Err(refuse(
+            400,
+            "BadRequest",
+            format!("Not valid on a call that is {}.", call.state.name()),
+        ));
+    }
+    if s.is(Fault::KeepAliveEndsCall) {
+        end_call(s, at, Ending::Deleted);
+    }
+    match s.options.fault {
+        Some(Fault::KeepAliveAnswers204) => Ok(ResponseTemplate::new(204)),
+        Some(Fault::KeepAliveReturnsBody) => Ok(json_response(row.success, &json!({"id": at.call_id, "state": call.state.name()}))),
+        _ => Ok(ResponseTemplate::new(row.success)),
     }
 }
 
@@ -566,7 +605,7 @@ fn provision(s: &State, req: &Request, rid: &str) -> ResponseTemplate {
 fn live_call(s: &State, at: &Addressed) -> Result<Call, Refusal> {
     let calls = s.calls.lock().unwrap_or_else(|e| e.into_inner());
     match calls.get(&at.call_id) {
-        Some(c) if c.state != CallState::Ended => Ok(c.clone()),
+        Some(c) if c.state.live() => Ok(c.clone()),
         Some(c) if s.is(Fault::EndedCallAlive) => Ok(Call {
             state: CallState::Established,
             ..c.clone()
@@ -576,9 +615,9 @@ fn live_call(s: &State, at: &Addressed) -> Result<Call, Refusal> {
     }
 }
 
-fn end_call(s: &State, at: &Addressed) {
+fn end_call(s: &State, at: &Addressed, ending: Ending) {
     if let Some(c) = s.calls.lock().unwrap_or_else(|e| e.into_inner()).get_mut(&at.call_id) {
-        c.state = CallState::Ended;
+        c.state = CallState::Ended(ending);
     }
 }
 
@@ -592,7 +631,7 @@ fn note_operation(s: &State, at: &Addressed, kind: &'static str, op: &str, recor
         }
     }
     if s.is(Fault::OperationEndsCall) {
-        end_call(s, at);
+        end_call(s, at, Ending::Deleted);
     }
 }
 
@@ -619,7 +658,7 @@ fn delete(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
     if s.is(Fault::IncomingNotDeletable) && call.state == CallState::Incoming {
         return Err(refuse(404, "9997", "Call not found."));
     }
-    end_call(s, at);
+    end_call(s, at, Ending::Deleted);
     let named = if s.is(Fault::DeleteNamesOtherCall) {
         s.new_id()
     } else {
@@ -780,9 +819,6 @@ fn reject(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Respon
     if callback_uri.as_deref().is_some_and(|u| u.contains('?')) && s.is(Fault::CallbackQueryRefused) {
         return Err(refuse(400, "BadRequest", "callbackUri must not have a query."));
     }
-    if at.family != Family::Communications {
-        return Err(refuse(404, "UnknownError", "reject is addressed under /communications only."));
-    }
     let call = live_call(s, at)?;
     let res = s.resource(at, &at.call_id, None);
     let odata_id = if s.is(Fault::OdataIdOtherCall) {
@@ -800,14 +836,14 @@ fn reject(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Respon
     if call.state != CallState::Incoming {
         // Reject does not end a call that was already answered (seed 003).
         match s.options.fault {
-            Some(Fault::RejectEndsAnsweredCall) => end_call(s, at),
+            Some(Fault::RejectEndsAnsweredCall) => end_call(s, at, Ending::Rejected),
             Some(Fault::RejectAnsweredNotifies) => {}
             _ => return Err(refuse(400, "BadRequest", "Only an incoming call can be rejected.")),
         }
         s.send(callback, vec![deleted]);
         return Ok(ResponseTemplate::new(202));
     }
-    end_call(s, at);
+    end_call(s, at, Ending::Rejected);
     if !s.is(Fault::RejectNoNotification) {
         s.send(callback, vec![deleted]);
     }

@@ -12,6 +12,7 @@ use super::judge::CaseRun;
 use super::program::{ProgramRun, StepRun};
 use crate::contract::case::Case;
 use crate::contract::fixture::NegativeFixture;
+use crate::contract::operation::Operation;
 use crate::contract::program::{role, Request};
 use crate::wire::secret::redact;
 
@@ -57,7 +58,7 @@ fn titled_failure(case: &Case, title: &str, rule: Option<&str>, run: &CaseRun, t
 }
 
 /// The message a failing negative case panics with.
-pub fn negative_failure(neg: &NegativeFixture, path: &Path, operation: &str, run: &CaseRun, target: &str) -> String {
+pub fn negative_failure(neg: &NegativeFixture, path: &Path, operation: Operation, run: &CaseRun, target: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,

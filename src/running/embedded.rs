@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::config::{Config, ConfigError};
 use crate::bot::replay::BotTarget;
+use crate::contract::corpus;
 use crate::doubles::bot::BotDouble;
 use crate::doubles::bot_faults::BotFault;
 use crate::doubles::faults::Fault;
@@ -69,13 +70,16 @@ impl Env {
         let (double, base, provision) = match &config.target {
             Some(t) => (None, t.clone(), config.provision_url.clone()),
             None => {
-                let d = Double::start(DoubleOptions {
-                    edition: config.edition,
-                    fault: double_fault,
-                    latency: config.double_latency,
-                    throttle_every: config.double_throttle,
-                    ..DoubleOptions::default()
-                })
+                let d = Double::start(
+                    DoubleOptions {
+                        edition: config.edition,
+                        fault: double_fault,
+                        latency: config.double_latency,
+                        throttle_every: config.double_throttle,
+                        ..DoubleOptions::default()
+                    },
+                    &corpus().operations,
+                )
                 .await;
                 let (b, p) = (
                     d.base.clone(),

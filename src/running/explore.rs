@@ -91,7 +91,7 @@ fn plans(env: &Env, catalog: &Catalog, program: &Program) -> Result<(Vec<Plan>, 
                     .map(|(_, n)| n)
                     .ok_or_else(|| format!("no negative fixture {negative:?}"))?;
                 let example = corpus()
-                    .example_of(step.operation.name())
+                    .example_of(step.operation)
                     .ok_or_else(|| format!("no documented example of {}", step.operation.name()))?;
                 (corpus().case(&example.id, edition)?, Some(neg))
             }
@@ -104,19 +104,14 @@ fn plans(env: &Env, catalog: &Catalog, program: &Program) -> Result<(Vec<Plan>, 
 
 /// The family a step of `operation` is sent on: the first selected family its documents list.
 fn family_for(env: &Env, operation: Operation) -> Result<Family, String> {
-    let listed = &corpus().operations[operation.name()].families;
-    env.config
-        .families
-        .iter()
-        .copied()
-        .find(|f| listed.iter().any(|l| l == f.name()))
-        .ok_or_else(|| {
-            format!(
-                "{} is documented on {} only, and CONFORMANCE_PATH_FAMILIES selects none of them",
-                operation.name(),
-                listed.join(", ")
-            )
-        })
+    let listed = &corpus().operations.row(operation).families;
+    env.config.families.iter().copied().find(|f| listed.contains(f)).ok_or_else(|| {
+        format!(
+            "{} is documented on {} only, and CONFORMANCE_PATH_FAMILIES selects none of them",
+            operation.name(),
+            listed.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+        )
+    })
 }
 
 /// The request of a documented step: its example's body (under the edition) with the step's variations set.
@@ -125,7 +120,7 @@ fn documented_request(env: &Env, plan: &Plan, path: &str) -> crate::wire::target
     if let (Some(Value::Object(map)), Request::Documented { set, .. }) = (body.as_mut(), &plan.step.request) {
         map.extend(set.clone());
     }
-    env.target.request(&plan.case.op.method, path, body)
+    env.target.request(plan.case.op.method.as_str(), path, body)
 }
 
 /// Whether `step` acts on call number `i` and its notifications are judged: a step whose answer
@@ -146,10 +141,7 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
             return run;
         }
     };
-    let destructive = program
-        .steps
-        .iter()
-        .any(|s| matches!(s.operation, Operation::Delete | Operation::Reject));
+    let destructive = program.steps.iter().any(|s| corpus().operations.row(s.operation).destructive());
     if let Some(why) = production_refusal(env, destructive, "a generated program") {
         run.setup = Some(setup_finding("the production guard", "a non-production target", why));
         return run;

@@ -10,14 +10,15 @@ use std::io::Write;
 use std::sync::{Arc, OnceLock};
 use strum::IntoEnumIterator;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::config::Config;
 use super::embedded::Env;
 use crate::bot::replay::{Replay, Variant};
 use crate::contract::case::{Case, Origin, OriginKind};
 use crate::contract::family::Family;
-use crate::contract::fixture::{Level, NegativeFixture};
+use crate::contract::fixture::{ExpectedStatus, Level, NegativeCall, NegativeFixture};
+use crate::contract::operation::{Ending, Live, Operation};
 use crate::contract::variations::{bad_input, valid_forms, Expect, Variation, HTTPS_CALLBACK};
 use crate::contract::{corpus, schemas};
 use crate::judging::check::{all_heard, check_error_answer, effect_of_an_operation, heard_items, is_call_deleted, Aspect, Check, Verdict};
@@ -99,7 +100,7 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     let setup = |run: &mut CaseRun, subject: &str, expected: &str, actual: String| {
         run.verdict.findings.push(setup_finding(subject, expected, actual));
     };
-    if let Some(why) = production_refusal(env, matches!(case.operation, "delete" | "reject"), case.operation) {
+    if let Some(why) = production_refusal(env, case.op.destructive(), case.operation.name()) {
         setup(&mut run, "the production guard", "a non-production target", why);
         return run;
     }
@@ -111,7 +112,7 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
         }
     };
     let (callback, inbox) = env.listener.open(case.id());
-    let call_id = match env.target.provision(&case.fixture.call, &callback).await {
+    let call_id = match env.target.provision(case.fixture.call.name(), &callback).await {
         Ok(id) => id,
         Err(e) => {
             setup(&mut run, "provisioning", &format!("a provisioned {} call", case.fixture.call), e);
@@ -120,7 +121,7 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     };
     run.call_id = Some(call_id.clone());
     let req = env.target.request(
-        &case.op.method,
+        case.op.method.as_str(),
         &case.path_for(family, &env.target.app_id, &call_id),
         case.body.clone(),
     );
@@ -198,14 +199,14 @@ pub async fn run_variation(env: &Env, case: &Case<'static>, variation: &Variatio
 /// the error object.
 async fn run_bad_input(env: &Env, case: &Case<'_>, variation: &Variation, rule: &str, family: Family) -> CaseRun {
     let mut run = CaseRun::new(format!("{} ~ {}", case.id(), variation.name), family);
-    if let Some(why) = production_refusal(env, matches!(case.operation, "delete" | "reject"), case.operation) {
+    if let Some(why) = production_refusal(env, case.op.destructive(), case.operation.name()) {
         run.verdict
             .findings
             .push(setup_finding("the production guard", "a non-production target", why));
         return run;
     }
     let (callback, inbox) = env.listener.open(case.id());
-    let call_id = match env.target.provision(&case.fixture.call, &callback).await {
+    let call_id = match env.target.provision(case.fixture.call.name(), &callback).await {
         Ok(id) => id,
         Err(e) => {
             run.verdict.findings.push(setup_finding(
@@ -218,7 +219,7 @@ async fn run_bad_input(env: &Env, case: &Case<'_>, variation: &Variation, rule: 
     };
     run.call_id = Some(call_id.clone());
     let mut req = env.target.request(
-        &case.op.method,
+        case.op.method.as_str(),
         &case.path_for(family, &env.target.app_id, &call_id),
         variation.body.clone(),
     );
@@ -314,22 +315,20 @@ pub(crate) async fn until_ended(env: &Env, inbox: &Inbox, call_id: &str, wait: s
 
 /// The call a negative case acts on, prepared as its `call` says; an ended call is acted on only
 /// once its last notification came.
-async fn prepare_call(env: &Env, neg: &NegativeFixture, ready_state: &str, callback: &str, inbox: &Inbox) -> Result<String, String> {
-    let app = env.target.app_id.clone();
-    let state = match neg.call.as_str() {
-        "unknown" => return Ok(UNKNOWN_CALL.to_string()),
-        "ready" => ready_state,
-        "deleted" => "established",
-        "rejected" => "incoming",
-        other => other,
+async fn prepare_call(env: &Env, neg: &NegativeFixture, ready: Live, callback: &str, inbox: &Inbox) -> Result<String, String> {
+    let (state, ending) = match neg.call {
+        NegativeCall::Unknown => return Ok(UNKNOWN_CALL.to_string()),
+        NegativeCall::Ready => (ready, None),
+        NegativeCall::Incoming => (Live::Incoming, None),
+        NegativeCall::Established => (Live::Established, None),
+        NegativeCall::Deleted => (Live::Established, Some(Ending::Deleted)),
+        NegativeCall::Rejected => (Live::Incoming, Some(Ending::Rejected)),
     };
-    let id = env.target.provision(state, callback).await?;
-    let path = Family::Communications.call_path(&app, &id);
-    match neg.call.as_str() {
-        "deleted" => setup_step(env, "DELETE", &path, None, 204).await?,
-        "rejected" => setup_step(env, "POST", &format!("{path}/reject"), Some(json!({"reason": "none"})), 202).await?,
-        _ => return Ok(id),
-    }
+    let id = env.target.provision(state.name(), callback).await?;
+    let Some(ending) = ending else { return Ok(id) };
+    let ender = ending_case(env, ending)?;
+    let path = ender.path_for(Family::Communications, &env.target.app_id, &id);
+    setup_step(env, ender.op.method.as_str(), &path, ender.body.clone(), ender.response.status).await?;
     if !until_ended(env, inbox, &id, env.config.notify_timeout).await {
         return Err(format!(
             "the {} call's last notification (a deleted notification for the call) did not arrive within {} ms (CONFORMANCE_NOTIFY_TIMEOUT_MS); the call is probed only once it has ended",
@@ -338,6 +337,17 @@ async fn prepare_call(env: &Env, neg: &NegativeFixture, ready_state: &str, callb
         ));
     }
     Ok(id)
+}
+
+/// The documented example of the operation whose row ends a call as `ending` does, under the run's edition.
+fn ending_case(env: &Env, ending: Ending) -> Result<Case<'static>, String> {
+    let (op, _) = corpus()
+        .operations
+        .iter()
+        .find(|(_, row)| row.ends == Some(ending))
+        .ok_or_else(|| format!("no operation of data/operations.json ends a call as {ending:?}"))?;
+    let example = corpus().example_of(op).ok_or_else(|| format!("no documented example of {op}"))?;
+    corpus().case(&example.id, env.config.edition)
 }
 
 /// The request a negative case sends: the operation's example, changed as the fixture says.
@@ -362,7 +372,7 @@ pub(crate) fn negative_request(env: &Env, neg: &NegativeFixture, case: &Case, fa
     }
     let mut req = env
         .target
-        .request(&case.op.method, &case.path_for(family, &env.target.app_id, call_id), body);
+        .request(case.op.method.as_str(), &case.path_for(family, &env.target.app_id, call_id), body);
     if let Some(raw) = &spec.raw {
         req.raw = Some(raw.clone());
         req.headers.push(("Content-Type".into(), "application/json".into()));
@@ -375,7 +385,7 @@ pub(crate) fn negative_request(env: &Env, neg: &NegativeFixture, case: &Case, fa
 
 /// Runs negative case `neg` on `operation` and `family`: prepare the call, send the bad input,
 /// check the answer against the rule, then what must hold afterwards.
-pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, family: Family) -> CaseRun {
+pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: Operation, family: Family) -> CaseRun {
     let mut run = CaseRun::new(format!("{}/{operation}", neg.id), family);
     let case = match corpus().example_of(operation).map(|f| corpus().case(&f.id, env.config.edition)) {
         Some(Ok(c)) => c,
@@ -388,7 +398,7 @@ pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, fam
             return run;
         }
     };
-    let destructive = operation == "delete" || operation == "reject" || matches!(neg.call.as_str(), "deleted" | "rejected");
+    let destructive = case.op.destructive() || neg.call.ends_a_call();
     if let Some(why) = production_refusal(env, destructive, &neg.id) {
         run.verdict
             .findings
@@ -396,7 +406,7 @@ pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, fam
         return run;
     }
     let (callback, inbox) = env.listener.open(&neg.id);
-    let call_id = match prepare_call(env, neg, &case.fixture.call, &callback, &inbox).await {
+    let call_id = match prepare_call(env, neg, case.fixture.call, &callback, &inbox).await {
         Ok(id) => id,
         Err(e) => {
             run.verdict
@@ -416,10 +426,10 @@ pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, fam
             return run;
         }
     };
-    let expected = match &neg.expect.status {
-        Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
-        Value::String(s) if s == "success" => Some(case.response.status),
-        _ => None,
+    let expected = match neg.expect.status {
+        ExpectedStatus::Code(status) => Some(status),
+        ExpectedStatus::Success => Some(case.response.status),
+        ExpectedStatus::Any => None,
     };
     check_error_answer(&neg.rule, expected, schemas(), &obs, &mut run.verdict);
     run.verdict.infos.extend(throttle_note(&obs));
@@ -456,7 +466,7 @@ pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: &str, fam
 /// The call still accepts cancelMediaProcessing, with the documented success status.
 async fn check_alive(env: &Env, family: Family, call_id: &str, v: &mut Verdict) {
     let Some(Ok(cancel)) = corpus()
-        .example_of("cancelMediaProcessing")
+        .example_of(Operation::CancelMediaProcessing)
         .map(|f| corpus().case(&f.id, env.config.edition))
     else {
         v.findings
@@ -464,7 +474,7 @@ async fn check_alive(env: &Env, family: Family, call_id: &str, v: &mut Verdict) 
         return;
     };
     let probe = env.target.request(
-        &cancel.op.method,
+        cancel.op.method.as_str(),
         &cancel.path_for(family, &env.target.app_id, call_id),
         cancel.body.clone(),
     );
@@ -631,26 +641,20 @@ pub async fn run_cases(env: Arc<Env>, variations: bool, progress: impl Fn(&Outco
         if !applies(neg, &env) {
             continue;
         }
-        for operation in &neg.operations {
-            let documented = &corpus().operations[operation].families;
-            for family in env
-                .config
-                .families
-                .iter()
-                .copied()
-                .filter(|f| documented.iter().any(|d| d == f.name()))
-            {
-                let (env, operation) = (env.clone(), operation.clone());
+        for &operation in &neg.operations {
+            let documented = &corpus().operations.row(operation).families;
+            for family in env.config.families.iter().copied().filter(|f| documented.contains(f)) {
+                let env = env.clone();
                 tasks.spawn(async move {
                     let started = std::time::Instant::now();
-                    let run = run_negative(&env, neg, &operation, family).await;
+                    let run = run_negative(&env, neg, operation, family).await;
                     let message = (!run.verdict.passed())
-                        .then(|| crate::judging::report::negative_failure(neg, path, &operation, &run, &env.describe()));
+                        .then(|| crate::judging::report::negative_failure(neg, path, operation, &run, &env.describe()));
                     Outcome {
                         case_id: neg.id.clone(),
                         negative: true,
                         origin: Origin::negative(neg),
-                        operation,
+                        operation: operation.to_string(),
                         run,
                         message,
                         elapsed: started.elapsed(),

@@ -7,7 +7,7 @@
 //! and extra response headers; compact JSON with other key orders and extra properties; OData
 //! `Content-Type` parameters; the current dialect on every family with both `resource` and
 //! `resourceUrl`; integer resultInfo codes with another listed pair; delete's two notifications
-//! batched in one envelope; unsolicited `created`/`updated` notifications on provisioning.
+//! batched in one envelope; keepAlive's body not read; unsolicited `created`/`updated` notifications on provisioning.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -283,6 +283,8 @@ fn route(state: &State, req: &Req) -> Resp {
             );
             resp(202)
         }
+        // keepAlive takes no body and causes no notification; any live call stays live.
+        ("POST", Some("keepAlive")) if prefix == "communications" => resp(200),
         _ => error(400, "BadRequest", "operation not supported on this call"),
     }
 }
@@ -290,6 +292,10 @@ fn route(state: &State, req: &Req) -> Resp {
 /// Its own reading of the request rules, written from CONTRACT.md without looking at the double.
 fn validate(action: Option<&str>, raw: &[u8]) -> Result<serde_json::Map<String, Value>, Resp> {
     let bad = |m: &str| Err(error(400, "InvalidRequest", m));
+    if action == Some("keepAlive") {
+        // The page defines no body, so none is read.
+        return Ok(serde_json::Map::new());
+    }
     let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(raw) else {
         return bad("Request body must be a JSON object");
     };

@@ -436,7 +436,7 @@ fn serve_double(args: ServeArgs) -> ExitCode {
         throttle_every: config.double_throttle,
     };
     block_on(async move {
-        let double = Double::start(options).await;
+        let double = Double::start(options, &conformance::contract::corpus().operations).await;
         println!("target:    {}", double.base);
         println!("provision: {}", double.provision_url);
         println!(

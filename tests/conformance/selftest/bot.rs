@@ -36,8 +36,8 @@ fn a_correct_bot_passes_every_replay_and_receives_every_documented_notification(
 #[test]
 fn the_other_dialect_and_extra_property_variants_are_valid_notifications() {
     for (id, (_, f)) in &corpus().notifications {
-        let other = if f.dialect == "legacy" { "current" } else { "legacy" };
-        let converted = other_dialect(&f.body, &f.dialect);
+        let other = f.dialect.other();
+        let converted = other_dialect(&f.body, f.dialect);
         let errs = schemas().validate(&format!("commsNotifications.{other}"), &converted);
         assert!(errs.is_empty(), "{id} in the {other} dialect: {errs:?}\n{converted:#}");
         let extra = with_extra_properties(&f.body);

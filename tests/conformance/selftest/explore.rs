@@ -8,7 +8,8 @@ use strum::IntoEnumIterator;
 use conformance::contract::corpus;
 use conformance::contract::edition::Edition;
 use conformance::contract::family::Family;
-use conformance::contract::lifecycle::{expect, Answer, CallState, Ending, Operation, Sent};
+use conformance::contract::fixture::{ExpectedStatus, NegativeCall};
+use conformance::contract::lifecycle::{expect, Answer, CallState, Ending, Live, Operation, Sent};
 use conformance::contract::program::{generate, program_of, Catalog};
 use conformance::judging::report;
 use conformance::running::embedded::Env;
@@ -107,35 +108,37 @@ fn explore_the_same_seed_gives_the_same_programs() {
 fn explore_the_model_agrees_with_the_single_cases_fixtures() {
     // Each documented example, on a call in the state its fixture provisions, is the documented exchange.
     for (_, req) in corpus().requests.values() {
-        let state = match req.call.as_str() {
-            "incoming" => CallState::Incoming,
-            _ => CallState::Established,
+        let state = match req.call {
+            Live::Incoming => CallState::Incoming,
+            Live::Established => CallState::Established,
         };
-        let op = Operation::parse(&req.provenance.operation).expect("an operation");
-        let e = expect(state, op, Sent::Valid).expect("the contract speaks");
+        let row = corpus().operations.row(req.provenance.operation);
+        let e = expect(state, row, Sent::Valid).expect("the contract speaks");
         assert_eq!(e.answer, Answer::Documented, "{}", req.id);
     }
     // Each negative fixture's status is the model's, for the call it prepares.
     for (_, neg) in corpus().negatives.values() {
-        for name in &neg.operations {
-            let op = Operation::parse(name).expect("an operation");
-            let status = neg.expect.status.as_u64().map(|s| s as u16);
-            let (state, sent) = match (neg.call.as_str(), status) {
-                ("unknown", _) => (CallState::Unknown, Sent::Valid),
-                ("deleted", _) => (CallState::Ended(Ending::Deleted), Sent::Valid),
-                ("rejected", _) => (CallState::Ended(Ending::Rejected), Sent::Valid),
-                ("established", None) => (CallState::Established, Sent::Valid),
-                ("ready", Some(status)) => {
-                    let ready = if op == Operation::Reject {
-                        CallState::Incoming
-                    } else {
-                        CallState::Established
+        for &name in &neg.operations {
+            let row = corpus().operations.row(name);
+            let status = match neg.expect.status {
+                ExpectedStatus::Code(s) => Some(s),
+                _ => None,
+            };
+            let (state, sent) = match (neg.call, status) {
+                (NegativeCall::Unknown, _) => (CallState::Unknown, Sent::Valid),
+                (NegativeCall::Deleted, _) => (CallState::Ended(Ending::Deleted), Sent::Valid),
+                (NegativeCall::Rejected, _) => (CallState::Ended(Ending::Rejected), Sent::Valid),
+                (NegativeCall::Established, None) => (CallState::Established, Sent::Valid),
+                (NegativeCall::Ready, Some(status)) => {
+                    let ready = match row.ready() {
+                        Live::Incoming => CallState::Incoming,
+                        Live::Established => CallState::Established,
                     };
                     (ready, Sent::Invalid { status })
                 }
                 _ => continue, // a valid boundary ("success"): a documented exchange, covered above
             };
-            let e = expect(state, op, sent).expect("the contract speaks");
+            let e = expect(state, row, sent).expect("the contract speaks");
             let want = match status {
                 Some(s) => Answer::Error(s),
                 None => Answer::Unspecified,

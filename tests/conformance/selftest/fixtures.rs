@@ -118,7 +118,7 @@ fn the_placeholder_status_is_expanded_into_one_fixture_per_value() {
     let statuses: BTreeSet<&str> = c
         .requests
         .values()
-        .filter(|(_, f)| f.provenance.operation == "updateRecordingStatus")
+        .filter(|(_, f)| f.provenance.operation == conformance::contract::operation::Operation::UpdateRecordingStatus)
         .filter_map(|(_, f)| f.request.body.as_ref()?.get("status")?.as_str())
         .collect();
     assert_eq!(statuses, BTreeSet::from(["notRecording", "recording", "failed"]));
@@ -156,6 +156,51 @@ fn a_duplicate_key_is_refused_where_serde_json_would_keep_the_last() {
     let err = read_json(&path).expect_err("the loader must refuse a duplicate key");
     assert!(err.to_string().contains("duplicate key \"subcode\""), "{err}");
     assert!(load::<NotificationFixture>(&path).is_err());
+}
+
+/// The page of a fixture whose provenance names a `graph-docs/` page (CONTRACT.md section 7).
+fn graph_docs_page(seed: &str) -> Option<String> {
+    let page = seed.strip_prefix("graph-docs/")?;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/graph-docs").join(page);
+    Some(std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{seed}: not in tests/graph-docs/: {e}")))
+}
+
+#[test]
+fn every_fixture_names_a_document_the_repository_holds() {
+    let mut from_pages = 0;
+    for (id, seed, _) in fixture_bodies() {
+        // Edition data is CONTRACT.md's own account of a page (`CONTRACT.md section 2`).
+        if graph_docs_page(&seed).is_none() && !seed.starts_with("CONTRACT.md section ") {
+            assert!(
+                seeds_dir().join(&seed).is_file(),
+                "{id}: provenance names {seed:?}, neither a seed, a graph-docs page nor CONTRACT.md"
+            );
+        }
+    }
+    for (_, f) in corpus().requests.values() {
+        let Some(page) = graph_docs_page(&f.provenance.seed) else {
+            assert!(
+                seeds_dir().join(&f.provenance.seed).is_file(),
+                "{}: no seed {:?}",
+                f.id,
+                f.provenance.seed
+            );
+            continue;
+        };
+        from_pages += 1;
+        // A page's example is its annotation (`"name": …`) and the block under it, HTTP lines and all.
+        let name = format!("\"name\": \"{}\"", f.provenance.example);
+        assert!(page.contains(&name), "{}: {} has no example {name}", f.id, f.provenance.seed);
+        let line = format!("{} {}", f.request.method, f.request.url);
+        assert!(page.contains(&line), "{}: {} does not send {line:?}", f.id, f.provenance.seed);
+        let response = &corpus().responses[&f.response];
+        let status = format!("HTTP/1.1 {} ", response.status);
+        assert!(page.contains(&status), "{}: {} does not answer {status:?}", f.id, f.provenance.seed);
+    }
+    assert!(
+        from_pages >= 1,
+        "no request fixture comes from a graph-docs page: is keep-alive still a case?"
+    );
 }
 
 #[test]
@@ -225,8 +270,8 @@ fn every_docs_snapshot_belongs_to_a_case_and_every_case_has_its_snapshots() {
     );
 }
 
-/// `cases::variations` excludes files whose path matches `delete` (rstest's `#[exclude]`, a regular
-/// expression that here is a plain word): a case with no variation would pass having run nothing.
+/// `cases::variations` excludes files whose path matches `delete|keep-alive` (rstest's `#[exclude]`,
+/// a regular expression of two plain words): a case with no variation would pass having run nothing.
 #[test]
 fn the_variations_case_excludes_exactly_the_requests_that_have_no_variation() {
     use conformance::contract::edition::Edition;
@@ -234,7 +279,7 @@ fn the_variations_case_excludes_exactly_the_requests_that_have_no_variation() {
     for edition in [Edition::Seeds, Edition::Current] {
         for (id, (path, _)) in &corpus().requests {
             let case = corpus().case(id, edition).expect("a case");
-            let excluded = path.to_string_lossy().contains("delete");
+            let excluded = ["delete", "keep-alive"].iter().any(|w| path.to_string_lossy().contains(w));
             let none = variations_of(&case).is_empty();
             assert_eq!(
                 excluded,

@@ -93,7 +93,10 @@ fn a_page_the_project_writes_becomes_valid_fixtures() {
         ]
     );
     let req: RequestFixture = serde_json::from_value(imported[2].fixture.clone()).expect("request");
-    assert_eq!(req.provenance.operation, "updateRecordingStatus");
+    assert_eq!(
+        req.provenance.operation,
+        conformance::contract::operation::Operation::UpdateRecordingStatus
+    );
     assert_eq!(
         req.notifications,
         ["call-updateRecordingStatus-sample--notification-operation-completed"]
@@ -109,7 +112,7 @@ fn a_page_the_project_writes_becomes_valid_fixtures() {
     assert_eq!(resp.rules.get("/id").map(String::as_str), Some("location-operation-id"));
     assert_eq!(resp.rules.get("header:Location").map(String::as_str), Some("operation-of-call"));
     let note: NotificationFixture = serde_json::from_value(imported[1].fixture.clone()).expect("notification");
-    assert_eq!(note.dialect, "current");
+    assert_eq!(note.dialect, conformance::contract::fixture::Dialect::Current);
     assert!(schemas().validate("commsNotifications.current", &note.body).is_empty());
     assert_eq!(
         note.rules.get("/value/0/resourceUrl").map(String::as_str),

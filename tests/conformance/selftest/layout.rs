@@ -211,7 +211,7 @@ fn layout_the_rules_catch_a_use_that_points_back_up() {
         ["doubles", "wire"]
     );
     assert_eq!(
-        used("let d = crate::doubles::service::Double::start(o);", "running", false),
+        used("let d = crate::doubles::service::Double::start(o, rows);", "running", false),
         ["doubles"]
     );
     assert_eq!(used("use super::super::running::config;", "wire", false), ["running"]);

@@ -16,7 +16,7 @@ use crate::selftest::{config, CLOSED_PORT};
 /// Runs the recording case (a documented JSON body) against a server misbehaving as `mode`, with a
 /// correct double as the provisioning hook; returns the failure message.
 fn failure_against(mode: Mode, timeout_ms: &str) -> String {
-    let hook = block_on(Double::start(DoubleOptions::default()));
+    let hook = block_on(Double::start(DoubleOptions::default(), &conformance::contract::corpus().operations));
     let base = block_on(misbehaving::start(mode));
     let env = block_on(Env::start(config(&[
         ("CONFORMANCE_TARGET", &base),
@@ -165,7 +165,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[test]
 fn tls_is_verified_and_a_private_ca_is_trusted_only_when_given() {
     // Arrange: a correct double behind TLS with a certificate from a private CA.
-    let double = block_on(Double::start(DoubleOptions::default()));
+    let double = block_on(Double::start(DoubleOptions::default(), &conformance::contract::corpus().operations));
     let upstream: std::net::SocketAddr = double.uri().trim_start_matches("http://").parse().expect("double address");
     let https = block_on(misbehaving::tls_proxy(upstream));
     let (base, hook) = (format!("{https}/beta"), format!("{https}/_provision/calls"));
@@ -192,7 +192,7 @@ fn tls_is_verified_and_a_private_ca_is_trusted_only_when_given() {
 
 #[test]
 fn a_target_that_never_completes_the_connection_fails_at_the_connect_timeout() {
-    let hook = block_on(Double::start(DoubleOptions::default()));
+    let hook = block_on(Double::start(DoubleOptions::default(), &conformance::contract::corpus().operations));
     let (base, held, listener) = block_on(misbehaving::start_unconnectable());
     let env = block_on(Env::start(config(&[
         ("CONFORMANCE_TARGET", &base),

@@ -116,7 +116,7 @@ fn documented_exchange(case: &Case) -> (String, conformance::wire::target::SentR
     )
     .expect("target");
     let req = target.request(
-        &case.op.method,
+        case.op.method.as_str(),
         &case.path_for(Family::Communications, "app", &call_id),
         case.body.clone(),
     );
@@ -194,7 +194,7 @@ fn the_documents_examples_pass_every_check_and_are_the_docs_snapshots() {
 
 #[test]
 fn without_a_provisioning_hook_a_case_fails_saying_what_to_set() {
-    let double = block_on(Double::start(DoubleOptions::default()));
+    let double = block_on(Double::start(DoubleOptions::default(), &conformance::contract::corpus().operations));
     let env = block_on(Env::start(config(&[("CONFORMANCE_TARGET", &double.base)]))).expect("env");
     let case = corpus().case("call-delete", Edition::Seeds).expect("case");
     let run = block_on(async move { run_case(&env, &case, Family::Communications).await });

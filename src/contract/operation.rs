@@ -1,0 +1,235 @@
+//! The table of operations (`tests/fixtures/data/operations.json`): everything the contract says
+//! about an operation, as one typed row. The model, the double, the cases, the bad-input generator
+//! and the replays read an operation's row; none of them knows an operation by its name.
+//!
+//! Adding an operation is a variant here, its row, its fixtures and (where its effect on the call is
+//! new) a model rule.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use strum::IntoEnumIterator;
+
+use super::family::Family;
+
+/// The operations of CONTRACT.md sections 3 and 7.2, named as the fixtures and the table name them.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, Deserialize, strum::EnumIter, strum::IntoStaticStr,
+)]
+pub enum Operation {
+    /// `POST …/calls/{id}/cancelMediaProcessing` (seed 000).
+    #[serde(rename = "cancelMediaProcessing")]
+    #[strum(serialize = "cancelMediaProcessing")]
+    CancelMediaProcessing,
+    /// `POST …/calls/{id}/updateRecordingStatus` (seed 002).
+    #[serde(rename = "updateRecordingStatus")]
+    #[strum(serialize = "updateRecordingStatus")]
+    UpdateRecordingStatus,
+    /// `POST /communications/calls/{id}/reject` (seed 003).
+    #[serde(rename = "reject")]
+    #[strum(serialize = "reject")]
+    Reject,
+    /// `DELETE …/calls/{id}` (seeds 001, 004).
+    #[serde(rename = "delete")]
+    #[strum(serialize = "delete")]
+    Delete,
+    /// `POST /communications/calls/{id}/keepAlive` (CONTRACT.md 7.2, `graph-docs/api/call-keepalive.md`).
+    #[serde(rename = "keepAlive")]
+    #[strum(serialize = "keepAlive")]
+    KeepAlive,
+}
+
+impl Operation {
+    /// The name the fixtures and the table use.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+
+    /// The operation a name names.
+    pub fn parse(name: &str) -> Option<Operation> {
+        Operation::iter().find(|o| o.name() == name)
+    }
+}
+
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An HTTP method an operation is sent with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, strum::IntoStaticStr)]
+#[serde(rename_all = "UPPERCASE")]
+#[strum(serialize_all = "UPPERCASE")]
+pub enum Method {
+    /// `GET`.
+    Get,
+    /// `POST`.
+    Post,
+    /// `PATCH`.
+    Patch,
+    /// `DELETE`.
+    Delete,
+}
+
+impl Method {
+    /// The method as the wire writes it.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A state of a live call, as a row names the states its operation is valid in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Live {
+    /// Ringing, not answered.
+    Incoming,
+    /// Answered.
+    Established,
+}
+
+impl Live {
+    /// The word the provisioning hook and the fixtures use (`{"state": "incoming"}`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Live::Incoming => "incoming",
+            Live::Established => "established",
+        }
+    }
+}
+
+impl std::fmt::Display for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a call ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ending {
+    /// By delete.
+    Deleted,
+    /// By reject, while it was incoming.
+    Rejected,
+}
+
+/// What a successful answer carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Body {
+    /// Nothing: a body is a failure.
+    None,
+    /// A commsOperation (or a subtype), named by the `Location` header.
+    Operation,
+}
+
+/// What the contract says of an operation on a live call in a state it is not valid in.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Elsewhere {
+    /// The sentence of CONTRACT.md: no status is named, and the call stays alive.
+    pub rule: String,
+}
+
+/// One row of the table of operations.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationRow {
+    /// HTTP method.
+    pub method: Method,
+    /// The action segment after the call (`cancelMediaProcessing`), or `null` for the call itself.
+    pub action: Option<String>,
+    /// The families its documents list.
+    pub families: Vec<Family>,
+    /// The schema of its request body; `null` where it takes none.
+    pub request_schema: Option<String>,
+    /// The documents that describe it (seed files, `graph-docs/` pages).
+    pub documents: Vec<String>,
+    /// Its success status.
+    pub success: u16,
+    /// What its successful answer carries.
+    pub body: Body,
+    /// The live states it is valid in.
+    pub valid_in: Vec<Live>,
+    /// On a live call in another state: `null` where the contract is silent (such a step is never
+    /// generated), or the rule that says only that the call stays alive.
+    pub elsewhere: Option<Elsewhere>,
+    /// How a success ends the call; `null` where the call stays as it was.
+    pub ends: Option<Ending>,
+    /// The sentence of CONTRACT.md a success rests on.
+    pub rule: String,
+}
+
+impl OperationRow {
+    /// Whether a success ends the call: such a case is never aimed at production by accident.
+    pub fn destructive(&self) -> bool {
+        self.ends.is_some()
+    }
+
+    /// The state a case or a negative provisions its call in: the first state the operation is valid in.
+    pub fn ready(&self) -> Live {
+        self.valid_in.first().copied().unwrap_or(Live::Established)
+    }
+
+    /// Whether a target reached under `families` can be asked for it.
+    pub fn on_any(&self, families: &[Family]) -> bool {
+        self.families.iter().any(|f| families.contains(f))
+    }
+}
+
+/// The table: one row per operation, every operation a row (the loader refuses a table that lacks one).
+#[derive(Clone, Debug)]
+pub struct Operations {
+    rows: BTreeMap<Operation, OperationRow>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OperationTable {
+    #[allow(dead_code)]
+    id: String,
+    #[allow(dead_code)]
+    kind: String,
+    #[allow(dead_code)]
+    description: String,
+    operations: BTreeMap<Operation, OperationRow>,
+}
+
+impl Operations {
+    /// The table from the JSON of `data/operations.json`: an unknown operation, an unknown field, or
+    /// an operation without a row is an error.
+    pub fn from_value(value: serde_json::Value) -> Result<Operations, String> {
+        let table: OperationTable = serde_json::from_value(value).map_err(|e| e.to_string())?;
+        let missing: Vec<&str> = Operation::iter()
+            .filter(|o| !table.operations.contains_key(o))
+            .map(Operation::name)
+            .collect();
+        if !missing.is_empty() {
+            return Err(format!("no row for {}: every operation has one", missing.join(", ")));
+        }
+        for (op, row) in &table.operations {
+            if row.valid_in.is_empty() {
+                return Err(format!(
+                    "{}: \"valid_in\" is empty: an operation is valid in some live state",
+                    op.name()
+                ));
+            }
+            if row.families.is_empty() {
+                return Err(format!("{}: \"families\" is empty", op.name()));
+            }
+        }
+        Ok(Operations { rows: table.operations })
+    }
+
+    /// The row of `op` (every operation has one).
+    pub fn row(&self, op: Operation) -> &OperationRow {
+        &self.rows[&op]
+    }
+
+    /// Every operation with its row, in the enumeration's order.
+    pub fn iter(&self) -> impl Iterator<Item = (Operation, &OperationRow)> {
+        self.rows.iter().map(|(o, r)| (*o, r))
+    }
+}
