@@ -190,7 +190,7 @@ pub struct ProgramFixture {
     #[serde(default)]
     pub notes: Option<String>,
     /// The program.
-    pub program: super::program::Program,
+    pub program: super::steps::Program,
 }
 
 /// How a negative case builds its body.

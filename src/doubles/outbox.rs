@@ -18,7 +18,9 @@ use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
 
 use super::faults::Fault;
-use super::service::NOTIFICATION_TOKEN;
+
+/// The bearer token the double puts on the notifications it sends (not a user secret).
+pub const NOTIFICATION_TOKEN: &str = "double-notification-token";
 
 /// A batch of notifications for one callback, delivered in order.
 #[derive(Debug)]

@@ -25,8 +25,6 @@ use crate::contract::operation::{Ending, Live, Operation, OperationRow, Operatio
 
 /// The version segment of the double's base URL.
 pub const VERSION: &str = "beta";
-/// The bearer token the double puts on the notifications it sends (not a user secret).
-pub const NOTIFICATION_TOKEN: &str = "double-notification-token";
 
 /// How to run the double.
 #[derive(Debug, Clone)]

@@ -15,7 +15,7 @@ use crate::contract::case::Case;
 use crate::contract::fixture::NegativeFixture;
 use crate::contract::ids::{ids_equal, resource_ids};
 use crate::contract::lifecycle::{rules, Answer, CallState, Expectation};
-use crate::contract::program::{Program, Step};
+use crate::contract::steps::{Program, Step};
 use crate::contract::{corpus, schemas};
 use crate::wire::listener::Heard;
 use crate::wire::target::{Observed, SentRequest};

@@ -13,7 +13,7 @@ use super::program::{ProgramRun, StepRun};
 use crate::contract::case::Case;
 use crate::contract::fixture::NegativeFixture;
 use crate::contract::operation::Operation;
-use crate::contract::program::{role, Request};
+use crate::contract::steps::{role, Request};
 use crate::wire::secret::redact;
 
 fn indent(text: &str, by: &str) -> String {

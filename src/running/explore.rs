@@ -16,7 +16,8 @@ use super::harness::{block_on, negative_request, production_refusal, until_ended
 use crate::contract::corpus;
 use crate::contract::family::Family;
 use crate::contract::lifecycle::{CallState, Operation, Start};
-use crate::contract::program::{compact, generate, program_of, role, role_index, shrink, Catalog, Program, Request};
+use crate::contract::program::{compact, generate, program_of, shrink, Catalog};
+use crate::contract::steps::{role, role_index, Program, Request};
 use crate::judging::check::Verdict;
 use crate::judging::judge::setup_finding;
 use crate::judging::program::{

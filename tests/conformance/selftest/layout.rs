@@ -222,6 +222,121 @@ fn layout_the_rules_catch_a_use_that_points_back_up() {
     assert!(used(r#"let u = "https://example.com/"; // crate::running"#, "wire", false).is_empty());
 }
 
+/// The files of its own stage a file of `stage` uses: `super::x` (from a file, not the stage's
+/// `mod.rs`) and `crate::stage::x`, where `x` is one of `siblings`.
+fn siblings_used(code: &str, stage: &str, siblings: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut used = first_segments(code, "super::");
+    used.extend(first_segments(code, &format!("crate::{stage}::")));
+    used.into_iter().map(|(_, s)| s).filter(|s| siblings.contains(s)).collect()
+}
+
+/// The cycles of a graph of files, each once, as the path from its least file back to it.
+fn cycles(graph: &std::collections::BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
+    fn walk(
+        graph: &std::collections::BTreeMap<String, BTreeSet<String>>,
+        start: &str,
+        path: &mut Vec<String>,
+        out: &mut BTreeSet<Vec<String>>,
+    ) {
+        let Some(next) = graph.get(path.last().expect("a path is never empty")) else {
+            return;
+        };
+        for n in next {
+            if n == start {
+                let mut cycle = path.clone();
+                cycle.push(n.clone());
+                out.insert(cycle);
+            } else if n.as_str() > start && !path.contains(n) {
+                path.push(n.clone());
+                walk(graph, start, path, out);
+                path.pop();
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    for start in graph.keys() {
+        walk(graph, start, &mut vec![start.clone()], &mut out);
+    }
+    out.into_iter().collect()
+}
+
+/// The files of each stage, and which of their siblings each uses.
+fn stage_graphs() -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, BTreeSet<String>>> {
+    let mut graphs = std::collections::BTreeMap::<String, std::collections::BTreeMap<String, BTreeSet<String>>>::new();
+    let files = rust_files(&root().join("src"));
+    for stage in stage_folders() {
+        let mine: Vec<&PathBuf> = files
+            .iter()
+            .filter(|f| f.parent() == Some(Path::new("src").join(&stage).as_path()))
+            .filter(|f| f.file_stem().is_some_and(|s| s != "mod"))
+            .collect();
+        let siblings: BTreeSet<String> = mine
+            .iter()
+            .filter_map(|f| f.file_stem())
+            .map(|s| s.to_string_lossy().into_owned())
+            .collect();
+        let graph = graphs.entry(stage.clone()).or_default();
+        for file in mine {
+            let name = file.file_stem().expect("a file name").to_string_lossy().into_owned();
+            let text = code_of(&std::fs::read_to_string(root().join(file)).expect("a readable source file"));
+            let mut used = siblings_used(&text, &stage, &siblings);
+            used.remove(&name);
+            graph.insert(name, used);
+        }
+    }
+    graphs
+}
+
+#[test]
+fn layout_no_two_files_of_a_stage_use_each_other() {
+    let mut problems = Vec::new();
+    for (stage, graph) in stage_graphs() {
+        for cycle in cycles(&graph) {
+            problems.push(format!("src/{stage}/: {}", cycle.join(".rs -> ") + ".rs"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "files of one stage that use each other, directly or round about (ARCHITECTURE.md, \"Boundaries\"): \
+         move what both need into a file of its own\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn layout_the_cycle_rule_catches_files_that_use_each_other() {
+    let siblings: BTreeSet<String> = ["fixture", "program", "steps"].map(String::from).into();
+    assert_eq!(
+        siblings_used(
+            &code_of("use super::{fixture::Corpus, steps::Step};\nuse crate::contract::program::x; // super::steps"),
+            "contract",
+            &siblings
+        ),
+        ["fixture", "program", "steps"].map(String::from).into()
+    );
+    assert!(siblings_used("use super::super::wire::x;\nuse crate::wire::program;", "contract", &siblings).is_empty());
+    let graph = |edges: &[(&str, &[&str])]| -> std::collections::BTreeMap<String, BTreeSet<String>> {
+        edges
+            .iter()
+            .map(|(f, to)| (f.to_string(), to.iter().map(|t| t.to_string()).collect()))
+            .collect()
+    };
+    let v = |p: &[&str]| p.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        cycles(&graph(&[
+            ("fixture", &["program"]),
+            ("program", &["fixture", "steps"]),
+            ("steps", &[])
+        ])),
+        [v(&["fixture", "program", "fixture"])]
+    );
+    assert_eq!(
+        cycles(&graph(&[("a", &["b"]), ("b", &["c"]), ("c", &["a"])])),
+        [v(&["a", "b", "c", "a"])]
+    );
+    assert!(cycles(&graph(&[("a", &["b", "c"]), ("b", &["c"]), ("c", &[])])).is_empty());
+}
+
 /// The paths below `src/` (folders and files) a markdown page names in backticks.
 fn named_paths(page: &str) -> BTreeSet<String> {
     page.split('`')
