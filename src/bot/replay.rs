@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 use crate::contract::corpus;
 use crate::contract::fixture::{Dialect, NotificationFixture};
 use crate::contract::ids::resource_ids;
-use crate::judging::check::{Aspect, Check, Verdict};
+use crate::judging::verdict::{Aspect, Check, Verdict};
 use crate::wire::secret::{redact, Secret};
 use crate::wire::target::{http_client_cased, send_with, Observed, SentRequest, TransportError};
 

@@ -111,7 +111,7 @@ pub struct ResponseFixture {
     /// The schema the body must satisfy (a file stem under `schemas/`).
     #[serde(default)]
     pub schema: Option<String>,
-    /// How documented values that are not literal are matched (see `judging::check::Rule`).
+    /// How documented values that are not literal are matched (see `judging::rules::Rule`).
     pub rules: BTreeMap<String, String>,
 }
 

@@ -10,7 +10,7 @@ use strum::IntoEnumIterator;
 use crate::bot::replay::Variant;
 use crate::contract::fixture::NotificationFixture;
 use crate::contract::ids::resource_ids;
-use crate::judging::check::Check;
+use crate::judging::verdict::Check;
 
 /// A bug of the bot double.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, strum::EnumIter, strum::IntoStaticStr)]

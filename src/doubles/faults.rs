@@ -3,14 +3,14 @@
 //!
 //! The detection matrix (`selftest::faults`, `docs/detection-matrix.md`) runs the whole suite
 //! against the double in every fault mode and proves each fault is caught as declared, and that
-//! every check of `judging::check::Check` is proven by at least one fault.
+//! every check of `judging::verdict::Check` is proven by at least one fault.
 //!
 //! The one file of the service double that names judging's checks: a fault declares what must
 //! catch it. The double's behaviour (`doubles::service`) never uses judging.
 
 use strum::IntoEnumIterator;
 
-use crate::judging::check::Check;
+use crate::judging::verdict::Check;
 
 /// One deviation of the double. Its name is its variant's, in kebab case (`Fault::iter()` walks the
 /// catalog in order, so a new fault is in the detection matrix by construction).

@@ -25,9 +25,15 @@ fn lookup<'a, T: Copy>(
     names: impl Iterator<Item = &'a str>,
 ) -> Result<T, String> {
     parse(name).ok_or_else(|| {
-        format!(
-            "{var}={name:?} is not in the catalog; one of: {}",
-            names.collect::<Vec<_>>().join(", ")
-        )
+        let names: Vec<&str> = names.collect();
+        // A swap of two neighbours counts as one edit (`rejcet`), as in the variables' suggestion.
+        let nearest = names
+            .iter()
+            .map(|n| (strsim::osa_distance(name, n), *n))
+            .min()
+            .filter(|(d, _)| *d <= 3)
+            .map(|(_, n)| format!("; did you mean {n}?"))
+            .unwrap_or_default();
+        format!("{var}={name:?} is not in the catalog{nearest}; one of: {}", names.join(", "))
     })
 }

@@ -5,7 +5,10 @@
 
 use serde_json::{json, Value};
 
-use super::check::{check_notifications, check_response, Aspect, Check, ExpectedNotification, Facts, Finding, Verdict};
+use super::notifications::{check_notifications, ExpectedNotification};
+use super::response::check_response;
+use super::rules::Facts;
+use super::verdict::{Aspect, Check, Finding, Verdict};
 use crate::contract::case::Case;
 use crate::contract::family::Family;
 use crate::contract::{corpus, schemas};

@@ -6,11 +6,11 @@
 
 use serde_json::Value;
 
-use super::check::{
-    check_delivery, check_error_answer, check_notifications_claiming, check_response, find_heard, heard_items, says_ended, Aspect, Check,
-    ExpectedNotification, Facts, Finding, Verdict,
-};
 use super::judge::expected_notifications;
+use super::notifications::{check_delivery, check_notifications_claiming, find_heard, heard_items, says_ended, ExpectedNotification};
+use super::response::{check_error_answer, check_response};
+use super::rules::Facts;
+use super::verdict::{Aspect, Check, Finding, Verdict};
 use crate::contract::case::Case;
 use crate::contract::fixture::NegativeFixture;
 use crate::contract::ids::{ids_equal, resource_ids};

@@ -7,9 +7,9 @@
 use std::fmt::Write;
 use std::path::Path;
 
-use super::check::Verdict;
 use super::judge::CaseRun;
 use super::program::{ProgramRun, StepRun};
+use super::verdict::Verdict;
 use crate::contract::case::Case;
 use crate::contract::fixture::NegativeFixture;
 use crate::contract::operation::Operation;

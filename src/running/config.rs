@@ -355,7 +355,7 @@ fn parse_number<T: std::str::FromStr>(var: &str, v: Option<String>, default: T) 
 fn unknown_variable(name: &str) -> ConfigError {
     let nearest = VARIABLES
         .iter()
-        .map(|(v, _, _)| (edit_distance(&name.to_ascii_uppercase(), v), *v))
+        .map(|(v, _, _)| (strsim::osa_distance(&name.to_ascii_uppercase(), v), *v))
         .min()
         .filter(|(d, _)| *d <= 3)
         .map(|(_, v)| format!("; did you mean {v}?"))
@@ -365,26 +365,4 @@ fn unknown_variable(name: &str) -> ConfigError {
         "{name} is not a variable of the suite{nearest} (nothing ran: a misspelt variable would test something else than meant). The suite reads: {}",
         known.join(", ")
     ))
-}
-
-/// Levenshtein distance, with a swap of two neighbours counting as one edit (`TAGRET`, `TARGET`).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
 }

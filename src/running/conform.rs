@@ -12,8 +12,8 @@ use crate::bot::replay::{Replay, Variant};
 use crate::contract::case::Origin;
 use crate::contract::corpus;
 use crate::contract::fixture::NotificationFixture;
-use crate::judging::check::{Aspect, Finding};
 use crate::judging::report::program_failure;
+use crate::judging::verdict::{Aspect, Finding};
 use crate::wire::secret::redact;
 
 /// A column of the matrix.

@@ -18,11 +18,11 @@ use crate::contract::family::Family;
 use crate::contract::lifecycle::{CallState, Operation, Start};
 use crate::contract::program::{compact, generate, program_of, shrink, Catalog};
 use crate::contract::steps::{role, role_index, Program, Request};
-use crate::judging::check::Verdict;
 use crate::judging::judge::setup_finding;
 use crate::judging::program::{
     all_heard_on_call, check_fresh_operation_id, judge_answer, judge_call_notifications, Plan, ProgramRun, StepRun,
 };
+use crate::judging::verdict::Verdict;
 
 /// The steps a generated program has at most.
 pub const MAX_STEPS: usize = 8;

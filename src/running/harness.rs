@@ -21,8 +21,10 @@ use crate::contract::fixture::{ExpectedStatus, Level, NegativeCall, NegativeFixt
 use crate::contract::operation::{Ending, Live, Operation};
 use crate::contract::variations::{bad_input, valid_forms, Expect, Variation, HTTPS_CALLBACK};
 use crate::contract::{corpus, schemas};
-use crate::judging::check::{all_heard, check_error_answer, effect_of_an_operation, heard_items, is_call_deleted, Aspect, Check, Verdict};
 use crate::judging::judge::{expected_notifications, judge_with, setup_finding, CaseRun};
+use crate::judging::notifications::{all_heard, effect_of_an_operation, heard_items, is_call_deleted};
+use crate::judging::response::check_error_answer;
+use crate::judging::verdict::{Aspect, Check, Verdict};
 use crate::wire::listener::{Heard, Inbox};
 use crate::wire::target::{Observed, SentRequest};
 

@@ -1,7 +1,7 @@
 //! Recorded snapshot sets: a target's whole exchange, normalized only where a second run must
 //! differ (its own ids, hosts, dates, request ids), so that `CONFORMANCE_SNAPSHOTS=NAME cargo test`
 //! fails on any other change. The `docs` set pins only what the contract says must match
-//! (`check`'s projection); a recorded set pins everything else too.
+//! (`judging::rules::Walk`'s projection); a recorded set pins everything else too.
 
 use serde_json::{json, Map, Value};
 
@@ -92,7 +92,7 @@ pub fn full_projection(run: &CaseRun, hosts: &[String]) -> Option<Value> {
     let (req, resp, call_id) = (run.request.as_ref()?, run.response.as_ref()?, run.call_id.as_deref()?);
     let op = resp
         .header("location")
-        .and_then(|l| crate::judging::check::location_operation(l, call_id).ok());
+        .and_then(|l| crate::judging::rules::location_operation(l, call_id).ok());
     let op = op.as_deref();
     let norm = |s: &str| normalize_text(s, call_id, op, hosts);
     let mut req_headers = Map::new();

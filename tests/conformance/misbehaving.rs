@@ -44,9 +44,34 @@ pub async fn start(mode: Mode) -> String {
     format!("http://{addr}/beta")
 }
 
-async fn answer(mut s: TcpStream, mode: Mode) -> std::io::Result<()> {
+/// Reads one whole request (head and `Content-Length` body): a server that answers after the first
+/// read and closes with the body still unread makes the kernel reset the connection, and the
+/// client may lose the answer it was sent, depending on how the request was split into packets.
+async fn read_request(s: &mut TcpStream) -> std::io::Result<()> {
+    let mut got = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
-    let _ = s.read(&mut buf).await?;
+    loop {
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if got.len() >= end + 4 + length {
+                return Ok(());
+            }
+        }
+        let n = s.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+}
+
+async fn answer(mut s: TcpStream, mode: Mode) -> std::io::Result<()> {
+    read_request(&mut s).await?;
     let head = |status: &str, extra: &str, ct: &str, len: usize| {
         format!("HTTP/1.1 {status}\r\n{extra}Content-Type: {ct}\r\nContent-Length: {len}\r\n\r\n")
     };

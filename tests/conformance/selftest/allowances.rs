@@ -9,7 +9,9 @@ use strum::IntoEnumIterator;
 use conformance::bot::replay::Variant;
 use conformance::contract::ids::resource_ids;
 use conformance::contract::{corpus, schemas};
-use conformance::judging::check::{check_notifications, ExpectedNotification, Facts, Verdict};
+use conformance::judging::notifications::{check_notifications, ExpectedNotification};
+use conformance::judging::rules::Facts;
+use conformance::judging::verdict::Verdict;
 use conformance::running::harness::block_on;
 use conformance::wire::listener::{Limits, Listener};
 

@@ -4,7 +4,7 @@
 use conformance::bot::replay::{failure, other_dialect, with_extra_properties, Variant};
 use conformance::contract::{corpus, schemas};
 use conformance::doubles::bot_faults::BotFault;
-use conformance::judging::check::Check;
+use conformance::judging::verdict::Check;
 use conformance::running::embedded::Env;
 use conformance::running::harness::{block_on, replay_notification};
 

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use conformance::doubles::faults::Fault;
-use conformance::judging::check::Check;
+use conformance::judging::verdict::Check;
 use conformance::running::embedded::Env;
 use conformance::running::explore::{run_generated, Budget};
 use conformance::running::harness::{block_on, run_cases, Outcome};

@@ -15,9 +15,9 @@ use strum::IntoEnumIterator;
 
 use conformance::doubles::bot_faults::BotFault;
 use conformance::doubles::faults::Fault;
-use conformance::judging::check::Check;
 use conformance::judging::program::ProgramRun;
 use conformance::judging::report;
+use conformance::judging::verdict::Check;
 use conformance::running::config::Config;
 use conformance::running::embedded::{faults_of, Env};
 use conformance::running::explore::{run_generated, Budget};
@@ -307,4 +307,8 @@ fn the_catalog_is_large_named_uniquely_and_reachable_by_name() {
         err.to_string().contains("delete-order-swapped"),
         "the error lists the catalog: {err}"
     );
+    assert!(!err.to_string().contains("did you mean"), "no guess for a name far from any: {err}");
+    let c = Config::from_lookup(|k| (k == "CONFORMANCE_DOUBLE_FAULT").then(|| "delete-oredr-swapped".to_string())).expect("a name");
+    let err = faults_of(&c).expect_err("misspelt").to_string();
+    assert!(err.contains("is not in the catalog; did you mean delete-order-swapped?"), "{err}");
 }

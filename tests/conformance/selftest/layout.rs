@@ -217,7 +217,7 @@ fn layout_the_rules_catch_a_use_that_points_back_up() {
     assert_eq!(used("use super::super::running::config;", "wire", false), ["running"]);
     assert_eq!(used("use super::running::config;", "wire", true), ["running"]);
     assert!(used("use super::judge::CaseRun;", "judging", false).is_empty());
-    assert!(used("use crate::judging::check::Check;", "judging", false).is_empty());
+    assert!(used("use crate::judging::verdict::Check;", "judging", false).is_empty());
     assert!(used("// see crate::running::harness\n/// and crate::doubles", "wire", false).is_empty());
     assert!(used(r#"let u = "https://example.com/"; // crate::running"#, "wire", false).is_empty());
 }
@@ -376,7 +376,7 @@ fn layout_architecture_code_map_and_readme_mirror_the_tree() {
 #[test]
 fn layout_the_readme_counts_and_variables_are_the_codes() {
     use conformance::doubles::faults::Fault;
-    use conformance::judging::check::Check;
+    use conformance::judging::verdict::Check;
     use conformance::running::config::VARIABLES;
     let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
     let faults = format!("any of {} named bugs", Fault::iter().len());

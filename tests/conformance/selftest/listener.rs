@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use conformance::contract::schemas;
-use conformance::judging::check::{check_delivery, Check, Verdict};
+use conformance::judging::notifications::check_delivery;
+use conformance::judging::verdict::{Check, Verdict};
 use conformance::running::harness::block_on;
 use conformance::wire::listener::{Inbox, Limits, Listener};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

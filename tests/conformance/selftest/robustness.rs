@@ -78,7 +78,7 @@ fn a_target_that_is_not_there_fails_every_case_with_one_line_naming_the_url() {
             .verdict
             .findings
             .iter()
-            .filter(|f| f.check == conformance::judging::check::Check::Setup)
+            .filter(|f| f.check == conformance::judging::verdict::Check::Setup)
             .collect();
         assert_eq!(setup.len(), 1, "{}: one setup finding, got {:?}", o.case_id, o.run.verdict.findings);
         let line = &setup[0].actual;

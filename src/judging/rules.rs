@@ -1,0 +1,311 @@
+//! The rule language of the fixtures (`rules`, by JSON pointer): how a documented value that is not
+//! a literal is matched, and the one walk over a documented body that checks every value by its rule
+//! and builds the *projection* (what CONTRACT.md says must match, server-generated values replaced
+//! by placeholders) that the snapshot pins. Checks and snapshots therefore cannot disagree about
+//! what "must match" means.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use crate::contract::fixture::Corpus;
+use crate::contract::ids::{ids_equal, resource_ids};
+
+use super::verdict::{Aspect, Check, Verdict};
+
+/// How a documented value that is not a literal is matched (the `rules` of a fixture).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Equal to the documented value (the default for every documented property).
+    Exact,
+    /// Header: an absolute URL of an operation of this call, `…/calls/{call}/operations/{op}`.
+    OperationOfCall,
+    /// Equal to the operationId in `Location`.
+    LocationOperationId,
+    /// Equal to the request body's property of the same name.
+    EchoRequest,
+    /// `null` or a resultInfo object.
+    NullOrResultInfo,
+    /// Any non-null value the server chooses.
+    ServerGenerated,
+    /// A resource path naming this call.
+    CallResource,
+    /// A resource path naming this call's operation from `Location`.
+    OperationResource,
+    /// Why a call ended: `terminationReason` (legacy) or `resultInfo` (current).
+    TerminationReason,
+}
+
+/// A rule and whether the property may be absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleSpec {
+    /// The rule.
+    pub rule: Rule,
+    /// Whether absence is fine (dialect- or page-dependent properties).
+    pub optional: bool,
+}
+
+impl RuleSpec {
+    /// Parses a fixture's rule text (`optional:call-resource`).
+    pub fn parse(text: &str) -> Result<RuleSpec, String> {
+        let (optional, name) = match text.strip_prefix("optional:") {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let rule = match name {
+            "exact" => Rule::Exact,
+            "operation-of-call" => Rule::OperationOfCall,
+            "location-operation-id" => Rule::LocationOperationId,
+            "echo-request" => Rule::EchoRequest,
+            "null-or-resultInfo" => Rule::NullOrResultInfo,
+            "server-generated" => Rule::ServerGenerated,
+            "call-resource" => Rule::CallResource,
+            "operation-resource" => Rule::OperationResource,
+            "termination-reason" => Rule::TerminationReason,
+            other => return Err(format!("unknown rule {other:?}")),
+        };
+        Ok(RuleSpec { rule, optional })
+    }
+
+    pub(super) fn describe(&self) -> &'static str {
+        match self.rule {
+            Rule::Exact => "the documented value",
+            Rule::OperationOfCall => "an absolute URL …/calls/{this call}/operations/{operationId}",
+            Rule::LocationOperationId => "the operationId of the Location header",
+            Rule::EchoRequest => "the request's value, echoed",
+            Rule::NullOrResultInfo => "null or a resultInfo object",
+            Rule::ServerGenerated => "a value chosen by the server",
+            Rule::CallResource => "a resource path naming this call (…/calls/{id})",
+            Rule::OperationResource => "a resource path naming the operation from Location (…/calls/{id}/operations/{operationId})",
+            Rule::TerminationReason => "why the call ended: resultInfo (current dialect) or terminationReason (legacy)",
+        }
+    }
+
+    /// The check a failure of this rule belongs to.
+    pub fn check(&self) -> Check {
+        match self.rule {
+            Rule::Exact | Rule::NullOrResultInfo | Rule::ServerGenerated => Check::DocumentedValue,
+            Rule::OperationOfCall => Check::Location,
+            Rule::LocationOperationId => Check::OperationId,
+            Rule::EchoRequest => Check::Echo,
+            Rule::CallResource | Rule::OperationResource => Check::Correlation,
+            Rule::TerminationReason => Check::TerminationReason,
+        }
+    }
+
+    pub(super) fn placeholder(&self, actual: &Value) -> Value {
+        match self.rule {
+            Rule::Exact | Rule::EchoRequest => actual.clone(),
+            Rule::OperationOfCall => json!("[base]/calls/[call-id]/operations/[operation-id]"),
+            Rule::LocationOperationId => json!("[operation-id]"),
+            Rule::NullOrResultInfo => json!("[null or resultInfo]"),
+            Rule::ServerGenerated => json!("[server-generated]"),
+            Rule::CallResource => json!("/calls/[call-id]"),
+            Rule::OperationResource => json!("/calls/[call-id]/operations/[operation-id]"),
+            Rule::TerminationReason => json!("[termination reason]"),
+        }
+    }
+}
+
+/// Parses a fixture's rules map.
+pub fn parse_rules(rules: &BTreeMap<String, String>) -> Result<BTreeMap<String, RuleSpec>, String> {
+    rules
+        .iter()
+        .map(|(k, v)| RuleSpec::parse(v).map(|r| (k.clone(), r)).map_err(|e| format!("rule for {k}: {e}")))
+        .collect()
+}
+
+/// What the rules compare against: the facts of this exchange.
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    /// The call the case acted on.
+    pub call_id: &'a str,
+    /// The operationId from `Location`, once known.
+    pub operation_id: Option<String>,
+    /// The body the case sent.
+    pub request_body: Option<&'a Value>,
+    /// For the termination code table.
+    pub corpus: &'a Corpus,
+}
+
+pub(super) fn apply(
+    spec: &RuleSpec,
+    key: &str,
+    expected: &Value,
+    actual: &Value,
+    facts: &Facts,
+    infos: &mut Vec<String>,
+) -> Result<(), String> {
+    match spec.rule {
+        Rule::Exact => (expected == actual).then_some(()).ok_or_else(|| format!("{expected}")),
+        Rule::LocationOperationId => match (&facts.operation_id, actual.as_str()) {
+            (Some(op), Some(a)) if ids_equal(op, a) => Ok(()),
+            (Some(op), _) => Err(format!("\"{op}\" (the operationId in Location)")),
+            (None, Some(_)) => Ok(()), // Location itself failed; that finding says so.
+            (None, None) => Err("a string".into()),
+        },
+        Rule::EchoRequest => {
+            let sent = facts.request_body.and_then(|b| b.get(key)).cloned().unwrap_or(Value::Null);
+            (sent == *actual)
+                .then_some(())
+                .ok_or_else(|| format!("{sent} (the request's {key})"))
+        }
+        Rule::NullOrResultInfo => (actual.is_null() || actual.is_object())
+            .then_some(())
+            .ok_or_else(|| "null or a resultInfo object".into()),
+        Rule::ServerGenerated => (!actual.is_null()).then_some(()).ok_or_else(|| "a value".into()),
+        Rule::CallResource => match actual.as_str().and_then(resource_ids) {
+            Some((call, None)) if ids_equal(&call, facts.call_id) => Ok(()),
+            _ => Err(format!("a path naming call {} (…/calls/{})", facts.call_id, facts.call_id)),
+        },
+        Rule::OperationResource => match actual.as_str().and_then(resource_ids) {
+            Some((call, Some(op)))
+                if ids_equal(&call, facts.call_id) && facts.operation_id.as_deref().is_none_or(|o| ids_equal(o, &op)) =>
+            {
+                Ok(())
+            }
+            _ => Err(format!(
+                "a path naming operation {} of call {} (…/calls/{}/operations/{})",
+                facts.operation_id.as_deref().unwrap_or("{operationId}"),
+                facts.call_id,
+                facts.call_id,
+                facts.operation_id.as_deref().unwrap_or("{operationId}")
+            )),
+        },
+        Rule::TerminationReason => termination(actual, facts, infos),
+        Rule::OperationOfCall => actual
+            .as_str()
+            .ok_or_else(|| "a URL".to_string())
+            .and_then(|a| location_operation(a, facts.call_id))
+            .map(|_| ()),
+    }
+}
+
+fn code_of(v: Option<&Value>) -> Option<u32> {
+    match v? {
+        Value::Number(n) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn termination(actual: &Value, facts: &Facts, infos: &mut Vec<String>) -> Result<(), String> {
+    let want = "resultInfo with code and subcode (current dialect) or a terminationReason string (legacy dialect)";
+    if let Some(reason) = actual.get("terminationReason") {
+        return reason
+            .as_str()
+            .filter(|s| !s.is_empty())
+            .map(|_| ())
+            .ok_or_else(|| want.to_string());
+    }
+    let Some(info) = actual.get("resultInfo") else {
+        return Err(want.into());
+    };
+    match (code_of(info.get("code")), code_of(info.get("subcode"))) {
+        (Some(code), Some(subcode)) => {
+            if facts.corpus.reason_meaning(code, subcode).is_none() {
+                infos.push(format!(
+                    "resultInfo {code}/{subcode} is not in seed 001's call termination reason codes (reported, not failed)"
+                ));
+            }
+            Ok(())
+        }
+        _ => Err(want.into()),
+    }
+}
+
+/// What one walk over a documented body compares against.
+pub(super) struct Walk<'w, 'f> {
+    /// The rules by JSON pointer (neutral pointers for notifications).
+    pub(super) rules: &'w BTreeMap<String, RuleSpec>,
+    /// What the rules compare against.
+    pub(super) facts: &'w Facts<'f>,
+    /// What a finding calls the walked value (`body`, `notification 2`).
+    pub(super) subject: &'w str,
+    /// Where its findings are filed.
+    pub(super) aspect: Aspect,
+}
+
+impl Walk<'_, '_> {
+    /// Checks `actual` against the documented `expected` at `ptr`, and returns its projection
+    /// (`None`: leave it out of the snapshot).
+    pub(super) fn at(&self, expected: &Value, actual: Option<&Value>, ptr: &str, v: &mut Verdict) -> Option<Value> {
+        let spec = self.rules.get(ptr).copied();
+        let Some(actual) = actual else {
+            // An echo of something the request did not send is rightly absent.
+            let key = ptr.rsplit('/').next().unwrap_or_default();
+            let nothing_sent = self.facts.request_body.is_none_or(|b| b.get(key).is_none());
+            if spec.is_some_and(|s| s.rule == Rule::EchoRequest) && nothing_sent {
+                return None;
+            }
+            if !spec.is_some_and(|s| s.optional) {
+                let want = match spec {
+                    Some(s) => s.describe().to_string(),
+                    None => expected.to_string(),
+                };
+                v.fail(
+                    self.aspect,
+                    spec.map_or(Check::DocumentedValue, |s| s.check()),
+                    format!("{} {ptr}", self.subject),
+                    format!("documented property present: {want}"),
+                    "absent",
+                );
+            }
+            return None;
+        };
+        if let Some(spec) = spec {
+            let key = ptr.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
+            return match apply(&spec, &key, expected, actual, self.facts, &mut v.infos) {
+                Ok(()) if spec.optional => None,
+                Ok(()) => Some(spec.placeholder(actual)),
+                Err(want) => {
+                    v.fail(
+                        self.aspect,
+                        spec.check(),
+                        format!("{} {ptr}", self.subject),
+                        format!("{} — {want}", spec.describe()),
+                        actual.to_string(),
+                    );
+                    Some(actual.clone())
+                }
+            };
+        }
+        match (expected, actual) {
+            (Value::Object(e), Value::Object(a)) => {
+                let mut out = Map::new();
+                for (k, ev) in e {
+                    let p = format!("{ptr}/{}", k.replace('~', "~0").replace('/', "~1"));
+                    if let Some(pv) = self.at(ev, a.get(k), &p, v) {
+                        out.insert(k.clone(), pv);
+                    }
+                }
+                Some(Value::Object(out))
+            }
+            _ if expected == actual => Some(actual.clone()),
+            _ => {
+                let at = if ptr.is_empty() { "(root)" } else { ptr };
+                v.fail(
+                    self.aspect,
+                    Check::DocumentedValue,
+                    format!("{} {at}", self.subject),
+                    expected.to_string(),
+                    actual.to_string(),
+                );
+                Some(actual.clone())
+            }
+        }
+    }
+}
+
+/// Parses `Location` as an operation of `call_id`; returns the operationId.
+pub fn location_operation(location: &str, call_id: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(location).map_err(|_| "it is not an absolute URL".to_string())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("scheme {:?} is not http(s)", url.scheme()));
+    }
+    match resource_ids(url.path()) {
+        Some((call, Some(op))) if ids_equal(&call, call_id) => Ok(op),
+        Some((call, Some(_))) => Err(format!("it names call {call}, not {call_id}")),
+        _ => Err("its path does not end in /calls/{id}/operations/{operationId}".into()),
+    }
+}
