@@ -221,7 +221,7 @@ pub fn bad_input(example: &Map<String, Value>, schema: &Value, seed: u64) -> Vec
             let scheme = draw(prop::sample::select(vec!["http://", "ftp://", "//", ""]), seed);
             out.push(bad(
                 format!("{key} not https ({scheme:?})"),
-                with(key, json!(format!("{scheme}bot.contoso.com/api/calls"))),
+                with(key, json!(format!("{scheme}bot.contoso.invalid/api/calls"))),
                 None,
                 format!("{key} must be an https URL: anything else is answered 400 (CONTRACT.md section 3)"),
             ));

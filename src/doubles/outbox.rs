@@ -58,7 +58,7 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>, log: bool, undelive
     let client = match delivery_client() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("double: {e}; no notification will be sent");
+            crate::wire::log::line(format_args!("double: {e}; no notification will be sent"));
             while let Some(out) = rx.recv().await {
                 in_flight.close(out.ticket);
             }
@@ -119,10 +119,10 @@ async fn deliver(client: &reqwest::Client, out: &Outgoing, body: &Value, log: bo
         .unwrap_or("?");
     if is_reserved_invalid(&out.callback) {
         if log {
-            eprintln!(
+            crate::wire::log::line(format_args!(
                 "double: notification {change} to {} not sent: .invalid never resolves (RFC 6761)",
                 out.callback
-            );
+            ));
         }
         return true;
     }
@@ -138,7 +138,7 @@ async fn deliver(client: &reqwest::Client, out: &Outgoing, body: &Value, log: bo
             post = post.bearer_auth(NOTIFICATION_TOKEN);
         }
         if log {
-            eprintln!("double: notification {change} -> {}", out.callback);
+            crate::wire::log::line(format_args!("double: notification {change} -> {}", out.callback));
         }
         let (failure, again) = match post.send().await {
             Ok(r) if matches!(r.status().as_u16(), 502..=504) => (format!("answered {}", r.status()), true),
@@ -150,19 +150,19 @@ async fn deliver(client: &reqwest::Client, out: &Outgoing, body: &Value, log: bo
             }
         };
         let Some(pause) = DELIVERY_PAUSES.get(attempt).filter(|_| again) else {
-            eprintln!(
+            crate::wire::log::line(format_args!(
                 "double: notification {change} to {} NOT delivered after {} attempt(s): {failure}",
                 out.callback,
                 attempt + 1
-            );
+            ));
             return false;
         };
-        eprintln!(
+        crate::wire::log::line(format_args!(
             "double: notification {change} to {}: attempt {} failed ({failure}); again in {} ms",
             out.callback,
             attempt + 1,
             pause.as_millis()
-        );
+        ));
         tokio::time::sleep(*pause).await;
     }
     false

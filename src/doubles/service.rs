@@ -131,7 +131,7 @@ impl Double {
         let loopback = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
         let wanted = options.bind.unwrap_or(loopback);
         let bound = crate::wire::bind::listen(wanted).or_else(|e| {
-            eprintln!("the double cannot bind {wanted}: {e}; using a free port on 127.0.0.1");
+            crate::wire::log::line(format_args!("the double cannot bind {wanted}: {e}; using a free port on 127.0.0.1"));
             crate::wire::bind::listen(loopback)
         });
         if let Ok(l) = bound {
@@ -464,7 +464,7 @@ impl Respond for Handler {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.requests.fetch_add(1, Ordering::Relaxed);
         if self.state.options.log {
-            eprintln!("double: {} {} ({:?})", req.method, req.url.path(), self.op);
+            crate::wire::log::line(format_args!("double: {} {} ({:?})", req.method, req.url.path(), self.op));
         }
         let answer = self.answer(req);
         if self.state.options.latency.is_zero() {

@@ -125,11 +125,11 @@ impl Env {
         match &self.double {
             Some(double) => {
                 if !double.delivered(inbox.callback(), by, SENDING_CAP).await {
-                    eprintln!(
+                    crate::wire::log::line(format_args!(
                         "conformance: the embedded double was still sending to {} after {} s more",
                         inbox.callback(),
                         SENDING_CAP.as_secs()
-                    );
+                    ));
                 }
                 inbox.snapshot()
             }
