@@ -17,6 +17,7 @@ use serde_json::{json, Map, Value};
 use crate::contract::corpus;
 use crate::contract::fixture::{Dialect, NotificationFixture};
 use crate::contract::ids::resource_ids;
+use crate::contract::status::{documented_member, metadata_spelling};
 use crate::judging::verdict::{Aspect, Check, Verdict};
 use crate::wire::secret::{redact, Secret};
 use crate::wire::target::{http_client_cased, send_with, Observed, SentRequest, TransportError};
@@ -46,6 +47,9 @@ pub enum Variant {
     HeaderCase,
     /// A chunked body, without `Content-Length`.
     Chunked,
+    /// Each operation's `status` in the metadata's PascalCase (`Completed`), as Microsoft's
+    /// TypeScript and Go SDKs write it.
+    MetadataStatusSpelling,
     /// Every allowed shape at once.
     AllAtOnce,
     /// Without `Authorization`: must be refused.
@@ -78,6 +82,7 @@ impl Variant {
             Variant::ContentTypeParameters => "content-type-parameters",
             Variant::HeaderCase => "header-case",
             Variant::Chunked => "chunked",
+            Variant::MetadataStatusSpelling => "metadata-status-spelling",
             _ => return None,
         })
     }
@@ -108,6 +113,7 @@ impl Variant {
             Variant::ContentTypeParameters => "with Content-Type parameters",
             Variant::HeaderCase => "with Title-Case header names",
             Variant::Chunked => "with a chunked body",
+            Variant::MetadataStatusSpelling => "with the metadata's spelling of an operation's status",
             Variant::AllAtOnce => "in every allowed shape at once",
             Variant::Unauthenticated => "without Authorization",
             Variant::OtherToken => "with another Bearer token than the bot's",
@@ -127,6 +133,7 @@ impl Variant {
         match self {
             Variant::IntegerCodes | Variant::StringCodes => item.and_then(|i| i.pointer("/resourceData/resultInfo")).is_some(),
             Variant::CompactGuids => fixture.body.to_string().contains('-') && compact_guids(&fixture.body) != fixture.body,
+            Variant::MetadataStatusSpelling => metadata_status(&fixture.body) != fixture.body,
             _ => true,
         }
     }
@@ -142,6 +149,7 @@ impl Variant {
             Variant::StringCodes => codes(body, false),
             Variant::ExtraProperties => with_extra_properties(body),
             Variant::CompactGuids => compact_guids(body),
+            Variant::MetadataStatusSpelling => metadata_status(body),
             Variant::AllAtOnce => {
                 let b = other_dialect(body, fixture.dialect);
                 // The same notification as the other dialect writes it, so its operation's others follow suit.
@@ -150,10 +158,10 @@ impl Variant {
                     dialect: fixture.dialect.other(),
                     ..fixture.clone()
                 };
-                batched(&compact_guids(&with_extra_properties(&codes(
+                batched(&metadata_status(&compact_guids(&with_extra_properties(&codes(
                     &both_resource_fields(&with_its_operation(&whole)),
                     true,
-                ))))
+                )))))
             }
             _ => body.clone(),
         }
@@ -198,6 +206,18 @@ fn each_item(body: &Value, change: impl Fn(&mut Map<String, Value>)) -> Value {
         }
     }
     body
+}
+
+/// Every item's operation `status` in the metadata's spelling (`completed` -> `Completed`).
+fn metadata_status(body: &Value) -> Value {
+    each_item(body, |item| {
+        let status = item.get_mut("resourceData").and_then(|r| r.get_mut("status"));
+        if let Some(Value::String(s)) = status {
+            if let Some(member) = documented_member(s) {
+                *s = metadata_spelling(member);
+            }
+        }
+    })
 }
 
 /// The envelope of `fixture` with every notification its operation causes, in the documented order

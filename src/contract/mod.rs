@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod operation;
 pub mod program;
 pub mod schema;
+pub mod status;
 pub mod steps;
 pub mod variations;
 

@@ -28,6 +28,7 @@ fn refuses(fault: BotFault, body: &Value) -> Option<(u16, &'static str)> {
         BotFault::RejectsBatched => (400, "expected exactly one notification"),
         BotFault::RejectsBothResourceFields => (400, "ambiguous resource"),
         BotFault::RejectsCompactGuids => (400, "call id is not a GUID"),
+        BotFault::DocumentsStatusOnly | BotFault::MetadataStatusOnly => (400, "unknown operation status"),
         _ => (400, "refused"),
     })
 }

@@ -46,6 +46,11 @@ pub enum BotFault {
     AcceptsAnyBearerToken,
     /// Takes Basic credentials too.
     AcceptsBasic,
+    /// Reads an operation's status only in the documents' camelCase (`completed`).
+    DocumentsStatusOnly,
+    /// Reads an operation's status only in the metadata's PascalCase (`Completed`), as a bot built
+    /// on Microsoft's TypeScript or Go SDK does.
+    MetadataStatusOnly,
 }
 
 impl BotFault {
@@ -72,6 +77,12 @@ impl BotFault {
             BotFault::RejectsCompactGuids => "the bot refuses call ids that are not hyphenated lower-case GUIDs",
             BotFault::AcceptsAnyBearerToken => "the bot takes any Bearer token, not only its own",
             BotFault::AcceptsBasic => "the bot takes Basic credentials as well as its Bearer token",
+            BotFault::DocumentsStatusOnly => {
+                "the bot reads an operation's status only as the documents spell it (\"completed\"), not the metadata's \"Completed\""
+            }
+            BotFault::MetadataStatusOnly => {
+                "the bot reads an operation's status only as the metadata spells it (\"Completed\"), as the TypeScript and Go SDKs do"
+            }
         }
     }
 
@@ -125,6 +136,8 @@ impl BotFault {
             BotFault::RejectsBatched => items(body).count() > 1,
             BotFault::RejectsBothResourceFields => items(body).any(|i| i.get("resource").is_some() && i.get("resourceUrl").is_some()),
             BotFault::RejectsCompactGuids => has_compact_call_id(body),
+            BotFault::DocumentsStatusOnly => has_status(body, |s| s.starts_with(char::is_uppercase)),
+            BotFault::MetadataStatusOnly => has_status(body, |s| s.starts_with(char::is_lowercase)),
             _ => false,
         }
     }
@@ -144,6 +157,11 @@ fn has_deleted(body: &Value) -> bool {
 
 fn has_code(body: &Value, kind: fn(&Value) -> bool) -> bool {
     items(body).any(|i| i.pointer("/resourceData/resultInfo/code").is_some_and(kind))
+}
+
+/// Whether an item's operation status is spelled as `spelled` says.
+fn has_status(body: &Value, spelled: fn(&str) -> bool) -> bool {
+    items(body).any(|i| i.pointer("/resourceData/status").and_then(Value::as_str).is_some_and(spelled))
 }
 
 /// Whether an item names its call by a compact GUID (32 hex digits, no hyphens).

@@ -50,8 +50,9 @@ pub enum Fault {
     RecordingTextPlain,
     /// updateRecordingStatus's body is cut off mid-JSON.
     RecordingBodyTruncated,
-    /// updateRecordingStatus's status is `Completed` (the metadata's PascalCase).
-    RecordingStatusPascal,
+    /// updateRecordingStatus's status is `COMPLETED`, a casing neither the documents nor the
+    /// metadata use (both of theirs are conformant).
+    RecordingStatusUpperCase,
     /// updateRecordingStatus's @odata.type is the base type.
     RecordingBaseOdataType,
     /// updateRecordingStatus's `status` property is spelled `Status`.
@@ -251,8 +252,8 @@ impl Fault {
             ),
             Fault::RecordingTextPlain => ("updateRecordingStatus's JSON body is labelled text/plain", C::MediaType, RECORDING),
             Fault::RecordingBodyTruncated => ("updateRecordingStatus's body is cut off mid-JSON", C::BodyJson, RECORDING),
-            Fault::RecordingStatusPascal => (
-                "updateRecordingStatus answers status \"Completed\" (the metadata's PascalCase)",
+            Fault::RecordingStatusUpperCase => (
+                "updateRecordingStatus answers status \"COMPLETED\" (neither the documents' nor the metadata's spelling)",
                 C::BodySchema,
                 RECORDING,
             ),
@@ -307,7 +308,7 @@ impl Fault {
                 CANCEL,
             ),
             Fault::CancelStatusFailed => (
-                "the operation-completed notification reports status \"failed\"",
+                "the operation-completed notification reports status \"Failed\"",
                 C::DocumentedValue,
                 CANCEL,
             ),

@@ -556,7 +556,7 @@ fn notify_refused(s: &State, at: &Addressed) {
     let Ok(call) = live_call(s, at) else { return };
     let op = s.new_id();
     let res = s.resource(at, &at.call_id, Some(&op));
-    let data = obj(json!({"@odata.type": "#microsoft.graph.commsOperation", "status": "failed",
+    let data = obj(json!({"@odata.type": "#microsoft.graph.commsOperation", "status": "Failed",
         "resultInfo": {"@odata.type": "#microsoft.graph.resultInfo", "code": 400, "subcode": 0, "message": "Bad request."}}));
     s.send(&call.callback, vec![s.envelope(at, "deleted", &res, data)]);
 }
@@ -724,13 +724,13 @@ fn cancel(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Respon
     }
     data.insert(
         "status".into(),
-        json!(if s.is(Fault::CancelStatusFailed) { "failed" } else { "completed" }),
+        json!(if s.is(Fault::CancelStatusFailed) { "Failed" } else { "Completed" }),
     );
     if !s.is(Fault::CancelNoNotification) && notifies(s, &call) {
         s.send(&call.callback, vec![s.envelope(at, "deleted", &res, data)]);
     }
     note_operation(s, at, "cancel", &op, None);
-    let operation = json!({"@odata.type": "#microsoft.graph.cancelMediaProcessingOperation", "id": op, "status": "completed", "clientContext": client_context});
+    let operation = json!({"@odata.type": "#microsoft.graph.cancelMediaProcessingOperation", "id": op, "status": "Completed", "clientContext": client_context});
     let answer = match (s.options.edition, s.options.fault) {
         (Edition::Seeds, Some(Fault::CancelAnswers200)) => ResponseTemplate::new(200),
         (Edition::Seeds, Some(Fault::CancelReturnsBody)) => json_response(202, &operation),
@@ -773,7 +773,7 @@ fn recording(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Res
         "clientContext": if s.is(Fault::RecordingNoEcho) { None } else { client_context },
         "id": if s.is(Fault::RecordingIdMismatch) { s.new_id() } else { op },
         "resultInfo": null,
-        "status": if s.is(Fault::RecordingStatusPascal) { "Completed" } else { "completed" },
+        "status": if s.is(Fault::RecordingStatusUpperCase) { "COMPLETED" } else { "Completed" },
     }));
     if s.is(Fault::RecordingOmitsNull) {
         out.remove("resultInfo");

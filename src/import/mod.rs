@@ -8,6 +8,7 @@
 
 mod page;
 
+use crate::contract::status::is_operation;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
@@ -61,6 +62,8 @@ fn rules_for(body: &Value, prefix: &str, out: &mut BTreeMap<String, String>) {
                 Some("termination-reason".into())
             }
             ("resultInfo", Value::Null) => Some("null-or-resultInfo".into()),
+            // An operation's status has two conformant spellings (CONTRACT.md section 4).
+            ("status", Value::String(_)) if is_operation(map) => Some("operation-status".into()),
             ("id", _) if prefix.is_empty() => Some("location-operation-id".into()),
             _ => None,
         };

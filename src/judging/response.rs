@@ -65,7 +65,7 @@ pub fn check_response(case: &Case, schemas: &Schemas, facts: &mut Facts, obs: &O
             match location_operation(actual, facts.call_id) {
                 Ok(op) => {
                     facts.operation_id = Some(op);
-                    spec.placeholder(&Value::Null)
+                    spec.placeholder(&Value::Null, &Value::Null)
                 }
                 Err(why) => {
                     v.fail(

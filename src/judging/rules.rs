@@ -10,6 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::contract::fixture::Corpus;
 use crate::contract::ids::{ids_equal, resource_ids};
+use crate::contract::status::{documented_member, metadata_spelling};
 
 use super::verdict::{Aspect, Check, Verdict};
 
@@ -34,6 +35,9 @@ pub enum Rule {
     OperationResource,
     /// Why a call ended: `terminationReason` (legacy) or `resultInfo` (current).
     TerminationReason,
+    /// A `commsOperation.status`: the documented member in the documents' camelCase (`completed`)
+    /// or the metadata's PascalCase (`Completed`), both conformant (CONTRACT.md section 4).
+    OperationStatus,
 }
 
 /// A rule and whether the property may be absent.
@@ -62,6 +66,7 @@ impl RuleSpec {
             "call-resource" => Rule::CallResource,
             "operation-resource" => Rule::OperationResource,
             "termination-reason" => Rule::TerminationReason,
+            "operation-status" => Rule::OperationStatus,
             other => return Err(format!("unknown rule {other:?}")),
         };
         Ok(RuleSpec { rule, optional })
@@ -78,13 +83,14 @@ impl RuleSpec {
             Rule::CallResource => "a resource path naming this call (…/calls/{id})",
             Rule::OperationResource => "a resource path naming the operation from Location (…/calls/{id}/operations/{operationId})",
             Rule::TerminationReason => "why the call ended: resultInfo (current dialect) or terminationReason (legacy)",
+            Rule::OperationStatus => "the documented status, camelCase (the documents) or PascalCase (the metadata)",
         }
     }
 
     /// The check a failure of this rule belongs to.
     pub fn check(&self) -> Check {
         match self.rule {
-            Rule::Exact | Rule::NullOrResultInfo | Rule::ServerGenerated => Check::DocumentedValue,
+            Rule::Exact | Rule::NullOrResultInfo | Rule::ServerGenerated | Rule::OperationStatus => Check::DocumentedValue,
             Rule::OperationOfCall => Check::Location,
             Rule::LocationOperationId => Check::OperationId,
             Rule::EchoRequest => Check::Echo,
@@ -93,8 +99,12 @@ impl RuleSpec {
         }
     }
 
-    pub(super) fn placeholder(&self, actual: &Value) -> Value {
+    /// What the projection (snapshots, recorded sets) keeps of an `actual` that passed: a value
+    /// the rule lets vary becomes one the documents' reading shares, so two conformant spellings
+    /// project alike.
+    pub(super) fn placeholder(&self, expected: &Value, actual: &Value) -> Value {
         match self.rule {
+            Rule::OperationStatus => expected.clone(),
             Rule::Exact | Rule::EchoRequest => actual.clone(),
             Rule::OperationOfCall => json!("[base]/calls/[call-id]/operations/[operation-id]"),
             Rule::LocationOperationId => json!("[operation-id]"),
@@ -173,6 +183,11 @@ pub(super) fn apply(
             )),
         },
         Rule::TerminationReason => termination(actual, facts, infos),
+        Rule::OperationStatus => match (expected.as_str(), actual.as_str()) {
+            (Some(e), Some(a)) if documented_member(a) == Some(e) => Ok(()),
+            (Some(e), _) => Err(format!("\"{e}\" or \"{}\" (the metadata's spelling)", metadata_spelling(e))),
+            (None, _) => (expected == actual).then_some(()).ok_or_else(|| format!("{expected}")),
+        },
         Rule::OperationOfCall => actual
             .as_str()
             .ok_or_else(|| "a URL".to_string())
@@ -257,7 +272,7 @@ impl Walk<'_, '_> {
             let key = ptr.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
             return match apply(&spec, &key, expected, actual, self.facts, &mut v.infos) {
                 Ok(()) if spec.optional => None,
-                Ok(()) => Some(spec.placeholder(actual)),
+                Ok(()) => Some(spec.placeholder(expected, actual)),
                 Err(want) => {
                     v.fail(
                         self.aspect,

@@ -5,6 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::contract::status::{documented_member, is_operation};
 use crate::judging::judge::CaseRun;
 use crate::wire::secret::redact_header;
 
@@ -79,7 +80,12 @@ fn normalize_value(v: &Value, call_id: &str, op: Option<&str>, hosts: &[String])
         Value::Array(a) => Value::Array(a.iter().map(|x| normalize_value(x, call_id, op, hosts)).collect()),
         Value::Object(m) => Value::Object(
             m.iter()
-                .map(|(k, x)| (normalize_text(k, call_id, op, hosts), normalize_value(x, call_id, op, hosts)))
+                .map(|(k, x)| match (k.as_str(), x.as_str().and_then(documented_member)) {
+                    // Either spelling of an operation's status is the same value (CONTRACT.md
+                    // section 4): a target that changes spelling has not changed its answer.
+                    ("status", Some(member)) if is_operation(m) => (k.clone(), json!(member)),
+                    _ => (normalize_text(k, call_id, op, hosts), normalize_value(x, call_id, op, hosts)),
+                })
                 .collect(),
         ),
         other => other.clone(),

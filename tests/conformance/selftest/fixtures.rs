@@ -292,3 +292,52 @@ fn the_variations_case_excludes_exactly_the_requests_that_have_no_variation() {
         }
     }
 }
+
+/// The pointers of every operation's `status` in `body`: where the two spellings are both conformant.
+fn operation_statuses(body: &Value, prefix: &str, out: &mut Vec<String>) {
+    match body {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let ptr = format!("{prefix}/{k}");
+                if k == "status" && v.is_string() && conformance::contract::status::is_operation(map) {
+                    out.push(ptr);
+                } else {
+                    operation_statuses(v, &ptr, out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                operation_statuses(v, &format!("{prefix}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn every_documented_operation_status_takes_both_spellings() {
+    let mut missing = Vec::new();
+    let mut seen = 0;
+    let bodies = corpus()
+        .responses
+        .iter()
+        .filter_map(|(id, r)| r.body.as_ref().map(|b| (id, b, &r.rules)))
+        .chain(corpus().notifications.iter().map(|(id, (_, n))| (id, &n.body, &n.rules)));
+    for (id, body, rules) in bodies {
+        let mut ptrs = Vec::new();
+        operation_statuses(body, "", &mut ptrs);
+        for ptr in ptrs {
+            seen += 1;
+            if rules.get(&ptr).map(String::as_str) != Some("operation-status") {
+                missing.push(format!("{id}: {ptr} has rule {:?}", rules.get(&ptr)));
+            }
+        }
+    }
+    assert!(seen > 0, "no fixture has an operation status: the test looked at nothing");
+    assert!(
+        missing.is_empty(),
+        "an operation's status must take the rule \"operation-status\" (CONTRACT.md section 4: both spellings are conformant):\n{}",
+        missing.join("\n")
+    );
+}

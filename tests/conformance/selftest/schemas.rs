@@ -90,7 +90,10 @@ fn an_unknown_schema_name_is_an_error_not_a_pass() {
 #[case::result_info_integer_codes("resultInfo", json!({"code": 200, "subcode": 5001}), true)]
 #[case::result_info_digit_string_codes("resultInfo", json!({"code": "200", "subcode": "5001"}), true)]
 #[case::result_info_non_digit_code_is_refused("resultInfo", json!({"code": "2x0", "subcode": "5001"}), false)]
-#[case::operation_status_pascal_case_is_refused("updateRecordingStatusOperation", json!({"@odata.type": "#microsoft.graph.updateRecordingStatusOperation", "id": "o", "status": "Completed"}), false)]
+#[case::operation_status_metadata_spelling_is_accepted("updateRecordingStatusOperation", json!({"@odata.type": "#microsoft.graph.updateRecordingStatusOperation", "id": "o", "status": "Completed"}), true)]
+#[case::operation_status_documents_spelling_is_accepted("updateRecordingStatusOperation", json!({"@odata.type": "#microsoft.graph.updateRecordingStatusOperation", "id": "o", "status": "completed"}), true)]
+#[case::operation_status_upper_case_is_refused("updateRecordingStatusOperation", json!({"@odata.type": "#microsoft.graph.updateRecordingStatusOperation", "id": "o", "status": "COMPLETED"}), false)]
+#[case::operation_status_other_word_is_refused("cancelMediaProcessingOperation", json!({"@odata.type": "#microsoft.graph.cancelMediaProcessingOperation", "id": "o", "status": "complete"}), false)]
 #[case::operation_without_id_is_refused("cancelMediaProcessingOperation", json!({"@odata.type": "#microsoft.graph.cancelMediaProcessingOperation", "status": "completed"}), false)]
 #[case::error_with_numeric_string_code("graph.error", json!({"error": {"code": "9997", "message": "Call not found"}}), true)]
 #[case::error_without_message_is_refused("graph.error", json!({"error": {"code": "9997"}}), false)]
@@ -103,4 +106,21 @@ fn an_unknown_schema_name_is_an_error_not_a_pass() {
 fn documented_bounds(#[case] schema: &str, #[case] instance: Value, #[case] valid: bool) {
     let errs = errors(schema, &instance);
     assert_eq!(errs.is_empty(), valid, "{schema} on {instance}: {errs:?}");
+}
+
+#[test]
+fn an_operation_status_has_two_spellings_and_no_third() {
+    use conformance::contract::status::{documented_member, metadata_spelling};
+    assert_eq!(metadata_spelling("notStarted"), "NotStarted");
+    for (actual, member) in [
+        ("completed", "completed"),
+        ("Completed", "completed"),
+        ("NotStarted", "notStarted"),
+        ("failed", "failed"),
+    ] {
+        assert_eq!(documented_member(actual), Some(member), "{actual:?}");
+    }
+    for other in ["COMPLETED", "complete", "notstarted", "Notstarted", ""] {
+        assert_eq!(documented_member(other), None, "{other:?}");
+    }
 }

@@ -227,7 +227,8 @@ fn a_destructive_case_is_refused_against_production_unless_allowed() {
 
 #[test]
 fn a_failure_names_operation_example_request_expected_actual_and_schema_path_without_the_token() {
-    // Arrange: the recording example answered with a PascalCase status and no Location.
+    // Arrange: the recording example answered with an upper-case status (neither conformant
+    // spelling) and no Location.
     let case = corpus()
         .case("call-updateRecordingStatus--recording", Edition::Seeds)
         .expect("case");
@@ -240,7 +241,7 @@ fn a_failure_names_operation_example_request_expected_actual_and_schema_path_wit
     )
     .expect("target");
     let req = target.request("POST", &case.path_for(Family::Communications, "app", "c1"), case.body.clone());
-    let body = serde_json::json!({"@odata.type": "#microsoft.graph.updateRecordingStatusOperation", "id": "op1", "status": "Completed", "clientContext": "clientContext-value", "resultInfo": null});
+    let body = serde_json::json!({"@odata.type": "#microsoft.graph.updateRecordingStatusOperation", "id": "op1", "status": "COMPLETED", "clientContext": "clientContext-value", "resultInfo": null});
     let obs = Observed {
         status: 200,
         headers: vec![("content-type".into(), "application/json".into())],
@@ -270,8 +271,9 @@ fn a_failure_names_operation_example_request_expected_actual_and_schema_path_wit
         "Authorization: Bearer [redacted]",
         "[headers/location] header Location",
         "[body/documented-value] body /status",
-        "expected: \"completed\"",
-        "actual:   \"Completed\"",
+        "expected: the documented status",
+        "\"completed\" or \"Completed\" (the metadata's spelling)",
+        "actual:   \"COMPLETED\"",
         "updateRecordingStatusOperation at /status",
         "schema path: /allOf/0/$ref/properties/status/enum (keyword commsOperation.json#/properties/status/enum)",
         "fixture:   tests/fixtures/requests/call-updateRecordingStatus--recording.json",
@@ -341,4 +343,44 @@ fn a_recorded_set_is_stable_from_run_to_run_and_pins_what_the_docs_set_allows() 
             "{id}: a recorded set pins more than the contract"
         );
     }
+}
+
+#[test]
+fn a_recorded_set_reads_both_spellings_of_an_operation_status_as_one_value() {
+    use conformance::running::record::full_projection;
+    let case = corpus().case("call-cancelMediaProcessing", Edition::Current).expect("case");
+    let target = Target::new(
+        "http://127.0.0.1:1/v1.0",
+        None,
+        Secret::new("t"),
+        "app",
+        std::time::Duration::from_secs(1),
+    )
+    .expect("target");
+    let recorded = |status: &str| {
+        let req = target.request("POST", &case.path_for(Family::Communications, "app", "c1"), case.body.clone());
+        let body = serde_json::json!({"@odata.type": "#microsoft.graph.cancelMediaProcessingOperation", "id": "op1", "status": status});
+        let run = CaseRun {
+            case_id: case.id().into(),
+            family: Family::Communications,
+            call_id: Some("c1".into()),
+            request: Some(req),
+            response: Some(Observed {
+                status: 200,
+                headers: vec![("content-type".into(), "application/json".into())],
+                body: body.to_string().into_bytes(),
+                throttled: 0,
+            }),
+            heard: vec![],
+            verdict: Default::default(),
+            projection: Value::Null,
+        };
+        full_projection(&run, &[]).expect("complete")
+    };
+    assert_eq!(
+        recorded("completed"),
+        recorded("Completed"),
+        "the two conformant spellings record alike"
+    );
+    assert_ne!(recorded("completed"), recorded("COMPLETED"), "any other casing is another answer");
 }
