@@ -17,11 +17,8 @@
 //
 // Prints `interop: N passed, N failed`; exit 1 on any failure.
 
-import { spawn } from "node:child_process";
-import { createServer } from "node:http";
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 
 import { HttpMethod, RequestInformation } from "@microsoft/kiota-abstractions";
 import { JsonParseNodeFactory } from "@microsoft/kiota-serialization-json";
@@ -35,10 +32,9 @@ import {
 } from "@microsoft/msgraph-sdk/models/index.js";
 import { createODataErrorFromDiscriminatorValue } from "@microsoft/msgraph-sdk/models/oDataErrors/index.js";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+import { finish, ok, problem, provision, ROOT, startCallback, startDouble, UNKNOWN_CALL, WAIT_MS, waitFor } from "./harness.mjs";
+
 const FIXTURES = join(ROOT, "tests", "fixtures");
-const WAIT_MS = 10_000;
-const UNKNOWN_CALL = "00000000-0000-0000-0000-000000000000";
 const ERRORS = { XXX: createODataErrorFromDiscriminatorValue };
 // The models by @odata.type, as the SDK's discriminators map them.
 const MODELS = {
@@ -54,74 +50,6 @@ const TEMPLATES = {
   cancelMediaProcessing: "{+baseurl}/communications/calls/{call%2Did}/cancelMediaProcessing",
   reject: "{+baseurl}/communications/calls/{call%2Did}/reject",
 };
-
-const passed = [];
-const problems = [];
-const ok = (operation, what) => {
-  passed.push(operation);
-  console.log(`ok   ${operation}: ${what}`);
-};
-const problem = (operation, what) => {
-  problems.push(`${operation}: ${what}`);
-  console.log(`FAIL ${operation}: ${what}`);
-};
-
-// --- the double ---------------------------------------------------------------------------------
-
-/** `cargo xtask serve-double` on a free port, in `edition`; its target and provisioning URLs. */
-function startDouble(edition) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("CONFORMANCE_")));
-  // INTEROP_DOUBLE_FAULT runs the double with a named bug, to see this step fail on it.
-  if (process.env.INTEROP_DOUBLE_FAULT) env.CONFORMANCE_DOUBLE_FAULT = process.env.INTEROP_DOUBLE_FAULT;
-  const proc = spawn("cargo", ["xtask", "serve-double", "--edition", edition], { cwd: ROOT, env, stdio: ["ignore", "pipe", "ignore"] });
-  return new Promise((resolve, reject) => {
-    const urls = {};
-    let buffered = "";
-    const timer = setTimeout(() => {
-      proc.kill();
-      reject(new Error("cargo xtask serve-double did not print its target and provisioning URLs within 300 s"));
-    }, 300_000);
-    proc.stdout.on("data", (chunk) => {
-      buffered += chunk.toString();
-      for (const m of buffered.matchAll(/^(target|provision):\s+(\S+)/gm)) urls[m[1]] = m[2];
-      if (urls.target && urls.provision) {
-        clearTimeout(timer);
-        resolve({ proc, target: urls.target, hook: urls.provision });
-      }
-    });
-    proc.on("exit", (code) => reject(new Error(`cargo xtask serve-double exited (${code}) before printing its URLs`)));
-  });
-}
-
-async function provision(hook, state, callbackUri) {
-  const r = await fetch(hook, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ state, callbackUri }) });
-  return (await r.json()).id;
-}
-
-// --- the bot's callback -------------------------------------------------------------------------
-
-function startCallback(inboxes) {
-  const server = createServer((req, res) => {
-    let raw = "";
-    req.on("data", (c) => (raw += c));
-    req.on("end", () => {
-      try {
-        const body = JSON.parse(raw);
-        (inboxes[req.url] ??= []).push(...(body.value ?? []));
-      } catch {
-        problem("notification delivery", `a body that is not JSON at ${req.url}`);
-      }
-      res.writeHead(202).end();
-    });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${server.address().port}` })));
-}
-
-async function waitFor(inboxes, path, count) {
-  const deadline = Date.now() + WAIT_MS;
-  while (Date.now() < deadline && (inboxes[path] ?? []).length < count) await new Promise((r) => setTimeout(r, 50));
-  return inboxes[path] ?? [];
-}
 
 // --- reading JSON through the SDK's models ------------------------------------------------------
 
@@ -330,14 +258,7 @@ async function main() {
   const notes = documentsNotes();
   console.log(`\nnote: ${notes.length} field(s) the SDK cannot read from the documents' own examples:`);
   for (const n of notes) console.log(`note: ${n}`);
-  if (problems.length) {
-    console.log(`\n${problems.length} problem(s):`);
-    for (const p of problems) console.log(`  ${p}`);
-  } else {
-    console.log("\n@microsoft/msgraph-sdk reads every answer and notification of the double with no documented field lost");
-  }
-  console.log(`interop: ${passed.length} passed, ${problems.length} failed`);
-  process.exitCode = problems.length ? 1 : 0;
+  finish("@microsoft/msgraph-sdk reads every answer and notification of the double with no documented field lost");
 }
 
 await main();
