@@ -14,7 +14,7 @@
 
 import { Client, HTTPMessageHandler } from "@microsoft/microsoft-graph-client";
 
-import { finish, ok, problem, provision, startCallback, startDouble, UNKNOWN_CALL, WAIT_MS, waitFor } from "./harness.mjs";
+import { againstEachEdition, finish, ok, problem, provision, UNKNOWN_CALL, WAIT_MS, waitFor } from "./harness.mjs";
 
 /** The bot's own authentication middleware: adds its token to every request, then hands on. */
 class BearerMiddleware {
@@ -94,20 +94,7 @@ async function current(target, hook, callback) {
 }
 
 async function main() {
-  const inboxes = {};
-  const { server, url: callback } = await startCallback(inboxes);
-  for (const [edition, drive] of [["seeds", seeds], ["current", current]]) {
-    let double;
-    try {
-      double = await startDouble(edition);
-      await drive(double.target, double.hook, callback, inboxes);
-    } catch (e) {
-      problem(`the exchange (${edition} edition)`, `${e?.constructor?.name}: ${e?.message ?? e}`);
-    } finally {
-      double?.proc.kill();
-    }
-  }
-  server.close();
+  await againstEachEdition({ seeds, current });
   finish("@microsoft/microsoft-graph-client talks to the double over http:// with the bot's own authentication middleware");
 }
 

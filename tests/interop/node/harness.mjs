@@ -78,6 +78,28 @@ export async function waitFor(inboxes, path, count) {
   return inboxes[path] ?? [];
 }
 
+/**
+ * Runs each of `drives` (`{ seeds: fn, current: fn }`, by edition) against a double of its own
+ * edition, with one bot callback for all: `fn(target, hook, callback, inboxes)`.
+ */
+export async function againstEachEdition(drives) {
+  const inboxes = {};
+  const { server, url: callback } = await startCallback(inboxes);
+  for (const [edition, drive] of Object.entries(drives)) {
+    let double;
+    try {
+      double = await startDouble(edition);
+      await drive(double.target, double.hook, callback, inboxes);
+    } catch (e) {
+      // An SDK error where none was expected is a finding, not a crash.
+      problem(`the exchange (${edition} edition)`, `${e?.constructor?.name}: ${e?.message ?? e}`);
+    } finally {
+      double?.proc.kill();
+    }
+  }
+  server.close();
+}
+
 /** Prints the tally and sets the exit code: 1 on any failure. */
 export function finish(what) {
   if (problems.length) {

@@ -32,7 +32,7 @@ import {
 } from "@microsoft/msgraph-sdk/models/index.js";
 import { createODataErrorFromDiscriminatorValue } from "@microsoft/msgraph-sdk/models/oDataErrors/index.js";
 
-import { finish, ok, problem, provision, ROOT, startCallback, startDouble, UNKNOWN_CALL, WAIT_MS, waitFor } from "./harness.mjs";
+import { againstEachEdition, finish, ok, problem, provision, ROOT, UNKNOWN_CALL, WAIT_MS, waitFor } from "./harness.mjs";
 
 const FIXTURES = join(ROOT, "tests", "fixtures");
 const ERRORS = { XXX: createODataErrorFromDiscriminatorValue };
@@ -238,22 +238,8 @@ function documentsNotes() {
 }
 
 async function main() {
-  const inboxes = {};
-  const { server, url: callback } = await startCallback(inboxes);
   const started = Date.now();
-  for (const [edition, drive] of [["seeds", seeds], ["current", current]]) {
-    let double;
-    try {
-      double = await startDouble(edition);
-      await drive(double.target, double.hook, callback, inboxes);
-    } catch (e) {
-      // An SDK error where none was expected is a finding, not a crash.
-      problem(`the exchange (${edition} edition)`, `${e?.constructor?.name}: ${e?.message ?? e}`);
-    } finally {
-      double?.proc.kill();
-    }
-  }
-  server.close();
+  await againstEachEdition({ seeds, current });
   console.log(`\nthe SDK against the double: ${((Date.now() - started) / 1000).toFixed(2)} s`);
   const notes = documentsNotes();
   console.log(`\nnote: ${notes.length} field(s) the SDK cannot read from the documents' own examples:`);
