@@ -8,10 +8,11 @@
 
 mod page;
 
-use crate::contract::status::is_operation;
 use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
+
+use crate::contract::status::is_operation;
 
 use page::{blocks, frontmatter, http, iso_date};
 

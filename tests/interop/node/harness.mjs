@@ -100,6 +100,22 @@ export async function againstEachEdition(drives) {
   server.close();
 }
 
+/**
+ * Awaits `promise`, which must fail with an error of `status` that reads (through `read`, the SDK's
+ * own error shape: `{ kind, status, code, message }`) with a code and a message.
+ */
+export async function expectErrorAs(read, operation, status, promise) {
+  try {
+    await promise;
+    problem(operation, `no error; expected a ${read(undefined).kind} with status ${status}`);
+  } catch (e) {
+    const { kind, status: got, code, message } = read(e);
+    if (got !== status) problem(operation, `error with status ${got}, expected ${status} (${e?.message ?? e})`);
+    else if (!code || !message) problem(operation, `${kind} ${status} read with code ${JSON.stringify(code)}, message ${JSON.stringify(message)}`);
+    else ok(operation, `${kind} ${status}, code ${JSON.stringify(code)}, message ${JSON.stringify(message)}`);
+  }
+}
+
 /** Prints the tally and sets the exit code: 1 on any failure. */
 export function finish(what) {
   if (problems.length) {

@@ -32,7 +32,7 @@ import {
 } from "@microsoft/msgraph-sdk/models/index.js";
 import { createODataErrorFromDiscriminatorValue } from "@microsoft/msgraph-sdk/models/oDataErrors/index.js";
 
-import { againstEachEdition, finish, ok, problem, provision, ROOT, UNKNOWN_CALL, WAIT_MS, waitFor } from "./harness.mjs";
+import { againstEachEdition, expectErrorAs, finish, ok, problem, provision, ROOT, UNKNOWN_CALL, WAIT_MS, waitFor } from "./harness.mjs";
 
 const FIXTURES = join(ROOT, "tests", "fixtures");
 const ERRORS = { XXX: createODataErrorFromDiscriminatorValue };
@@ -108,19 +108,9 @@ function request(adapter, method, operation, callId, body) {
   return info;
 }
 
-async function expectError(operation, status, promise) {
-  try {
-    await promise;
-    problem(operation, `no error; expected an ODataError with status ${status}`);
-  } catch (e) {
-    // The SDK's ODataError keeps the body's `error` as `errorEscaped` (`error` is taken by Error).
-    const code = e?.errorEscaped?.code;
-    const message = e?.errorEscaped?.message;
-    if (e?.responseStatusCode !== status) problem(operation, `error with status ${e?.responseStatusCode}, expected ${status} (${e})`);
-    else if (!code || !message) problem(operation, `ODataError ${status} read with code ${JSON.stringify(code)}, message ${JSON.stringify(message)}`);
-    else ok(operation, `ODataError ${status}, code ${JSON.stringify(code)}, message ${JSON.stringify(message)}`);
-  }
-}
+// How the SDK's ODataError reads: it keeps the body's `error` as `errorEscaped` (`error` is taken by Error).
+const odataError = (e) => ({ kind: "ODataError", status: e?.responseStatusCode, code: e?.errorEscaped?.code, message: e?.errorEscaped?.message });
+const expectError = (operation, status, promise) => expectErrorAs(odataError, operation, status, promise);
 
 function checkOperation(name, op, sentContext, body) {
   if (!op) return problem(name, "no operation in the answer");
