@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::operation::{Live, Operation, Operations};
+use super::page_block::{PageBlock, RejectedBlock};
 
 /// Where a fixture came from.
 #[derive(Clone, Debug, Deserialize, serde::Serialize, PartialEq)]
@@ -34,6 +35,10 @@ pub struct Provenance {
     pub url: String,
     /// When and in which language the seed was published.
     pub published: String,
+    /// For a fixture made from a page's block, the block (`call-keepalive/02-request--keep-alive`, a
+    /// file of `tests/fixtures/pages/`): the self-tests check the fixture says what the block says.
+    #[serde(default)]
+    pub block: Option<String>,
 }
 
 impl fmt::Display for Provenance {
@@ -618,6 +623,12 @@ pub struct Corpus {
     pub operations: Operations,
     /// Editions by name.
     pub editions: BTreeMap<String, EditionDef>,
+    /// Today's pages, block by block (`pages/`), by id.
+    pub pages: BTreeMap<String, PageBlock>,
+    /// The blocks the pages got wrong (`rejected/pages/`), by id.
+    pub rejected_pages: BTreeMap<String, RejectedBlock>,
+    /// Why a block of a page whose operation is in the table is no case (`data/coverage.json`), by block id.
+    pub coverage_notes: BTreeMap<String, String>,
 }
 
 /// The fixture directory of this checkout.
@@ -636,6 +647,30 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, FixtureError> {
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// The folders directly under `dir`, sorted.
+fn json_dirs(dir: &Path) -> Result<Vec<PathBuf>, FixtureError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| FixtureError {
+        path: dir.into(),
+        message: format!("cannot list: {e}"),
+    })?;
+    let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+/// `data/coverage.json`: why a block of a tabled operation's page is no case.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CoverageNotes {
+    #[allow(dead_code)]
+    id: String,
+    #[allow(dead_code)]
+    kind: String,
+    #[allow(dead_code)]
+    description: String,
+    notes: BTreeMap<String, String>,
 }
 
 fn insert_unique<T>(map: &mut BTreeMap<String, T>, id: String, value: T, path: &Path) -> Result<(), FixtureError> {
@@ -665,7 +700,20 @@ impl Corpus {
             reason_codes: load::<ReasonCodeTable>(&root.join("data/termination-reason-codes.json"))?.rows,
             operations: load_operations(&root.join("data/operations.json"))?,
             editions: load::<EditionTable>(&root.join("data/editions.json"))?.editions,
+            pages: BTreeMap::new(),
+            rejected_pages: BTreeMap::new(),
+            coverage_notes: load::<CoverageNotes>(&root.join("data/coverage.json"))?.notes,
         };
+        for dir in json_dirs(&root.join("pages"))? {
+            for p in json_files(&dir)? {
+                let f: PageBlock = load(&p)?;
+                insert_unique(&mut c.pages, f.id.clone(), f, &p)?;
+            }
+        }
+        for p in json_files(&root.join("rejected/pages"))? {
+            let f: RejectedBlock = load(&p)?;
+            insert_unique(&mut c.rejected_pages, f.id.clone(), f, &p)?;
+        }
         for p in json_files(&root.join("requests"))? {
             let f: RequestFixture = load(&p)?;
             insert_unique(&mut c.requests, f.id.clone(), (p.clone(), f), &p)?;

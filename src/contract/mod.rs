@@ -4,12 +4,14 @@
 //! Uses no other stage: everything downstream reads the contract, nothing here reads them.
 
 pub mod case;
+pub mod coverage;
 pub mod edition;
 pub mod family;
 pub mod fixture;
 pub mod ids;
 pub mod lifecycle;
 pub mod operation;
+pub mod page_block;
 pub mod program;
 pub mod schema;
 pub mod status;

@@ -147,6 +147,9 @@ pub struct OperationRow {
     pub request_schema: Option<String>,
     /// The documents that describe it (seed files, `graph-docs/` pages).
     pub documents: Vec<String>,
+    /// Its pages today (`tests/graph-docs/api/{page}.md`): every block of them is a case, the same
+    /// example as a seed's, or has its reason in `data/coverage.json` (`docs/coverage.md`).
+    pub pages: Vec<String>,
     /// Its success status.
     pub success: u16,
     /// What its successful answer carries.

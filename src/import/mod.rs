@@ -6,6 +6,7 @@
 //! May use the contract (the strict JSON reader the fixtures are loaded with). Nothing in the
 //! suite uses the importer; only xtask and its self-test do.
 
+pub mod corpus;
 mod page;
 
 use std::collections::BTreeMap;

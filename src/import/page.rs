@@ -16,9 +16,14 @@ pub(super) struct Page {
 #[derive(Debug)]
 pub(super) struct Block {
     pub(super) annotation: Option<Value>,
+    /// The heading right above it: `(anchor, text)`.
     pub(super) heading: (String, String),
+    /// The last heading of level 3 or higher above it (`Example 1: …`), by its text.
+    pub(super) section: String,
     pub(super) lang: String,
     pub(super) text: String,
+    /// The line of its opening fence, from 1.
+    pub(super) line: usize,
 }
 
 /// `11/29/2018` (the docs' `ms.lasthandoff`) as `2018-11-29`; anything else as it is.
@@ -48,9 +53,15 @@ pub(super) fn frontmatter(text: &str) -> Page {
     page
 }
 
-/// `(anchor, text)` of a heading line such as `##### <a name="notification---terminating"></a>Text`.
-fn heading(line: &str) -> Option<(String, String)> {
-    let rest = line.trim_start().strip_prefix('#')?.trim_start_matches('#').trim();
+/// `(level, anchor, text)` of a heading line such as `##### <a name="notification---terminating"></a>Text`.
+/// A code-sample tab (`# [HTTP](#tab/http)`) is no heading.
+fn heading(line: &str) -> Option<(usize, String, String)> {
+    let trimmed = line.trim_start();
+    let level = trimmed.chars().take_while(|c| *c == '#').count();
+    let rest = trimmed.strip_prefix('#')?.trim_start_matches('#').trim();
+    if rest.starts_with('[') && rest.contains("](#tab/") {
+        return None;
+    }
     let anchor = rest
         .split("name=\"")
         .nth(1)
@@ -82,22 +93,25 @@ fn heading(line: &str) -> Option<(String, String)> {
         [translated, english] if translated != english => format!("{translated} ({english})"),
         _ => pieces.join(" "),
     };
-    Some((anchor, text))
+    Some((level, anchor, text))
 }
 
 pub(super) fn blocks(text: &str) -> Vec<Block> {
     let mut out = Vec::new();
     let (mut annotation, mut comment): (Option<Value>, Option<String>) = (None, None);
     let mut current_heading = (String::new(), String::new());
-    let mut fence: Option<(String, Vec<&str>)> = None;
-    for line in text.lines() {
-        if let Some((lang, body)) = fence.as_mut() {
+    let mut section = String::new();
+    let mut fence: Option<(String, Vec<&str>, usize)> = None;
+    for (index, line) in text.lines().enumerate() {
+        if let Some((lang, body, opened)) = fence.as_mut() {
             if line.trim_start().starts_with("```") {
                 out.push(Block {
                     annotation: annotation.take(),
                     heading: current_heading.clone(),
+                    section: section.clone(),
                     lang: lang.clone(),
                     text: body.join("\n"),
+                    line: *opened,
                 });
                 fence = None;
             } else {
@@ -120,10 +134,13 @@ pub(super) fn blocks(text: &str) -> Vec<Block> {
             } else {
                 comment = Some(line.to_string());
             }
-        } else if let Some(h) = heading(line) {
-            current_heading = h;
+        } else if let Some((level, anchor, text)) = heading(line) {
+            if level <= 3 {
+                section = text.clone();
+            }
+            current_heading = (anchor, text);
         } else if let Some(lang) = line.trim_start().strip_prefix("```") {
-            fence = Some((lang.trim().to_string(), Vec::new()));
+            fence = Some((lang.trim().to_string(), Vec::new(), index + 1));
         }
     }
     out
@@ -137,12 +154,25 @@ fn parse_annotation(comment: &str) -> Option<Value> {
 
 /// An http block: `(first line, headers, JSON body)`.
 pub(super) fn http(text: &str) -> (String, BTreeMap<String, String>, Option<Value>) {
+    let (first, headers, body) = http_parts(text);
+    let body = (!body.trim().is_empty())
+        .then(|| crate::contract::fixture::parse_strict(&body).ok())
+        .flatten();
+    (first, headers, body)
+}
+
+/// An http block: `(first line, headers, body text)`; the body is everything after the first blank line.
+pub(super) fn http_parts(text: &str) -> (String, BTreeMap<String, String>, String) {
     let mut lines = text.lines();
     let first = lines.next().unwrap_or_default().trim().to_string();
     let mut headers = BTreeMap::new();
     let mut body = Vec::new();
     let mut in_body = false;
     for line in lines {
+        // Some pages start the JSON right under the headers, with no blank line.
+        if !in_body && (line.trim_start().starts_with('{') || line.trim_start().starts_with('[')) {
+            in_body = true;
+        }
         if in_body {
             body.push(line);
         } else if line.trim().is_empty() {
@@ -151,14 +181,5 @@ pub(super) fn http(text: &str) -> (String, BTreeMap<String, String>, Option<Valu
             headers.insert(k.trim().to_string(), v.trim().to_string());
         }
     }
-    let body = body.join("\n");
-    (
-        first,
-        headers,
-        if body.trim().is_empty() {
-            None
-        } else {
-            crate::contract::fixture::parse_strict(&body).ok()
-        },
-    )
+    (first, headers, body.join("\n"))
 }

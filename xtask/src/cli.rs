@@ -33,6 +33,8 @@ pub enum Command {
     Record(RecordArgs),
     /// Imports Graph documentation pages (markdown source with blockType annotations) into fixtures
     ImportDocs(ImportArgs),
+    /// Writes the corpus of today's pages: every JSON block of tests/graph-docs/api/ as tests/fixtures/pages/, the pages' slips as rejected/pages/
+    ImportPages(ImportPagesArgs),
     /// The data lints: fixtures against schemas, schemas compile, every fixture used, every case backed
     Check,
     /// The whole suite against the double at injected latencies: wall time against the serial floor
@@ -139,6 +141,17 @@ pub struct ImportArgs {
     /// Where the fixtures go [default: tests/fixtures/]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// `import-pages`.
+#[derive(Debug, Args)]
+pub struct ImportPagesArgs {
+    /// The pages: a graph-docs folder with PROVENANCE.md, csdl/ and api/ [default: tests/graph-docs/]
+    #[arg(long, value_name = "DIR")]
+    pub docs: Option<PathBuf>,
+    /// Write nothing; exit 1 if the corpus on disk is not what the pages make
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// `bench-latency`.

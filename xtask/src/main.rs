@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -20,7 +20,7 @@ use conformance::running::explore::{explore, explore_with_progress, Budget, Prog
 use conformance::running::harness::{block_on, replay_all, run_suite, run_suite_with_progress};
 
 use clap::Parser;
-use cli::{BenchArgs, Cli, Command, ConformArgs, ExploreArgs, ImportArgs, Override, RecordArgs, ServeArgs};
+use cli::{BenchArgs, Cli, Command, ConformArgs, ExploreArgs, ImportArgs, ImportPagesArgs, Override, RecordArgs, ServeArgs};
 
 fn main() -> ExitCode {
     // Tokens never travel as arguments (shell history, `ps`): say so rather than "unexpected argument".
@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Command::ServeDouble(a) => serve_double(a),
         Command::Record(a) => record(a),
         Command::ImportDocs(a) => import_docs(a),
+        Command::ImportPages(a) => import_pages(a),
         Command::Check => check(),
         Command::BenchLatency(a) => bench_latency(a),
         Command::ShardCheck(a) => shard_check(a.partitions),
@@ -578,6 +579,126 @@ fn import_docs(args: ImportArgs) -> ExitCode {
     }
     println!("{written} file(s) written; review them with `git diff`, then `cargo test` (new requests become cases).");
     ExitCode::SUCCESS
+}
+
+/// Writes (or, with `--check`, compares) the corpus of today's pages: `tests/fixtures/pages/` and
+/// `tests/fixtures/rejected/pages/`, files the pages no longer make removed.
+fn import_pages(args: ImportPagesArgs) -> ExitCode {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let docs = args.docs.unwrap_or_else(|| root.join("tests/graph-docs"));
+    let fixtures = root.join("tests/fixtures");
+    let entries = match conformance::import::corpus::import_all(&docs) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("import-pages: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let wanted: BTreeMap<PathBuf, String> = entries
+        .iter()
+        .map(|e| (fixtures.join(e.path()), format!("{}\n", conformance::import::pretty(&e.to_json()))))
+        .collect();
+    let mut on_disk = Vec::new();
+    for dir in [fixtures.join("pages"), fixtures.join("rejected/pages")] {
+        collect_json(&dir, &mut on_disk);
+    }
+    let stale: Vec<&PathBuf> = on_disk.iter().filter(|p| !wanted.contains_key(*p)).collect();
+    let changed: Vec<&PathBuf> = wanted
+        .iter()
+        .filter(|(p, text)| std::fs::read_to_string(p).ok().as_deref() != Some(text.as_str()))
+        .map(|(p, _)| p)
+        .collect();
+    let (blocks, rejected) = entries.iter().fold((0, 0), |(b, r), e| match e {
+        conformance::import::corpus::CorpusEntry::Block(_) => (b + 1, r),
+        conformance::import::corpus::CorpusEntry::Rejected(_) => (b, r + 1),
+    });
+    if args.check {
+        for p in &changed {
+            println!("differs   {}", p.display());
+        }
+        for p in &stale {
+            println!("stale     {}", p.display());
+        }
+        let coverage = coverage_files(&root, &fixtures);
+        let coverage_stale = coverage.as_ref().map_or(true, |files| {
+            files
+                .iter()
+                .any(|(p, text)| std::fs::read_to_string(p).ok().as_deref() != Some(text.as_str()))
+        });
+        if coverage_stale {
+            println!("differs   docs/coverage.md or the README's coverage summary");
+        }
+        if changed.is_empty() && stale.is_empty() && !coverage_stale {
+            println!(
+                "import-pages: the corpus is what {} makes: {blocks} blocks, {rejected} rejected",
+                docs.display()
+            );
+            return ExitCode::SUCCESS;
+        }
+        println!("import-pages: the corpus is not what the pages make; run `cargo xtask import-pages`");
+        return ExitCode::FAILURE;
+    }
+    for p in &changed {
+        let written = std::fs::create_dir_all(p.parent().unwrap_or(&fixtures)).and_then(|_| std::fs::write(p, &wanted[*p]));
+        if let Err(e) = written {
+            eprintln!("import-pages: cannot write {}: {e}", p.display());
+            return ExitCode::FAILURE;
+        }
+        println!("written   {}", p.display());
+    }
+    for p in &stale {
+        if let Err(e) = std::fs::remove_file(p) {
+            eprintln!("import-pages: cannot remove {}: {e}", p.display());
+            return ExitCode::FAILURE;
+        }
+        println!("removed   {}", p.display());
+    }
+    match coverage_files(&root, &fixtures) {
+        Ok(files) => {
+            for (p, text) in files {
+                if let Err(e) = std::fs::write(&p, text) {
+                    eprintln!("import-pages: cannot write {}: {e}", p.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("import-pages: the coverage table: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    println!(
+        "import-pages: {blocks} blocks, {rejected} rejected; {} file(s) written, {} removed; docs/coverage.md and the README's summary rewritten; review them with `git diff`",
+        changed.len(),
+        stale.len()
+    );
+    ExitCode::SUCCESS
+}
+
+/// `docs/coverage.md` and the README with its summary, as the fixtures under `fixtures` make them.
+fn coverage_files(root: &std::path::Path, fixtures: &std::path::Path) -> Result<Vec<(PathBuf, String)>, String> {
+    let corpus = conformance::contract::fixture::Corpus::load(fixtures).map_err(|e| e.to_string())?;
+    let rows = conformance::contract::coverage::rows(&corpus);
+    let readme_path = root.join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).map_err(|e| format!("README.md: {e}"))?;
+    let readme = conformance::contract::coverage::with_summary(&readme, &rows)?;
+    Ok(vec![
+        (root.join("docs/coverage.md"), conformance::contract::coverage::table(&rows)),
+        (readme_path, readme),
+    ])
+}
+
+/// Every `.json` file under `dir`, recursively.
+fn collect_json(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_json(&path, out);
+        } else if path.extension().is_some_and(|x| x == "json") {
+            out.push(path);
+        }
+    }
 }
 
 /// `cargo xtask explore`: a deep exploration with a progress line.

@@ -10,6 +10,7 @@ mod fixtures;
 mod import;
 mod layout;
 mod listener;
+mod pages;
 mod polite;
 mod report;
 mod robustness;
