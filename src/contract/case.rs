@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::edition::Edition;
 use super::family::Family;
-use super::fixture::{Corpus, Level, NegativeFixture, NotificationFixture, RequestFixture, ResponseFixture};
+use super::fixture::{Corpus, Level, NegativeFixture, NotificationFixture, RequestFixture, ResponseFixture, Substitute};
 use super::operation::{Operation, OperationRow};
 use super::variations::Variation;
 
@@ -55,6 +55,24 @@ impl<'c> Case<'c> {
             p.push_str(action);
         }
         p
+    }
+
+    /// `body` (the case's, or a variation of it) as sent on a call whose notifications go to
+    /// `callback`: each value the fixture substitutes, where the body still has the documented one (a
+    /// variation that sets its own callbackUri keeps it).
+    pub fn substituted(&self, mut body: Option<Value>, callback: &str) -> Option<Value> {
+        let documented = self.fixture.request.body.as_ref();
+        for (pointer, what) in &self.fixture.substitute {
+            let as_documented = documented.and_then(|d| d.pointer(pointer));
+            if let Some(slot) = body.as_mut().and_then(|b| b.pointer_mut(pointer)) {
+                if Some(&*slot) == as_documented {
+                    *slot = match what {
+                        Substitute::CallbackUri => Value::String(callback.to_string()),
+                    };
+                }
+            }
+        }
+        body
     }
 
     /// The snapshot's name: the case id, marked with the edition when the edition changes the case.

@@ -88,6 +88,18 @@ pub struct RequestFixture {
     pub response: String,
     /// Ids of the notification fixtures the exchange must cause, in order.
     pub notifications: Vec<String>,
+    /// Values of the documented body the suite supplies when it sends it, by JSON pointer (answer's
+    /// `/callbackUri` is where the call's notifications go: the suite's own listener).
+    #[serde(default)]
+    pub substitute: BTreeMap<String, Substitute>,
+}
+
+/// A value the suite puts in a documented body before sending it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Substitute {
+    /// The callback URL the suite listens on for this call.
+    CallbackUri,
 }
 
 /// A documented response.

@@ -45,6 +45,14 @@ impl CallState {
         }
     }
 
+    /// The model's state for a live state of the table.
+    pub fn from_live(live: Live) -> CallState {
+        match live {
+            Live::Incoming => CallState::Incoming,
+            Live::Established => CallState::Established,
+        }
+    }
+
     /// Whether the call is alive: it may still be notified, and must never be notified as ended.
     pub fn live(self) -> bool {
         matches!(self, CallState::Incoming | CallState::Established)
@@ -139,7 +147,11 @@ pub fn expect(state: CallState, row: &OperationRow, sent: Sent) -> Option<Expect
         Sent::Invalid { status } => same(Answer::Error(status), rules::REFUSED),
         Sent::Valid => Some(Expectation {
             answer: Answer::Documented,
-            after: row.ends.map_or(state, CallState::Ended),
+            after: match (row.ends, row.becomes) {
+                (Some(ending), _) => CallState::Ended(ending),
+                (None, Some(live)) => CallState::from_live(live),
+                (None, None) => state,
+            },
             rule: row.rule.clone(),
         }),
     }

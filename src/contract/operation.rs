@@ -37,6 +37,10 @@ pub enum Operation {
     #[serde(rename = "keepAlive")]
     #[strum(serialize = "keepAlive")]
     KeepAlive,
+    /// `POST /communications/calls/{id}/answer` (CONTRACT.md 7.2, `graph-docs/api/call-answer.md`).
+    #[serde(rename = "answer")]
+    #[strum(serialize = "answer")]
+    Answer,
 }
 
 impl Operation {
@@ -161,6 +165,13 @@ pub struct OperationRow {
     pub elsewhere: Option<Elsewhere>,
     /// How a success ends the call; `null` where the call stays as it was.
     pub ends: Option<Ending>,
+    /// The live state a success leaves the call in (answer: `established`); `null` where it stays as it was.
+    #[serde(default)]
+    pub becomes: Option<Live>,
+    /// Whether the notifications a success causes may arrive in any order (answer's establishing and
+    /// established: "may arrive out of order", the page says); otherwise in the documented order.
+    #[serde(default)]
+    pub notifications_in_any_order: bool,
     /// The sentence of CONTRACT.md a success rests on.
     pub rule: String,
 }

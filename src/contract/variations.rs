@@ -6,7 +6,9 @@
 //! and all together; each enum value; `clientContext` at its edges (empty, one character, exactly the
 //! limit, non-ASCII); an `https` callbackUri with a path and a query. Bad input (400 and the error
 //! object): a value of the wrong type for each property, a value outside an enum, a string past its
-//! limit or its pattern, bodies that are not objects, and null for a required property. The values
+//! limit or its pattern (an `http` callbackUri to a host that is not loopback, where the schema takes
+//! loopback `http`), an empty list where one item is the least, a list item outside its enum, a
+//! required property missing or null, and bodies that are not objects. The values
 //! that are drawn (which wrong type, which string) come from proptest with a fixed seed.
 //!
 //! Where the contract is silent: `null` for an optional property is not generated as bad input
@@ -184,6 +186,9 @@ pub fn bad_input(example: &Map<String, Value>, schema: &Value, seed: u64) -> Vec
         let wrong = match (declared, &wrong) {
             ("string" | "enum", Value::String(_)) => json!(12345),
             ("boolean", Value::Bool(_)) => json!("true"),
+            ("integer", Value::Number(n)) if n.is_i64() => json!("12"),
+            ("array", Value::Array(_)) => json!("audio"),
+            ("object", Value::Object(_)) => json!("config"),
             _ => wrong,
         };
         out.push(bad(
@@ -224,6 +229,48 @@ pub fn bad_input(example: &Map<String, Value>, schema: &Value, seed: u64) -> Vec
                 with(key, json!(format!("{scheme}bot.contoso.invalid/api/calls"))),
                 None,
                 format!("{key} must be an https URL: anything else is answered 400 (CONTRACT.md section 3)"),
+            ));
+        }
+        if let Some(min) = spec.get("minItems").and_then(Value::as_u64).filter(|m| *m > 0) {
+            out.push(bad(
+                format!("{key} empty"),
+                with(key, json!([])),
+                None,
+                format!("{key} has at least {min} item(s): an empty list is answered 400 (CONTRACT.md section 7.2)"),
+            ));
+        }
+        if let Some(values) = spec.pointer("/items/enum").and_then(Value::as_array) {
+            let outside = draw("[a-z]{3,12}".prop_filter("outside the enum", |s| !values.contains(&json!(s))), seed);
+            out.push(bad(
+                format!("{key} with an item outside its enum ({outside:?})"),
+                with(key, json!([outside])),
+                None,
+                format!(
+                    "{key} holds members of {}: any other item is answered 400 (CONTRACT.md section 7.2)",
+                    Value::Array(values.clone())
+                ),
+            ));
+        }
+        if spec
+            .get("pattern")
+            .and_then(Value::as_str)
+            .is_some_and(|p| p.starts_with("^(https://") && p.contains("|http://"))
+        {
+            out.push(bad(
+                format!("{key} http to a host that is not loopback"),
+                with(key, json!("http://bot.contoso.invalid/api/calls")),
+                None,
+                format!("{key} is https, or http to a loopback host: any other http is answered 400 (CONTRACT.md section 7.2)"),
+            ));
+        }
+        if required.contains(&key.as_str()) {
+            let mut body = example.clone();
+            body.remove(key.as_str());
+            out.push(bad(
+                format!("{key} missing"),
+                Some(Value::Object(body)),
+                None,
+                format!("{key} is required: a body without it is answered 400 (CONTRACT.md section 7.2)"),
             ));
         }
         if required.contains(&key.as_str()) {

@@ -170,6 +170,25 @@ pub enum Fault {
     KeepAliveRefusedOnIncoming,
     /// keepAlive quietly ends the call.
     KeepAliveEndsCall,
+    /// answer answers 200 instead of 202.
+    #[strum(serialize = "answer-answers-200")]
+    AnswerAnswers200,
+    /// answer's 202 carries the call as a body.
+    AnswerReturnsBody,
+    /// answer notifies `establishing` and never `established`.
+    AnswerSkipsEstablished,
+    /// answer's second notification says `incoming` where `established` belongs.
+    AnswerNotifiesIncoming,
+    /// answer accepts an empty acceptedModalities.
+    AnswerModalitiesUnchecked,
+    /// answer accepts a body without a mediaConfig.
+    AnswerMediaConfigUnchecked,
+    /// answer accepts an http callbackUri to a host that is not loopback.
+    AnswerCallbackUnchecked,
+    /// answer acknowledges, but the call stays incoming.
+    AnswerStaysIncoming,
+    /// answer's notifications (and the call's from then on) go to the provisioning callback, not the answer's callbackUri.
+    AnswerIgnoresCallback,
 }
 
 const RECORDING: &[&str] = &[
@@ -181,6 +200,7 @@ const DELETES: &[&str] = &["call-delete", "delete_call"];
 const REJECTS: &[&str] = &["call-reject--busy", "call-reject--none"];
 const CANCEL: &[&str] = &["call-cancelMediaProcessing"];
 const KEEP_ALIVE: &[&str] = &["keep-alive"];
+const ANSWERS: &[&str] = &["call-answer", "call-answer-service-hosted-media", "call-answer-app-hosted-media"];
 /// Generated programs (`cargo test explore`): what state across requests on one call takes to see.
 const EXPLORE: &[&str] = &["explore"];
 
@@ -490,6 +510,47 @@ impl Fault {
                 "keepAlive quietly ends the call (routed to the hang-up path): the next operation gets 404",
                 C::Status,
                 EXPLORE,
+            ),
+            Fault::AnswerAnswers200 => ("answer answers 200 OK instead of 202 Accepted", C::Status, ANSWERS),
+            Fault::AnswerReturnsBody => (
+                "answer's 202 carries the call as a JSON body where the page returns nothing",
+                C::EmptyBody,
+                ANSWERS,
+            ),
+            Fault::AnswerSkipsEstablished => (
+                "answer notifies establishing and never established: the bot waits for ever to play its prompt",
+                C::NotificationArrives,
+                ANSWERS,
+            ),
+            Fault::AnswerNotifiesIncoming => (
+                "answer's second notification says state incoming where established belongs",
+                C::NotificationArrives,
+                ANSWERS,
+            ),
+            Fault::AnswerModalitiesUnchecked => (
+                "answer accepts an empty acceptedModalities, which the page requires",
+                C::ErrorStatus,
+                &["call-answer-service-hosted-media ~ acceptedModalities empty"],
+            ),
+            Fault::AnswerMediaConfigUnchecked => (
+                "answer accepts a body whose mediaConfig is missing or of no media configuration type",
+                C::ErrorStatus,
+                &["call-answer-service-hosted-media ~ mediaConfig missing"],
+            ),
+            Fault::AnswerCallbackUnchecked => (
+                "answer accepts an http callbackUri to a host that is not loopback (CONTRACT.md 7.2 allows http to loopback only)",
+                C::ErrorStatus,
+                &["call-answer-service-hosted-media ~ callbackUri http to a host that is not loopback"],
+            ),
+            Fault::AnswerStaysIncoming => (
+                "answer acknowledges and notifies, but the call stays incoming: what only an established call takes is refused",
+                C::Status,
+                EXPLORE,
+            ),
+            Fault::AnswerIgnoresCallback => (
+                "answer's notifications go to the provisioning callback instead of the answer's callbackUri",
+                C::NotificationArrives,
+                ANSWERS,
             ),
         }
     }

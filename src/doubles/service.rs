@@ -521,7 +521,117 @@ fn perform(s: &State, operation: Operation, req: &Request, at: &Addressed) -> Re
         Operation::UpdateRecordingStatus => body_object(s, req).and_then(|b| recording(s, &b, at)),
         Operation::Reject => body_object(s, req).and_then(|b| reject(s, &b, at)),
         Operation::KeepAlive => acknowledge(s, s.rows.row(operation), at),
+        Operation::Answer => body_object(s, req).and_then(|b| answer(s, &b, at)),
     }
+}
+
+/// A callbackUri a target takes (CONTRACT.md section 7.2): `https`, or `http` to a loopback host so
+/// that a target can be tested on one machine.
+fn callback_allowed(uri: &str) -> bool {
+    let host = |rest: &str| rest.split(['/', '?', '#']).next().unwrap_or_default().to_string();
+    if let Some(rest) = uri.strip_prefix("https://") {
+        return !host(rest).is_empty();
+    }
+    let Some(rest) = uri.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = host(rest);
+    let name = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default().to_string(),
+        None => authority.rsplit_once(':').map_or(authority.clone(), |(h, _)| h.to_string()),
+    };
+    name == "localhost" || name == "::1" || name.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The modalities a bot may accept (the metadata's `modality`, less `unknown`).
+const MODALITIES: [&str; 3] = ["audio", "video", "videoBasedScreenSharing"];
+/// The media configurations answer takes.
+const MEDIA_CONFIGS: [&str; 2] = ["#microsoft.graph.appHostedMediaConfig", "#microsoft.graph.serviceHostedMediaConfig"];
+
+/// Answer's body, checked as its page and CONTRACT.md section 7.2 say: the callbackUri the call's
+/// notifications go to from now on.
+fn answer_body(s: &State, body: &Map<String, Value>) -> Result<String, Refusal> {
+    let callback = match body.get("callbackUri") {
+        Some(Value::String(u)) if callback_allowed(u) || s.is(Fault::AnswerCallbackUnchecked) => u.clone(),
+        Some(Value::String(_)) => {
+            return Err(refuse(400, "BadRequest", "callbackUri must be https, or http to a loopback host."));
+        }
+        _ => return Err(refuse(400, "BadRequest", "callbackUri is required and must be a string.")),
+    };
+    let modalities = body.get("acceptedModalities").and_then(Value::as_array);
+    let known = |m: &Value| m.as_str().is_some_and(|m| MODALITIES.contains(&m));
+    match modalities {
+        Some(ms) if ms.is_empty() && s.is(Fault::AnswerModalitiesUnchecked) => {}
+        Some(ms) if !ms.is_empty() && ms.iter().all(known) => {}
+        _ => {
+            return Err(refuse(
+                400,
+                "BadRequest",
+                "acceptedModalities must list one or more of audio, video, videoBasedScreenSharing.",
+            ))
+        }
+    }
+    let media = body.get("mediaConfig").and_then(Value::as_object);
+    let media_type = media.and_then(|m| m.get("@odata.type")).and_then(Value::as_str);
+    if !media_type.is_some_and(|t| MEDIA_CONFIGS.contains(&t)) && !s.is(Fault::AnswerMediaConfigUnchecked) {
+        return Err(refuse(
+            400,
+            "BadRequest",
+            "mediaConfig is required: an appHostedMediaConfig or a serviceHostedMediaConfig.",
+        ));
+    }
+    match body.get("participantCapacity") {
+        None | Some(Value::Null) => {}
+        Some(n) if n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()) => {}
+        Some(_) => return Err(refuse(400, "BadRequest", "participantCapacity must be an Int32.")),
+    }
+    match body.get("callOptions") {
+        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        Some(_) => return Err(refuse(400, "BadRequest", "callOptions must be an incomingCallOptions object.")),
+    }
+    Ok(callback)
+}
+
+/// answer: an incoming call becomes established, notified `establishing` then `established` to the
+/// answer's callbackUri (the page: they "may arrive out of order").
+fn answer(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let callback = answer_body(s, body)?;
+    let call = live_call(s, at)?;
+    if call.state != CallState::Incoming {
+        return Err(refuse(400, "BadRequest", "Only an incoming call can be answered."));
+    }
+    let callback = if s.is(Fault::AnswerIgnoresCallback) {
+        call.callback.clone()
+    } else {
+        callback
+    };
+    if let Some(c) = s.calls.lock().unwrap_or_else(|e| e.into_inner()).get_mut(&at.call_id) {
+        if !s.is(Fault::AnswerStaysIncoming) {
+            c.state = CallState::Established;
+        }
+        c.callback = callback.clone();
+    }
+    let res = s.resource(at, &at.call_id, None);
+    let state = |st: &str| {
+        s.envelope(
+            at,
+            "updated",
+            &res,
+            obj(json!({"@odata.type": "#microsoft.graph.call", "@odata.id": res, "@odata.etag": s.etag(), "state": st})),
+        )
+    };
+    let mut bodies = vec![state("establishing"), state("established")];
+    match s.options.fault {
+        Some(Fault::AnswerSkipsEstablished) => bodies.truncate(1),
+        Some(Fault::AnswerNotifiesIncoming) => bodies[1] = state("incoming"),
+        _ => {}
+    }
+    s.send(&callback, bodies);
+    Ok(match s.options.fault {
+        Some(Fault::AnswerAnswers200) => ResponseTemplate::new(200),
+        Some(Fault::AnswerReturnsBody) => json_response(202, &json!({"id": at.call_id, "state": "established"})),
+        _ => ResponseTemplate::new(202),
+    })
 }
 
 /// An operation whose row says all there is to it: valid on a live call in the row's states, it

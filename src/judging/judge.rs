@@ -83,7 +83,11 @@ pub fn judge(case: &Case, call_id: &str, req: &SentRequest, obs: &Observed, hear
 
 /// The notifications `case` expects, parsed once per run.
 pub fn expected_notifications(case: &Case) -> Result<Vec<ExpectedNotification>, String> {
-    case.notifications.iter().map(|n| ExpectedNotification::from_fixture(n)).collect()
+    let ordered = !case.op.notifications_in_any_order;
+    case.notifications
+        .iter()
+        .map(|n| ExpectedNotification::from_fixture(n).map(|e| ExpectedNotification { ordered, ..e }))
+        .collect()
 }
 
 /// [`judge`] with the expected notifications already parsed (as `run_case` has them for its wait).
@@ -115,8 +119,15 @@ fn projection(case: &Case, req: &SentRequest, response: Value, notifications: Ve
     for (k, v) in &req.headers {
         headers.insert(k.clone(), json!(redact_header(k, v)));
     }
+    // The callback the suite put in the body (answer's callbackUri) is its listener's, different every run.
+    let mut body = req.body.clone();
+    for pointer in case.fixture.substitute.keys() {
+        if let Some(slot) = body.as_mut().and_then(|b| b.pointer_mut(pointer)) {
+            *slot = json!("[the suite's callback]");
+        }
+    }
     json!({
-        "request": {"method": req.method, "path": format!("[family]/calls/[call-id]{action}"), "headers": headers, "body": req.body},
+        "request": {"method": req.method, "path": format!("[family]/calls/[call-id]{action}"), "headers": headers, "body": body},
         "response": response,
         "notifications": notifications,
     })

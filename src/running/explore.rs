@@ -116,12 +116,13 @@ fn family_for(env: &Env, operation: Operation) -> Result<Family, String> {
 }
 
 /// The request of a documented step: its example's body (under the edition) with the step's variations set.
-fn documented_request(env: &Env, plan: &Plan, path: &str) -> crate::wire::target::SentRequest {
+fn documented_request(env: &Env, plan: &Plan, path: &str, callback: &str) -> crate::wire::target::SentRequest {
     let mut body = plan.case.body.clone();
     if let (Some(Value::Object(map)), Request::Documented { set, .. }) = (body.as_mut(), &plan.step.request) {
         map.extend(set.clone());
     }
-    env.target.request(plan.case.op.method.as_str(), path, body)
+    env.target
+        .request(plan.case.op.method.as_str(), path, plan.case.substituted(body, callback))
 }
 
 /// Whether `step` acts on call number `i` and its notifications are judged: a step whose answer
@@ -148,6 +149,7 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
         return run;
     }
     let mut inboxes = Vec::new();
+    let mut callbacks = Vec::new();
     for (i, start) in program.calls.iter().enumerate() {
         let (callback, inbox) = env.listener.open(&format!("{label}-{}", role(i)));
         let id = match start {
@@ -163,6 +165,7 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
             }
         }
         inboxes.push(inbox);
+        callbacks.push(callback);
     }
     // Calls this program ended whose last notification has not been heard yet.
     let mut ending = vec![false; inboxes.len()];
@@ -187,7 +190,7 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
         let path = plan.case.path_for(family, &env.target.app_id, &call_id);
         let request = match plan.negative {
             Some(neg) => negative_request(env, neg, &plan.case, family, &call_id),
-            None => documented_request(env, &plan, &path),
+            None => documented_request(env, &plan, &path, &callbacks[i]),
         };
         let mut verdict = Verdict::default();
         let heard_before = inboxes[i].snapshot().len();

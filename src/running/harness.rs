@@ -122,10 +122,17 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
         }
     };
     run.call_id = Some(call_id.clone());
+    // A request that names its own callbackUri (answer) moves the call's notifications there: the
+    // case listens on a second inbox, so a target that keeps notifying the first one fails.
+    let (callback, inbox) = if case.fixture.substitute.is_empty() {
+        (callback, inbox)
+    } else {
+        env.listener.open(&format!("{}-own-callback", case.id()))
+    };
     let req = env.target.request(
         case.op.method.as_str(),
         &case.path_for(family, &env.target.app_id, &call_id),
-        case.body.clone(),
+        case.substituted(case.body.clone(), &callback),
     );
     run.request = Some(req.clone());
     let obs = match env.target.send(&req).await {
@@ -223,7 +230,7 @@ async fn run_bad_input(env: &Env, case: &Case<'_>, variation: &Variation, rule: 
     let mut req = env.target.request(
         case.op.method.as_str(),
         &case.path_for(family, &env.target.app_id, &call_id),
-        variation.body.clone(),
+        case.substituted(variation.body.clone(), &callback),
     );
     if let Some(raw) = &variation.raw {
         req.raw = Some(raw.clone());

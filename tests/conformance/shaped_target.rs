@@ -7,7 +7,8 @@
 //! and extra response headers; compact JSON with other key orders and extra properties; OData
 //! `Content-Type` parameters; the current dialect on every family with both `resource` and
 //! `resourceUrl`; integer resultInfo codes with another listed pair; delete's two notifications
-//! batched in one envelope; keepAlive's body not read; unsolicited `created`/`updated` notifications on provisioning.
+//! batched in one envelope; keepAlive's body not read; unsolicited `created`/`updated` notifications on provisioning;
+//! answer's `established` sent before its `establishing` (the page allows either order), each in an envelope of its own.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -283,6 +284,24 @@ fn route(state: &State, req: &Req) -> Resp {
             );
             resp(202)
         }
+        ("POST", Some("answer")) if prefix == "communications" && call.incoming => {
+            let callback = body.get("callbackUri").and_then(Value::as_str).unwrap_or_default().to_string();
+            if let Some(c) = state.calls.lock().unwrap().get_mut(&call_id) {
+                c.incoming = false;
+                c.callback = callback.clone();
+            }
+            // The page says establishing and established may arrive out of order: this one sends
+            // established first, each in an envelope of its own, with more of the call than the page.
+            for st in ["established", "establishing"] {
+                state.notify(
+                    &callback,
+                    json!({"@odata.type": "#microsoft.graph.commsNotifications", "value": [
+                    item("updated", &resource, json!({"@odata.type": "#microsoft.graph.call", "state": st, "id": call_id,
+                        "direction": "incoming", "callChainId": "chain-1", "myParticipantId": "p_bot"}))]}),
+                );
+            }
+            resp(202)
+        }
         // keepAlive takes no body and causes no notification; any live call stays live.
         ("POST", Some("keepAlive")) if prefix == "communications" => resp(200),
         _ => error(400, "BadRequest", "operation not supported on this call"),
@@ -321,7 +340,30 @@ fn validate(action: Option<&str>, raw: &[u8]) -> Result<serde_json::Map<String, 
                 .get("callbackUri")
                 .is_none_or(|c| c.as_str().is_some_and(|c| c.starts_with("https://")))
     };
+    let answer_ok = || {
+        let callback = body.get("callbackUri").and_then(Value::as_str).unwrap_or_default();
+        let host = callback
+            .strip_prefix("http://")
+            .map(|r| r.split(['/', ':']).next().unwrap_or_default());
+        let callback_ok =
+            (callback.starts_with("https://") && callback.len() > 8) || host.is_some_and(|h| h == "localhost" || h.starts_with("127."));
+        let modalities_ok = body.get("acceptedModalities").and_then(Value::as_array).is_some_and(|m| {
+            !m.is_empty()
+                && m.iter()
+                    .all(|x| matches!(x.as_str(), Some("audio" | "video" | "videoBasedScreenSharing")))
+        });
+        let media_ok = matches!(
+            body.get("mediaConfig").and_then(|m| m.get("@odata.type")).and_then(Value::as_str),
+            Some("#microsoft.graph.appHostedMediaConfig" | "#microsoft.graph.serviceHostedMediaConfig")
+        );
+        let capacity_ok = body
+            .get("participantCapacity")
+            .is_none_or(|n| n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()));
+        let options_ok = body.get("callOptions").is_none_or(Value::is_object);
+        callback_ok && modalities_ok && media_ok && capacity_ok && options_ok
+    };
     let ok = match action {
+        Some("answer") => answer_ok(),
         Some("cancelMediaProcessing") => body.get("all").is_none_or(Value::is_boolean) && string_or_absent("clientContext"),
         Some("updateRecordingStatus") => recording_ok(),
         Some("reject") => reject_ok(),

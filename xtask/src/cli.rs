@@ -71,7 +71,7 @@ pub struct Aim {
 /// The generated programs' budget.
 #[derive(Debug, Args, Default, Clone)]
 pub struct Budget {
-    /// How many generated programs run [default: 48]
+    /// How many generated programs run [default: 96]
     #[arg(long, value_name = "N", env = "CONFORMANCE_EXPLORE_CASES", hide_env_values = true)]
     pub cases: Option<String>,
     /// The seed they are generated from [default: 20261202]

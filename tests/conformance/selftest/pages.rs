@@ -194,6 +194,20 @@ fn a_fixture_made_from_a_block_says_what_the_block_says() {
         };
         assert_eq!((r.status, &r.body), (*status, &b.body), "{}: differs from block {id}", r.id);
     }
+    for (_, n) in c.notifications.values() {
+        let Some(id) = &n.provenance.block else { continue };
+        made += 1;
+        let b = c
+            .pages
+            .get(id)
+            .unwrap_or_else(|| panic!("{}: block {id} is not in the corpus", n.id));
+        assert!(
+            matches!(b.exchange, Exchange::Notification { .. }),
+            "{}: block {id} is no notification",
+            n.id
+        );
+        assert_eq!(Some(&n.body), b.body.as_ref(), "{}: differs from block {id}", n.id);
+    }
     assert!(made >= 2, "keep-alive's request and answer name their blocks");
 }
 
