@@ -41,6 +41,7 @@ from harness import (
 )
 from kiota_abstractions.authentication import BaseBearerTokenAuthenticationProvider
 from msgraph import GraphServiceClient
+from msgraph.generated.communications.calls.item.answer.answer_post_request_body import AnswerPostRequestBody
 from msgraph.generated.communications.calls.item.cancel_media_processing.cancel_media_processing_post_request_body import (
     CancelMediaProcessingPostRequestBody,
 )
@@ -51,9 +52,11 @@ from msgraph.generated.communications.calls.item.update_recording_status.update_
 from msgraph.generated.models.call import Call
 from msgraph.generated.models.cancel_media_processing_operation import CancelMediaProcessingOperation
 from msgraph.generated.models.comms_operation import CommsOperation
+from msgraph.generated.models.modality import Modality
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.recording_status import RecordingStatus
 from msgraph.generated.models.reject_reason import RejectReason
+from msgraph.generated.models.service_hosted_media_config import ServiceHostedMediaConfig
 from msgraph.generated.models.update_recording_status_operation import UpdateRecordingStatusOperation
 from msgraph.graph_request_adapter import GraphRequestAdapter
 
@@ -113,6 +116,27 @@ async def drive(target: str, hook: str, callback: str, inboxes: Inboxes) -> None
     incoming = provision(hook, "incoming", f"{callback}/incoming")
     await calls.by_call_id(incoming).reject.post(RejectPostRequestBody(reason=RejectReason.Busy))
     ok("reject", "accepted")
+
+    # An incoming call answered, its notifications to the answer's own callbackUri.
+    ringing = provision(hook, "incoming", f"{callback}/ringing")
+    await calls.by_call_id(ringing).answer.post(
+        AnswerPostRequestBody(
+            callback_uri=f"{callback}/answered-call",
+            accepted_modalities=[Modality.Audio],
+            media_config=ServiceHostedMediaConfig(),
+        )
+    )
+    ok("answer", "accepted")
+    states = {}
+    for item in await wait_for(inboxes, "/answered-call", 2):
+        parsed = read_resource(MODELS, "answer's notifications", item)
+        if isinstance(parsed, Call) and parsed.state is not None:
+            states[parsed.state.value] = parsed
+    for state in ("establishing", "established"):
+        if state in states:
+            ok(f"answer's {state}", f"a Call in state {state}, read through the SDK's model")
+        else:
+            problem(f"answer's {state}", f"not heard at the answer's callbackUri within {WAIT} s (heard {sorted(states)})")
 
     # Errors.
     await expect_error(
