@@ -39,6 +39,16 @@ class AnyToken(AccessTokenProvider):
         return AllowedHostsValidator([])
 
 
+PRINTING = threading.Lock()
+
+
+def say(line: str) -> None:
+    """One whole line at a time: the callback's thread and the bot's print side by side."""
+    with PRINTING:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
 class Callback(BaseHTTPRequestHandler):
     """The bot's callback: prints each notification it hears and answers 202, as the SDK's bots do."""
 
@@ -46,7 +56,7 @@ class Callback(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
         for item in body.get("value", []):
             data = item.get("resourceData", {})
-            print(f"  heard: {item['changeType']} {data.get('@odata.type')} {data.get('state', data.get('status', ''))}")
+            say(f"  heard: {item['changeType']} {data.get('@odata.type')} {data.get('state', data.get('status', ''))}")
         self.send_response(202)
         self.end_headers()
 
@@ -66,7 +76,7 @@ async def main(double: str) -> None:
         method="POST",
     )
     call_id = json.load(urllib.request.urlopen(hook))["id"]
-    print(f"call {call_id}")
+    say(f"call {call_id}")
 
     # 2. The SDK, pointed at the double: only the base URL and the token provider differ from production.
     adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(AnyToken()))
@@ -74,11 +84,11 @@ async def main(double: str) -> None:
     call = GraphServiceClient(request_adapter=adapter).communications.calls.by_call_id(call_id)
 
     op = await call.update_recording_status.post(UpdateRecordingStatusPostRequestBody(status=RecordingStatus.Recording, client_context="my-context"))
-    print(f"updateRecordingStatus: {op.status}, clientContext {op.client_context!r}")
+    say(f"updateRecordingStatus: {op.status}, clientContext {op.client_context!r}")
     await call.cancel_media_processing.post(CancelMediaProcessingPostRequestBody(client_context="my-context"))
-    print("cancelMediaProcessing: accepted")
+    say("cancelMediaProcessing: accepted")
     await call.delete()
-    print("delete: done")
+    say("delete: done")
     time.sleep(1)  # the notifications arrive on the callback meanwhile
 
 

@@ -41,6 +41,10 @@ pub enum Operation {
     #[serde(rename = "answer")]
     #[strum(serialize = "answer")]
     Answer,
+    /// `POST /communications/calls/{id}/playPrompt` (CONTRACT.md 7.2, `graph-docs/api/call-playprompt.md`).
+    #[serde(rename = "playPrompt")]
+    #[strum(serialize = "playPrompt")]
+    PlayPrompt,
 }
 
 impl Operation {

@@ -239,6 +239,18 @@ pub fn bad_input(example: &Map<String, Value>, schema: &Value, seed: u64) -> Vec
                 format!("{key} has at least {min} item(s): an empty list is answered 400 (CONTRACT.md section 7.2)"),
             ));
         }
+        if let Some(max) = spec.get("maxItems").and_then(Value::as_u64) {
+            let first = example.get(key).and_then(Value::as_array).and_then(|a| a.first()).cloned();
+            if let Some(item) = first {
+                let over = max as usize + 1;
+                out.push(bad(
+                    format!("{key} of {over} items"),
+                    with(key, Value::Array(vec![item; over])),
+                    None,
+                    format!("{key} has at most {max} items: more is answered 400 (CONTRACT.md section 7.2)"),
+                ));
+            }
+        }
         if let Some(values) = spec.pointer("/items/enum").and_then(Value::as_array) {
             let outside = draw("[a-z]{3,12}".prop_filter("outside the enum", |s| !values.contains(&json!(s))), seed);
             out.push(bad(

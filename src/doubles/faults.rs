@@ -189,6 +189,19 @@ pub enum Fault {
     AnswerStaysIncoming,
     /// answer's notifications (and the call's from then on) go to the provisioning callback, not the answer's callbackUri.
     AnswerIgnoresCallback,
+    /// playPrompt answers 202 instead of 200.
+    #[strum(serialize = "play-prompt-answers-202")]
+    PlayPromptAnswers202,
+    /// playPrompt's operation never completes.
+    PlayPromptNeverCompletes,
+    /// playPrompt's completion is notified `failed` with code 500.
+    PlayPromptNotifiesFailed,
+    /// playPrompt does not echo clientContext.
+    PlayPromptNoEcho,
+    /// playPrompt accepts an empty prompts list, or more than 20.
+    PlayPromptCountUnchecked,
+    /// playPrompt answers `completed` at once (and still notifies).
+    PlayPromptAnswersCompleted,
 }
 
 const RECORDING: &[&str] = &[
@@ -200,6 +213,7 @@ const DELETES: &[&str] = &["call-delete", "delete_call"];
 const REJECTS: &[&str] = &["call-reject--busy", "call-reject--none"];
 const CANCEL: &[&str] = &["call-cancelMediaProcessing"];
 const KEEP_ALIVE: &[&str] = &["keep-alive"];
+const PROMPTS: &[&str] = &["call-playPrompt"];
 const ANSWERS: &[&str] = &["call-answer", "call-answer-service-hosted-media", "call-answer-app-hosted-media"];
 /// Generated programs (`cargo test explore`): what state across requests on one call takes to see.
 const EXPLORE: &[&str] = &["explore"];
@@ -546,6 +560,32 @@ impl Fault {
                 "answer acknowledges and notifies, but the call stays incoming: what only an established call takes is refused",
                 C::Status,
                 EXPLORE,
+            ),
+            Fault::PlayPromptAnswers202 => ("playPrompt answers 202 Accepted instead of 200 OK", C::Status, PROMPTS),
+            Fault::PlayPromptNeverCompletes => (
+                "playPrompt's operation never completes: the bot waits for ever to play the next prompt or hang up",
+                C::NotificationArrives,
+                PROMPTS,
+            ),
+            Fault::PlayPromptNotifiesFailed => (
+                "playPrompt's completion is notified failed, resultInfo code 500, for a prompt that played",
+                C::DocumentedValue,
+                PROMPTS,
+            ),
+            Fault::PlayPromptNoEcho => (
+                "playPrompt's answer and completion drop the clientContext the bot sent",
+                C::Echo,
+                PROMPTS,
+            ),
+            Fault::PlayPromptCountUnchecked => (
+                "playPrompt accepts an empty prompts list and more than the page's 20",
+                C::ErrorStatus,
+                &["call-playPrompt ~ prompts empty", "call-playPrompt ~ prompts of 21 items"],
+            ),
+            Fault::PlayPromptAnswersCompleted => (
+                "playPrompt answers completed at once, for a prompt still to play (and notifies its completion later)",
+                C::DocumentedValue,
+                PROMPTS,
             ),
             Fault::AnswerIgnoresCallback => (
                 "answer's notifications go to the provisioning callback instead of the answer's callbackUri",

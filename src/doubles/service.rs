@@ -522,6 +522,7 @@ fn perform(s: &State, operation: Operation, req: &Request, at: &Addressed) -> Re
         Operation::Reject => body_object(s, req).and_then(|b| reject(s, &b, at)),
         Operation::KeepAlive => acknowledge(s, s.rows.row(operation), at),
         Operation::Answer => body_object(s, req).and_then(|b| answer(s, &b, at)),
+        Operation::PlayPrompt => body_object(s, req).and_then(|b| play_prompt(s, &b, at)),
     }
 }
 
@@ -907,6 +908,42 @@ fn recording(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Res
     } else {
         answer.insert_header("Location", location)
     })
+}
+
+/// playPrompt: 200 with a running playPromptOperation and its Location, then the operation's one
+/// final notification, completed. Media operations on a call complete in the order they were
+/// accepted: the outbox delivers one callback's notifications in order.
+fn play_prompt(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let prompts = body.get("prompts").and_then(Value::as_array);
+    let prompt_ok = |p: &Value| p.get("@odata.type").and_then(Value::as_str) == Some("#microsoft.graph.mediaPrompt");
+    let limit = if s.is(Fault::PlayPromptCountUnchecked) { usize::MAX } else { 20 };
+    match prompts {
+        Some(ps) if ps.is_empty() && s.is(Fault::PlayPromptCountUnchecked) => {}
+        Some(ps) if !ps.is_empty() && ps.len() <= limit && ps.iter().all(prompt_ok) => {}
+        _ => return Err(refuse(400, "BadRequest", "prompts must hold 1 to 20 mediaPrompts.")),
+    }
+    let client_context = optional_string(s, body, "clientContext", Some(256))?;
+    let call = live_call(s, at)?;
+    if call.state != CallState::Established {
+        return Err(refuse(400, "BadRequest", "A prompt plays on an established call only."));
+    }
+    let op = operation_id(s, &call, "prompt")?;
+    note_operation(s, at, "prompt", &op, None);
+    let echo = if s.is(Fault::PlayPromptNoEcho) { None } else { client_context };
+    let res = s.resource(at, &at.call_id, Some(&op));
+    let completed = obj(
+        json!({"@odata.type": "#microsoft.graph.playPromptOperation", "@odata.id": res, "@odata.etag": s.etag(),
+        "id": op, "clientContext": echo, "status": if s.is(Fault::PlayPromptNotifiesFailed) { "Failed" } else { "Completed" },
+        "resultInfo": {"@odata.type": "#microsoft.graph.resultInfo", "code": if s.is(Fault::PlayPromptNotifiesFailed) { 500 } else { 200 },
+            "subcode": 0, "message": "Action completed successfully."}}),
+    );
+    if !s.is(Fault::PlayPromptNeverCompletes) {
+        s.send(&call.callback, vec![s.envelope(at, "deleted", &res, completed)]);
+    }
+    let answer = json!({"@odata.type": "#microsoft.graph.playPromptOperation", "id": op, "clientContext": echo,
+        "status": if s.is(Fault::PlayPromptAnswersCompleted) { "Completed" } else { "Running" }, "resultInfo": null});
+    let status = if s.is(Fault::PlayPromptAnswers202) { 202 } else { 200 };
+    Ok(json_response(status, &answer).insert_header("Location", s.location(at, &at.call_id, &op)))
 }
 
 fn reject(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {

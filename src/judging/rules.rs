@@ -38,6 +38,9 @@ pub enum Rule {
     /// A `commsOperation.status`: the documented member in the documents' camelCase (`completed`)
     /// or the metadata's PascalCase (`Completed`), both conformant (CONTRACT.md section 4).
     OperationStatus,
+    /// An operation's result: a resultInfo with the documented code (200: it succeeded), any
+    /// subcode and message (the service words them).
+    OperationResult,
 }
 
 /// A rule and whether the property may be absent.
@@ -67,6 +70,7 @@ impl RuleSpec {
             "operation-resource" => Rule::OperationResource,
             "termination-reason" => Rule::TerminationReason,
             "operation-status" => Rule::OperationStatus,
+            "operation-result" => Rule::OperationResult,
             other => return Err(format!("unknown rule {other:?}")),
         };
         Ok(RuleSpec { rule, optional })
@@ -84,13 +88,18 @@ impl RuleSpec {
             Rule::OperationResource => "a resource path naming the operation from Location (…/calls/{id}/operations/{operationId})",
             Rule::TerminationReason => "why the call ended: resultInfo (current dialect) or terminationReason (legacy)",
             Rule::OperationStatus => "the documented status, camelCase (the documents) or PascalCase (the metadata)",
+            Rule::OperationResult => {
+                "a resultInfo with the documented code, any subcode and message (a terminationReason in the legacy dialect)"
+            }
         }
     }
 
     /// The check a failure of this rule belongs to.
     pub fn check(&self) -> Check {
         match self.rule {
-            Rule::Exact | Rule::NullOrResultInfo | Rule::ServerGenerated | Rule::OperationStatus => Check::DocumentedValue,
+            Rule::Exact | Rule::NullOrResultInfo | Rule::ServerGenerated | Rule::OperationStatus | Rule::OperationResult => {
+                Check::DocumentedValue
+            }
             Rule::OperationOfCall => Check::Location,
             Rule::LocationOperationId => Check::OperationId,
             Rule::EchoRequest => Check::Echo,
@@ -113,6 +122,7 @@ impl RuleSpec {
             Rule::CallResource => json!("/calls/[call-id]"),
             Rule::OperationResource => json!("/calls/[call-id]/operations/[operation-id]"),
             Rule::TerminationReason => json!("[termination reason]"),
+            Rule::OperationResult => json!({"resultInfo": {"code": code_of(expected.pointer("/resultInfo/code"))}}),
         }
     }
 }
@@ -183,6 +193,23 @@ pub(super) fn apply(
             )),
         },
         Rule::TerminationReason => termination(actual, facts, infos),
+        // Notifications fold resultInfo into `termination` (`neutral_item`), answers do not.
+        Rule::OperationResult => {
+            let code = |v: &Value| code_of(v.pointer("/resultInfo/code").or_else(|| v.get("code")));
+            // The legacy dialect says how anything ended in a terminationReason string (seeds 000, 004).
+            if actual
+                .get("terminationReason")
+                .and_then(Value::as_str)
+                .is_some_and(|r| !r.is_empty())
+            {
+                return Ok(());
+            }
+            match (code(expected), code(actual)) {
+                (Some(want), Some(got)) if want == got => Ok(()),
+                (Some(want), _) => Err(format!("a resultInfo with code {want} (any subcode and message)")),
+                (None, _) => Err("a resultInfo (the fixture names no code)".into()),
+            }
+        }
         Rule::OperationStatus => match (expected.as_str(), actual.as_str()) {
             (Some(e), Some(a)) if documented_member(a) == Some(e) => Ok(()),
             (Some(e), _) => Err(format!("\"{e}\" or \"{}\" (the metadata's spelling)", metadata_spelling(e))),

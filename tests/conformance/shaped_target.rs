@@ -8,7 +8,8 @@
 //! `Content-Type` parameters; the current dialect on every family with both `resource` and
 //! `resourceUrl`; integer resultInfo codes with another listed pair; delete's two notifications
 //! batched in one envelope; keepAlive's body not read; unsolicited `created`/`updated` notifications on provisioning;
-//! answer's `established` sent before its `establishing` (the page allows either order), each in an envelope of its own.
+//! answer's `established` sent before its `establishing` (the page allows either order), each in an envelope of its own;
+//! playPrompt's completion in the metadata's spelling with a result of its own wording and subcode.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -302,6 +303,29 @@ fn route(state: &State, req: &Req) -> Resp {
             }
             resp(202)
         }
+        ("POST", Some("playPrompt")) if prefix == "communications" && !call.incoming => {
+            let op = state.next("prompt");
+            let op_res = format!("{resource}/operations/{op}");
+            let cc = body.get("clientContext").cloned().unwrap_or(Value::Null);
+            // The documents' spelling in the answer, the metadata's in the notification; its own
+            // wording of the result, and a completion reason the page does not show.
+            state.notify(
+                &call.callback,
+                json!({"@odata.type": "#microsoft.graph.commsNotifications", "value": [
+                item("deleted", &op_res, json!({"@odata.type": "#microsoft.graph.playPromptOperation", "id": op, "status": "Completed",
+                    "clientContext": cc, "completionReason": "completedSuccessfully",
+                    "resultInfo": {"code": 200, "subcode": 8500, "message": "Prompt played."}}))]}),
+            );
+            Resp {
+                status: 200,
+                headers: vec![(
+                    "LOCATION",
+                    format!("https://calls.contoso.test/v1.0/{prefix}/calls/{call_id}/operations/{op}"),
+                )],
+                body: Some(json!({"status": "running", "clientContext": cc, "id": op, "resultInfo": null,
+                    "@odata.type": "#microsoft.graph.playPromptOperation"})),
+            }
+        }
         // keepAlive takes no body and causes no notification; any live call stays live.
         ("POST", Some("keepAlive")) if prefix == "communications" => resp(200),
         _ => error(400, "BadRequest", "operation not supported on this call"),
@@ -362,8 +386,20 @@ fn validate(action: Option<&str>, raw: &[u8]) -> Result<serde_json::Map<String, 
         let options_ok = body.get("callOptions").is_none_or(Value::is_object);
         callback_ok && modalities_ok && media_ok && capacity_ok && options_ok
     };
+    let prompt_ok = || {
+        let prompts_ok = body.get("prompts").and_then(Value::as_array).is_some_and(|p| {
+            (1..=20).contains(&p.len())
+                && p.iter()
+                    .all(|x| x.get("@odata.type").and_then(Value::as_str) == Some("#microsoft.graph.mediaPrompt"))
+        });
+        let cc_ok = body
+            .get("clientContext")
+            .is_none_or(|c| c.as_str().is_some_and(|c| c.chars().count() <= 256));
+        prompts_ok && cc_ok
+    };
     let ok = match action {
         Some("answer") => answer_ok(),
+        Some("playPrompt") => prompt_ok(),
         Some("cancelMediaProcessing") => body.get("all").is_none_or(Value::is_boolean) && string_or_absent("clientContext"),
         Some("updateRecordingStatus") => recording_ok(),
         Some("reject") => reject_ok(),

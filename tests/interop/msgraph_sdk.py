@@ -45,6 +45,7 @@ from msgraph.generated.communications.calls.item.answer.answer_post_request_body
 from msgraph.generated.communications.calls.item.cancel_media_processing.cancel_media_processing_post_request_body import (
     CancelMediaProcessingPostRequestBody,
 )
+from msgraph.generated.communications.calls.item.play_prompt.play_prompt_post_request_body import PlayPromptPostRequestBody
 from msgraph.generated.communications.calls.item.reject.reject_post_request_body import RejectPostRequestBody
 from msgraph.generated.communications.calls.item.update_recording_status.update_recording_status_post_request_body import (
     UpdateRecordingStatusPostRequestBody,
@@ -52,8 +53,11 @@ from msgraph.generated.communications.calls.item.update_recording_status.update_
 from msgraph.generated.models.call import Call
 from msgraph.generated.models.cancel_media_processing_operation import CancelMediaProcessingOperation
 from msgraph.generated.models.comms_operation import CommsOperation
+from msgraph.generated.models.media_info import MediaInfo
+from msgraph.generated.models.media_prompt import MediaPrompt
 from msgraph.generated.models.modality import Modality
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.models.play_prompt_operation import PlayPromptOperation
 from msgraph.generated.models.recording_status import RecordingStatus
 from msgraph.generated.models.reject_reason import RejectReason
 from msgraph.generated.models.service_hosted_media_config import ServiceHostedMediaConfig
@@ -66,6 +70,7 @@ MODELS = {
     "#microsoft.graph.commsOperation": CommsOperation,
     "#microsoft.graph.updateRecordingStatusOperation": UpdateRecordingStatusOperation,
     "#microsoft.graph.cancelMediaProcessingOperation": CancelMediaProcessingOperation,
+    "#microsoft.graph.playPromptOperation": PlayPromptOperation,
 }
 
 
@@ -137,6 +142,26 @@ async def drive(target: str, hook: str, callback: str, inboxes: Inboxes) -> None
             ok(f"answer's {state}", f"a Call in state {state}, read through the SDK's model")
         else:
             problem(f"answer's {state}", f"not heard at the answer's callbackUri within {WAIT} s (heard {sorted(states)})")
+
+    # The answered call plays a prompt: running at once, completed later, both read through the SDK.
+    name = "playPrompt"
+    prompt = MediaPrompt(media_info=MediaInfo(uri="https://cdn.contoso.com/beep.wav", resource_id="1D6DE2D4-CD51-4309-8DAA-70768651088E"))
+    op = await calls.by_call_id(ringing).play_prompt.post(PlayPromptPostRequestBody(prompts=[prompt], client_context="interop-prompt"))
+    if op is None or op.id is None or op.status is None or op.client_context != "interop-prompt":
+        problem(name, f"the answer read as {op!r}")
+    else:
+        ok(name, f"operation {op.id}, status {op.status.value}, clientContext {op.client_context!r}")
+    done = [
+        parsed
+        for item in await wait_for(inboxes, "/answered-call", 3)
+        if isinstance(parsed := read_resource(MODELS, "playPrompt's completion", item), PlayPromptOperation)
+    ]
+    if not done:
+        problem("playPrompt's completion", f"no playPromptOperation heard within {WAIT} s")
+    elif done[0].status is None or done[0].result_info is None or done[0].result_info.code != 200:
+        problem("playPrompt's completion", f"status {done[0].status!r}, resultInfo {done[0].result_info!r}")
+    else:
+        ok("playPrompt's completion", f"status {done[0].status.value}, resultInfo code {done[0].result_info.code}")
 
     # Errors.
     await expect_error(
