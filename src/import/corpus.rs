@@ -322,12 +322,7 @@ pub fn import_page(page: &str, text: &str, source: &PageSource, names: &BTreeSet
             name,
             odata_type: annotation_str(b, "@odata.type"),
         };
-        let truncated = b
-            .annotation
-            .as_ref()
-            .and_then(|a| a.get("truncated"))
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let truncated = b.truncated();
         let reject = |reason: String| {
             CorpusEntry::Rejected(RejectedBlock {
                 id: id.clone(),

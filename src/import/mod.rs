@@ -167,12 +167,7 @@ pub fn import_page(seed: &str, text: &str) -> Vec<Imported> {
                 if let Some(b) = &body {
                     rules_for(b, "", &mut rules);
                 }
-                let truncated = b
-                    .annotation
-                    .as_ref()
-                    .and_then(|a| a.get("truncated"))
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false);
+                let truncated = b.truncated();
                 let schema = body
                     .as_ref()
                     .and_then(|b| b.get("@odata.type"))

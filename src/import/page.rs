@@ -146,6 +146,17 @@ pub(super) fn blocks(text: &str) -> Vec<Block> {
     out
 }
 
+impl Block {
+    /// Whether the annotation says the example is cut short (`"truncated": true`).
+    pub(super) fn truncated(&self) -> bool {
+        self.annotation
+            .as_ref()
+            .and_then(|a| a.get("truncated"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    }
+}
+
 fn parse_annotation(comment: &str) -> Option<Value> {
     let inner = comment.split("<!--").nth(1)?.split("-->").next()?.trim();
     let v: Value = serde_json::from_str(inner).ok()?;
