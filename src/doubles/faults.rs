@@ -202,6 +202,8 @@ pub enum Fault {
     PlayPromptCountUnchecked,
     /// playPrompt answers `completed` at once (and still notifies).
     PlayPromptAnswersCompleted,
+    /// playPrompt's completion is notified twice.
+    PlayPromptNotifiesTwice,
 }
 
 const RECORDING: &[&str] = &[
@@ -585,6 +587,11 @@ impl Fault {
             Fault::PlayPromptAnswersCompleted => (
                 "playPrompt answers completed at once, for a prompt still to play (and notifies its completion later)",
                 C::DocumentedValue,
+                PROMPTS,
+            ),
+            Fault::PlayPromptNotifiesTwice => (
+                "playPrompt's completion is notified twice: a bot that plays the next prompt on each plays two",
+                C::OperationNotifiedOnce,
                 PROMPTS,
             ),
             Fault::AnswerIgnoresCallback => (

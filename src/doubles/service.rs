@@ -938,7 +938,11 @@ fn play_prompt(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<R
             "subcode": 0, "message": "Action completed successfully."}}),
     );
     if !s.is(Fault::PlayPromptNeverCompletes) {
-        s.send(&call.callback, vec![s.envelope(at, "deleted", &res, completed)]);
+        let mut bodies = vec![s.envelope(at, "deleted", &res, completed)];
+        if s.is(Fault::PlayPromptNotifiesTwice) {
+            bodies.push(bodies[0].clone());
+        }
+        s.send(&call.callback, bodies);
     }
     let answer = json!({"@odata.type": "#microsoft.graph.playPromptOperation", "id": op, "clientContext": echo,
         "status": if s.is(Fault::PlayPromptAnswersCompleted) { "Completed" } else { "Running" }, "resultInfo": null});

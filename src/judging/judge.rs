@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::notifications::{check_notifications, ExpectedNotification};
+use super::notifications::{check_notifications, check_operation_notified_once, ExpectedNotification};
 use super::response::check_response;
 use super::rules::Facts;
 use super::verdict::{Aspect, Check, Finding, Verdict};
@@ -109,6 +109,7 @@ pub fn judge_with(
     };
     let response = check_response(case, schemas(), &mut facts, obs, &mut verdict);
     let notifications = check_notifications(expected, schemas(), &facts, heard, waited_ms, &mut verdict);
+    check_operation_notified_once(expected, heard, call_id, facts.operation_id.as_deref(), &mut verdict);
     (verdict, projection(case, req, response, notifications))
 }
 

@@ -255,6 +255,48 @@ pub fn check_notifications_claiming(
     projected
 }
 
+/// How many of the `heard` items name operation `operation_id` of call `call_id`, against how many
+/// the documents expect (`expected` that name an operation): more is a second final notification of
+/// one operation, which a bot would act on twice (CONTRACT.md section 7.2).
+pub fn check_operation_notified_once(
+    expected: &[ExpectedNotification],
+    heard: &[Heard],
+    call_id: &str,
+    operation_id: Option<&str>,
+    v: &mut Verdict,
+) {
+    let Some(op) = operation_id else { return };
+    let names_op = |item: &Value| {
+        item.pointer("/resource")
+            .and_then(Value::as_str)
+            .and_then(resource_ids)
+            .is_some_and(|(c, o)| ids_equal(&c, call_id) && o.is_some_and(|o| ids_equal(&o, op)))
+    };
+    let allowed = expected.iter().filter(|e| names_op_pattern(&e.item)).count();
+    let about: Vec<String> = heard_items(heard)
+        .into_iter()
+        .filter(|(_, a)| names_op(a))
+        .map(|((s, i), a)| format!("#{s}.{i}: {}", summary(&a)))
+        .collect();
+    if allowed > 0 && about.len() > allowed {
+        v.fail(
+            Aspect::Notifications,
+            Check::OperationNotifiedOnce,
+            format!("notifications of operation {op}"),
+            format!("{allowed} (the operation's final notification, once)"),
+            format!("{}: {}", about.len(), about.join("; ")),
+        );
+    }
+}
+
+/// Whether an expected item is about an operation (its resource is `…/operations/{id}`).
+fn names_op_pattern(item: &Value) -> bool {
+    item.pointer("/resource")
+        .and_then(Value::as_str)
+        .and_then(resource_ids)
+        .is_some_and(|(_, o)| o.is_some())
+}
+
 /// Checks how one notification was delivered: a POST, as JSON, with a Bearer token, a commsNotifications body.
 pub fn check_delivery(h: &Heard, schemas: &Schemas, v: &mut Verdict) {
     let subject = format!("notification delivery #{}", h.seq);

@@ -69,6 +69,9 @@ pub enum Check {
     NotificationArrives,
     /// Expected notifications arrive in the documented order.
     NotificationOrder,
+    /// An operation is notified no more often than the documents show: an operation answered
+    /// `running` gets exactly one final notification, not two (CONTRACT.md section 7.2).
+    OperationNotifiedOnce,
     /// A notification names this call (and this operation).
     Correlation,
     /// A terminated call says why (resultInfo or terminationReason).
