@@ -585,6 +585,7 @@ fn import_docs(args: ImportArgs) -> ExitCode {
 /// `tests/fixtures/rejected/pages/`, files the pages no longer make removed.
 fn import_pages(args: ImportPagesArgs) -> ExitCode {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = root.canonicalize().unwrap_or(root);
     let docs = args.docs.unwrap_or_else(|| root.join("tests/graph-docs"));
     let fixtures = root.join("tests/fixtures");
     let entries = match conformance::import::corpus::import_all(&docs) {
