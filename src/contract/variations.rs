@@ -159,6 +159,11 @@ pub fn valid_forms(example: &Map<String, Value>, schema: &Value) -> Vec<Variatio
     out
 }
 
+/// A lowercase word that is none of `values`, drawn for `seed`.
+fn outside_enum(values: &[Value], seed: u64) -> String {
+    draw("[a-z]{3,12}".prop_filter("outside the enum", |s| !values.contains(&json!(s))), seed)
+}
+
 /// Bad input generated from the request `schema`, on top of `example`; the draws come from `seed`.
 pub fn bad_input(example: &Map<String, Value>, schema: &Value, seed: u64) -> Vec<Variation> {
     let (props, required) = properties(schema);
@@ -198,7 +203,7 @@ pub fn bad_input(example: &Map<String, Value>, schema: &Value, seed: u64) -> Vec
             format!("{key} is a {declared}: another type is answered 400 (CONTRACT.md section 3)"),
         ));
         if let Some(values) = spec.get("enum").and_then(Value::as_array) {
-            let outside = draw("[a-z]{3,12}".prop_filter("outside the enum", |s| !values.contains(&json!(s))), seed);
+            let outside = outside_enum(values, seed);
             out.push(bad(
                 format!("{key} outside its enum ({outside:?})"),
                 with(key, json!(outside)),
@@ -252,7 +257,7 @@ pub fn bad_input(example: &Map<String, Value>, schema: &Value, seed: u64) -> Vec
             }
         }
         if let Some(values) = spec.pointer("/items/enum").and_then(Value::as_array) {
-            let outside = draw("[a-z]{3,12}".prop_filter("outside the enum", |s| !values.contains(&json!(s))), seed);
+            let outside = outside_enum(values, seed);
             out.push(bad(
                 format!("{key} with an item outside its enum ({outside:?})"),
                 with(key, json!([outside])),

@@ -16,9 +16,7 @@ use super::verdict::{Aspect, Check, Verdict};
 /// What to report as actual when a `Content-Type` is not `application/json` (parameters such as
 /// `charset` or `odata.metadata` are fine); `None` when it is.
 pub(super) fn not_json(content_type: Option<&str>) -> Option<String> {
-    let media = content_type
-        .map(|ct| ct.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
-        .unwrap_or_default();
+    let media = content_type.map(media_type).unwrap_or_default();
     match media.as_str() {
         "application/json" => None,
         "" => Some("absent".into()),

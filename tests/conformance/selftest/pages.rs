@@ -165,6 +165,14 @@ fn every_placeholder_is_where_the_block_says_and_says_what_replaces_it() {
     );
 }
 
+/// The corpus block `id` that fixture `by` names.
+fn block<'c>(id: &str, by: &str) -> &'c conformance::contract::page_block::PageBlock {
+    corpus()
+        .pages
+        .get(id)
+        .unwrap_or_else(|| panic!("{by}: block {id} is not in the corpus"))
+}
+
 #[test]
 fn a_fixture_made_from_a_block_says_what_the_block_says() {
     let c = corpus();
@@ -172,10 +180,7 @@ fn a_fixture_made_from_a_block_says_what_the_block_says() {
     for (_, f) in c.requests.values() {
         let Some(id) = &f.provenance.block else { continue };
         made += 1;
-        let b = c
-            .pages
-            .get(id)
-            .unwrap_or_else(|| panic!("{}: block {id} is not in the corpus", f.id));
+        let b = block(id, &f.id);
         let Exchange::Request { method, url, .. } = &b.exchange else {
             panic!("{}: block {id} is no request", f.id)
         };
@@ -185,10 +190,7 @@ fn a_fixture_made_from_a_block_says_what_the_block_says() {
     for r in c.responses.values() {
         let Some(id) = &r.provenance.block else { continue };
         made += 1;
-        let b = c
-            .pages
-            .get(id)
-            .unwrap_or_else(|| panic!("{}: block {id} is not in the corpus", r.id));
+        let b = block(id, &r.id);
         let Exchange::Response { status, .. } = &b.exchange else {
             panic!("{}: block {id} is no response", r.id)
         };
@@ -197,10 +199,7 @@ fn a_fixture_made_from_a_block_says_what_the_block_says() {
     for (_, n) in c.notifications.values() {
         let Some(id) = &n.provenance.block else { continue };
         made += 1;
-        let b = c
-            .pages
-            .get(id)
-            .unwrap_or_else(|| panic!("{}: block {id} is not in the corpus", n.id));
+        let b = block(id, &n.id);
         assert!(
             matches!(b.exchange, Exchange::Notification { .. }),
             "{}: block {id} is no notification",
