@@ -30,6 +30,8 @@ pub struct Case<'c> {
     pub response: &'c ResponseFixture,
     /// The notifications the exchange must cause, in order.
     pub notifications: Vec<&'c NotificationFixture>,
+    /// The notifications the fixture's stimulus must cause after them (none without one).
+    pub stimulus_notifications: Vec<&'c NotificationFixture>,
     /// Why the edition changed this case, when it did.
     pub edition_change: Option<&'c str>,
 }
@@ -117,11 +119,13 @@ impl Corpus {
             .responses
             .get(response_id)
             .ok_or_else(|| format!("{id}: no response fixture {response_id:?}"))?;
-        let notifications = fixture
-            .notifications
-            .iter()
-            .map(|n| self.notification(n).ok_or_else(|| format!("{id}: no notification fixture {n:?}")))
-            .collect::<Result<Vec<_>, _>>()?;
+        let resolve = |ids: &[String]| {
+            ids.iter()
+                .map(|n| self.notification(n).ok_or_else(|| format!("{id}: no notification fixture {n:?}")))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let notifications = resolve(&fixture.notifications)?;
+        let stimulus_notifications = resolve(fixture.stimulus.as_ref().map_or(&[][..], |s| &s.notifications))?;
         Ok(Case {
             fixture,
             path,
@@ -131,6 +135,7 @@ impl Corpus {
             body,
             response,
             notifications,
+            stimulus_notifications,
             edition_change: change.map(|c| c.why.as_str()),
         })
     }

@@ -92,6 +92,33 @@ pub struct RequestFixture {
     /// `/callbackUri` is where the call's notifications go: the suite's own listener).
     #[serde(default)]
     pub substitute: BTreeMap<String, Substitute>,
+    /// What the far side does once the request is answered (the caller presses a key after the bot
+    /// subscribed to tones), before the notifications are awaited (CONTRACT.md section 5).
+    #[serde(default)]
+    pub stimulus: Option<StimulusStep>,
+}
+
+/// What the far side does in a documented exchange once the request is answered, and the
+/// notifications that causes (the request's own are in `notifications`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StimulusStep {
+    /// Which stimulus.
+    pub kind: super::stimulus::StimulusKind,
+    /// Its body (CONTRACT.md section 5's table).
+    pub body: Value,
+    /// Ids of the notification fixtures it must cause, in order.
+    pub notifications: Vec<String>,
+}
+
+impl StimulusStep {
+    /// The stimulus to ask the target for.
+    pub fn stimulus(&self) -> super::stimulus::Stimulus {
+        super::stimulus::Stimulus {
+            kind: self.kind,
+            body: self.body.clone(),
+        }
+    }
 }
 
 /// A value the suite puts in a documented body before sending it.
@@ -130,6 +157,15 @@ pub struct ResponseFixture {
     pub schema: Option<String>,
     /// How documented values that are not literal are matched (see `judging::rules::Rule`).
     pub rules: BTreeMap<String, String>,
+}
+
+impl ResponseFixture {
+    /// Whether the documented answer is an operation already over (`completed` or `failed`): it
+    /// gets no further notification (CONTRACT.md section 7.2).
+    pub fn answers_final(&self) -> bool {
+        let status = self.body.as_ref().and_then(|b| b.get("status")).and_then(Value::as_str);
+        matches!(status, Some("completed" | "failed"))
+    }
 }
 
 /// How a notification was delivered in the document.

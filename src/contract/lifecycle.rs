@@ -65,6 +65,7 @@ impl CallState {
             CallState::Established => "established",
             CallState::Ended(Ending::Deleted) => "ended (deleted)",
             CallState::Ended(Ending::Rejected) => "ended (rejected)",
+            CallState::Ended(Ending::HungUp) => "ended (hung up by the far side)",
             CallState::Unknown => "unknown",
         }
     }

@@ -16,6 +16,7 @@ pub mod program;
 pub mod schema;
 pub mod status;
 pub mod steps;
+pub mod stimulus;
 pub mod variations;
 
 use std::sync::OnceLock;

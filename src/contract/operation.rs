@@ -45,6 +45,10 @@ pub enum Operation {
     #[serde(rename = "playPrompt")]
     #[strum(serialize = "playPrompt")]
     PlayPrompt,
+    /// `POST /communications/calls/{id}/subscribeToTone` (CONTRACT.md 7.2, `graph-docs/api/call-subscribetotone.md`).
+    #[serde(rename = "subscribeToTone")]
+    #[strum(serialize = "subscribeToTone")]
+    SubscribeToTone,
 }
 
 impl Operation {
@@ -121,6 +125,9 @@ pub enum Ending {
     Deleted,
     /// By reject, while it was incoming.
     Rejected,
+    /// By the far side (the `hangup` stimulus of CONTRACT.md section 5).
+    #[serde(rename = "hung-up")]
+    HungUp,
 }
 
 /// What a successful answer carries.

@@ -204,6 +204,21 @@ pub enum Fault {
     PlayPromptAnswersCompleted,
     /// playPrompt's completion is notified twice.
     PlayPromptNotifiesTwice,
+    /// subscribeToTone answers 202 instead of 200.
+    #[strum(serialize = "tone-subscription-answers-202")]
+    ToneSubscriptionAnswers202,
+    /// subscribeToTone answers its operation `running`.
+    ToneSubscriptionRunning,
+    /// subscribeToTone answers `completed` and notifies a completion anyway.
+    ToneSubscriptionNotifiesCompleted,
+    /// subscribeToTone drops the clientContext.
+    ToneSubscriptionNoEcho,
+    /// A key pressed on a subscribed call is never notified.
+    ToneNotNotified,
+    /// A call's tones are numbered from 0.
+    ToneSequenceFromZero,
+    /// A key is notified by its enum value (`1`) instead of its member (`tone1`).
+    ToneAsNumber,
 }
 
 const RECORDING: &[&str] = &[
@@ -216,6 +231,7 @@ const REJECTS: &[&str] = &["call-reject--busy", "call-reject--none"];
 const CANCEL: &[&str] = &["call-cancelMediaProcessing"];
 const KEEP_ALIVE: &[&str] = &["keep-alive"];
 const PROMPTS: &[&str] = &["call-playPrompt"];
+const TONES: &[&str] = &["call-subscribeToTone"];
 const ANSWERS: &[&str] = &["call-answer", "call-answer-service-hosted-media", "call-answer-app-hosted-media"];
 /// Generated programs (`cargo test explore`): what state across requests on one call takes to see.
 const EXPLORE: &[&str] = &["explore"];
@@ -593,6 +609,33 @@ impl Fault {
                 "playPrompt's completion is notified twice: a bot that plays the next prompt on each plays two",
                 C::OperationNotifiedOnce,
                 PROMPTS,
+            ),
+            Fault::ToneSubscriptionAnswers202 => ("subscribeToTone answers 202 Accepted instead of 200 OK", C::Status, TONES),
+            Fault::ToneSubscriptionRunning => (
+                "subscribeToTone answers its operation running, as a media operation would: a bot waits for a completion that never comes",
+                C::DocumentedValue,
+                TONES,
+            ),
+            Fault::ToneSubscriptionNotifiesCompleted => (
+                "subscribeToTone answers completed and then notifies the operation completed too",
+                C::OperationNotifiedOnce,
+                TONES,
+            ),
+            Fault::ToneSubscriptionNoEcho => ("subscribeToTone's answer drops the clientContext the bot sent", C::Echo, TONES),
+            Fault::ToneNotNotified => (
+                "a key the caller presses on a subscribed call is never notified: the IVR menu never moves",
+                C::NotificationArrives,
+                TONES,
+            ),
+            Fault::ToneSequenceFromZero => (
+                "a call's tones are numbered from 0 where the page numbers the first 1",
+                C::DocumentedValue,
+                TONES,
+            ),
+            Fault::ToneAsNumber => (
+                "a key is notified by the tone enum's value (1) instead of its member name (tone1)",
+                C::DocumentedValue,
+                TONES,
             ),
             Fault::AnswerIgnoresCallback => (
                 "answer's notifications go to the provisioning callback instead of the answer's callbackUri",

@@ -22,6 +22,7 @@ use crate::contract::edition::Edition;
 use crate::contract::family::Family;
 use crate::contract::lifecycle::CallState;
 use crate::contract::operation::{Ending, Live, Operation, OperationRow, Operations};
+use crate::contract::stimulus::StimulusKind;
 
 /// The version segment of the double's base URL.
 pub const VERSION: &str = "beta";
@@ -44,6 +45,9 @@ pub struct DoubleOptions {
     /// `503` (in turn) with `Retry-After: 1` and the error object, the request left undone
     /// (`CONFORMANCE_DOUBLE_THROTTLE`). Throttling is conformant; a polite client waits and retries.
     pub throttle_every: u64,
+    /// Whether the provisioning hook offers the stimuli of CONTRACT.md section 5 (a target may not:
+    /// the suite then reports the cases that need one as not run).
+    pub stimuli: bool,
 }
 
 impl Default for DoubleOptions {
@@ -55,6 +59,7 @@ impl Default for DoubleOptions {
             bind: None,
             log: false,
             throttle_every: 0,
+            stimuli: true,
         }
     }
 }
@@ -75,6 +80,11 @@ struct Call {
     recording: Option<String>,
     /// The first operation id of each kind (`cancel`, `recording`).
     first_ops: HashMap<&'static str, String>,
+    /// Subscribed to tones: the sequenceId of the last tone notified (0 before the first).
+    tones: Option<u64>,
+    /// Where the call was last addressed: its notifications of the far side's doing take that
+    /// family's dialect (a provisioned call, never addressed, the current one's).
+    addressed: Option<Addressed>,
 }
 
 impl Call {
@@ -85,6 +95,8 @@ impl Call {
             operations: 0,
             recording: None,
             first_ops: HashMap::new(),
+            tones: None,
+            addressed: None,
         }
     }
 }
@@ -165,6 +177,15 @@ impl Double {
             .named("provisioning hook")
             .mount(&server)
             .await;
+        Mock::given(method("POST"))
+            .and(path_regex(r"^/_provision/calls/[^/]+/[^/]+$"))
+            .respond_with(Handler {
+                state: state.clone(),
+                op: Op::Stimulus,
+            })
+            .named("the provisioning hook's stimuli")
+            .mount(&server)
+            .await;
         for (operation, row) in rows.iter() {
             Mock::given(method(row.method.as_str()))
                 .and(path_regex(route(row)))
@@ -241,6 +262,7 @@ fn route(row: &OperationRow) -> String {
 #[derive(Clone, Copy, Debug)]
 enum Op {
     Provision,
+    Stimulus,
     Call(Operation),
     Unknown,
 }
@@ -251,6 +273,7 @@ struct Handler {
 }
 
 /// Where a request addressed its call.
+#[derive(Debug, Clone)]
 struct Addressed {
     version: String,
     /// `communications`, `app` or `applications/{appId}`.
@@ -479,8 +502,10 @@ impl Handler {
     fn answer(&self, req: &Request) -> ResponseTemplate {
         let s = &self.state;
         let rid = s.new_id();
-        if let Op::Provision = self.op {
-            return provision(s, req, &rid);
+        match self.op {
+            Op::Provision => return provision(s, req, &rid),
+            Op::Stimulus => return stimulate(s, req, &rid),
+            Op::Call(_) | Op::Unknown => {}
         }
         if !bearer_ok(req) && !s.is(Fault::NoAuthAccepted) {
             return s.error(401, "InvalidAuthenticationToken", "Access token is empty.", &rid);
@@ -501,7 +526,7 @@ impl Handler {
         };
         let result = match self.op {
             Op::Call(operation) => perform(s, operation, req, &at),
-            Op::Provision | Op::Unknown => Err(refuse(404, "UnknownError", "No resource at this path.")),
+            Op::Provision | Op::Stimulus | Op::Unknown => Err(refuse(404, "UnknownError", "No resource at this path.")),
         };
         result.unwrap_or_else(|r| {
             if r.status == 400 && s.is(Fault::RefusedRequestNotifies) {
@@ -515,6 +540,9 @@ impl Handler {
 /// What the double does for `operation`: its own behaviour where the operation has one (operations
 /// that answer a body or notify), the row's plain acknowledgement where it has not.
 fn perform(s: &State, operation: Operation, req: &Request, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    if let Some(c) = s.calls.lock().unwrap_or_else(|e| e.into_inner()).get_mut(&at.call_id) {
+        c.addressed = Some(at.clone());
+    }
     match operation {
         Operation::Delete => delete(s, at),
         Operation::CancelMediaProcessing => body_object(s, req).and_then(|b| cancel(s, &b, at)),
@@ -523,6 +551,7 @@ fn perform(s: &State, operation: Operation, req: &Request, at: &Addressed) -> Re
         Operation::KeepAlive => acknowledge(s, s.rows.row(operation), at),
         Operation::Answer => body_object(s, req).and_then(|b| answer(s, &b, at)),
         Operation::PlayPrompt => body_object(s, req).and_then(|b| play_prompt(s, &b, at)),
+        Operation::SubscribeToTone => body_object(s, req).and_then(|b| subscribe_to_tone(s, &b, at)),
     }
 }
 
@@ -739,7 +768,7 @@ fn note_operation(s: &State, at: &Addressed, kind: &'static str, op: &str, recor
             c.recording = Some(r.to_string());
         }
     }
-    if s.is(Fault::OperationEndsCall) {
+    if s.is(Fault::OperationEndsCall) && matches!(kind, "cancel" | "recording") {
         end_call(s, at, Ending::Deleted);
     }
 }
@@ -948,6 +977,125 @@ fn play_prompt(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<R
         "status": if s.is(Fault::PlayPromptAnswersCompleted) { "Completed" } else { "Running" }, "resultInfo": null});
     let status = if s.is(Fault::PlayPromptAnswers202) { 202 } else { 200 };
     Ok(json_response(status, &answer).insert_header("Location", s.location(at, &at.call_id, &op)))
+}
+
+/// subscribeToTone: 200 with the subscribeToToneOperation already completed and its Location, and
+/// no notification of its own; from then on each `tone` stimulus on the call is notified
+/// (`stimulate`). Subscribing again keeps the call's sequence.
+fn subscribe_to_tone(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let client_context = optional_string(s, body, "clientContext", Some(256))?;
+    let call = live_call(s, at)?;
+    if call.state != CallState::Established {
+        return Err(refuse(400, "BadRequest", "Tones are subscribed to on an established call only."));
+    }
+    let op = operation_id(s, &call, "tone")?;
+    note_operation(s, at, "tone", &op, None);
+    if let Some(c) = s.calls.lock().unwrap_or_else(|e| e.into_inner()).get_mut(&at.call_id) {
+        c.tones.get_or_insert(0);
+    }
+    let echo = if s.is(Fault::ToneSubscriptionNoEcho) {
+        None
+    } else {
+        client_context
+    };
+    if s.is(Fault::ToneSubscriptionNotifiesCompleted) {
+        let res = s.resource(at, &at.call_id, Some(&op));
+        let data = obj(
+            json!({"@odata.type": "#microsoft.graph.subscribeToToneOperation", "@odata.id": res, "id": op,
+            "clientContext": echo, "status": "Completed",
+            "resultInfo": {"@odata.type": "#microsoft.graph.resultInfo", "code": 200, "subcode": 0, "message": "Action completed successfully."}}),
+        );
+        s.send(&call.callback, vec![s.envelope(at, "deleted", &res, data)]);
+    }
+    let answer = json!({"@odata.type": "#microsoft.graph.subscribeToToneOperation", "id": op, "clientContext": echo,
+        "status": if s.is(Fault::ToneSubscriptionRunning) { "Running" } else { "Completed" }, "resultInfo": null});
+    let status = if s.is(Fault::ToneSubscriptionAnswers202) { 202 } else { 200 };
+    Ok(json_response(status, &answer).insert_header("Location", s.location(at, &at.call_id, &op)))
+}
+
+/// The provisioning hook's stimuli (CONTRACT.md section 5): `POST /_provision/calls/{id}/{stimulus}`,
+/// what only the far side of a call can do. `202` done; `404` for a stimulus it does not offer
+/// (`join` comes with the roster); `409` for a call that is not live (the contract is silent).
+fn stimulate(s: &State, req: &Request, rid: &str) -> ResponseTemplate {
+    let segs: Vec<&str> = req.url.path().trim_start_matches('/').split('/').collect();
+    let (call_id, kind) = match segs.as_slice() {
+        ["_provision", "calls", id, kind] => (id.to_string(), StimulusKind::parse(kind)),
+        _ => return s.error(404, "UnknownError", "No resource at this path.", rid),
+    };
+    let Some(kind) = kind.filter(|k| *k != StimulusKind::Join && s.options.stimuli) else {
+        return s.error(404, "UnknownError", "The double does not offer this stimulus.", rid);
+    };
+    let body = match body_object(s, req) {
+        Ok(b) => b,
+        Err(r) => return s.error(r.status, r.code, &r.message, rid),
+    };
+    let call = s.calls.lock().unwrap_or_else(|e| e.into_inner()).get(&call_id).cloned();
+    let Some(call) = call.filter(|c| c.state.live()) else {
+        return s.error(409, "Conflict", "The call is not live.", rid);
+    };
+    let at = call.addressed.clone().unwrap_or(Addressed {
+        version: VERSION.into(),
+        prefix: "communications".into(),
+        family: Family::Communications,
+        call_id: call_id.clone(),
+    });
+    match kind {
+        StimulusKind::Tone => {
+            let Some(tone) = body.get("tone").and_then(Value::as_str).filter(|t| TONES.contains(t)) else {
+                return s.error(400, "BadRequest", "tone must be a member of microsoft.graph.tone.", rid);
+            };
+            tone_pressed(s, &at, &call, tone);
+        }
+        StimulusKind::Hangup => hung_up(s, &at, &call),
+        StimulusKind::Join => {}
+    }
+    ResponseTemplate::new(202)
+}
+
+/// The members of `microsoft.graph.tone`, in the metadata's order (a member's value is its index).
+const TONES: [&str; 17] = [
+    "tone0", "tone1", "tone2", "tone3", "tone4", "tone5", "tone6", "tone7", "tone8", "tone9", "star", "pound", "a", "b", "c", "d", "flash",
+];
+
+/// The caller pressed `tone`: a call subscribed to tones is notified, with the next sequenceId.
+fn tone_pressed(s: &State, at: &Addressed, call: &Call, tone: &str) {
+    let sequence = {
+        let mut calls = s.calls.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(last) = calls.get_mut(&at.call_id).and_then(|c| c.tones.as_mut()) else {
+            return;
+        };
+        *last += 1;
+        *last
+    };
+    if s.is(Fault::ToneNotNotified) {
+        return;
+    }
+    let sequence = if s.is(Fault::ToneSequenceFromZero) {
+        sequence - 1
+    } else {
+        sequence
+    };
+    let tone = match TONES.iter().position(|t| *t == tone) {
+        Some(value) if s.is(Fault::ToneAsNumber) => json!(value),
+        _ => json!(tone),
+    };
+    let res = s.resource(at, &at.call_id, None);
+    let data = obj(
+        json!({"@odata.type": "#microsoft.graph.call", "@odata.id": res, "@odata.etag": s.etag(),
+        "state": "established", "toneInfo": {"@odata.type": "#microsoft.graph.toneInfo", "sequenceId": sequence, "tone": tone}}),
+    );
+    s.send(&call.callback, vec![s.envelope(at, "updated", &res, data)]);
+}
+
+/// The caller hung up: the call ends, notified deleted and terminated with why.
+fn hung_up(s: &State, at: &Addressed, call: &Call) {
+    end_call(s, at, Ending::HungUp);
+    let res = s.resource(at, &at.call_id, None);
+    let data = obj(
+        json!({"@odata.type": "#microsoft.graph.call", "@odata.id": res, "state": "terminated",
+        "resultInfo": {"@odata.type": "#microsoft.graph.resultInfo", "code": 200, "subcode": 4521, "message": "Call ended by the other participant in a peer-to-peer call."}}),
+    );
+    s.send(&call.callback, vec![s.envelope(at, "deleted", &res, data)]);
 }
 
 fn reject(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {

@@ -81,8 +81,17 @@ pub fn judge(case: &Case, call_id: &str, req: &SentRequest, obs: &Observed, hear
     }
 }
 
-/// The notifications `case` expects, parsed once per run.
+/// The notifications `case` expects, parsed once per run: the request's, then its stimulus's.
 pub fn expected_notifications(case: &Case) -> Result<Vec<ExpectedNotification>, String> {
+    let mut all = request_notifications(case)?;
+    for n in &case.stimulus_notifications {
+        all.push(ExpectedNotification::from_fixture(n)?);
+    }
+    Ok(all)
+}
+
+/// The notifications `case`'s request causes by itself (not its stimulus's).
+pub fn request_notifications(case: &Case) -> Result<Vec<ExpectedNotification>, String> {
     let ordered = !case.op.notifications_in_any_order;
     case.notifications
         .iter()
@@ -109,7 +118,14 @@ pub fn judge_with(
     };
     let response = check_response(case, schemas(), &mut facts, obs, &mut verdict);
     let notifications = check_notifications(expected, schemas(), &facts, heard, waited_ms, &mut verdict);
-    check_operation_notified_once(expected, heard, call_id, facts.operation_id.as_deref(), &mut verdict);
+    check_operation_notified_once(
+        expected,
+        heard,
+        call_id,
+        facts.operation_id.as_deref(),
+        case.response.answers_final(),
+        &mut verdict,
+    );
     (verdict, projection(case, req, response, notifications))
 }
 

@@ -91,12 +91,15 @@ impl ExpectedNotification {
     }
 
     /// Whether a heard (neutral) item is this notification for this call: same changeType,
-    /// resource type and state, and a resource naming the call.
+    /// resource type and state, a key pressed if one is expected (a tone's call `updated` is not
+    /// the call's own), and a resource naming the call.
     fn matches(&self, actual: &Value, call_id: &str) -> bool {
         let same = |p: &str| self.field(p).is_none_or(|e| actual.pointer(p) == Some(e));
+        let present = |p: &str| self.field(p).is_none() || actual.pointer(p).is_some();
         same("/changeType")
             && same("/resourceData/@odata.type")
             && same("/resourceData/state")
+            && present("/resourceData/toneInfo")
             && actual
                 .pointer("/resource")
                 .and_then(Value::as_str)
@@ -257,12 +260,14 @@ pub fn check_notifications_claiming(
 
 /// How many of the `heard` items name operation `operation_id` of call `call_id`, against how many
 /// the documents expect (`expected` that name an operation): more is a second final notification of
-/// one operation, which a bot would act on twice (CONTRACT.md section 7.2).
+/// one operation, which a bot would act on twice; for an operation answered already over
+/// (`answered_final`: completed or failed), any is one too many (CONTRACT.md section 7.2).
 pub fn check_operation_notified_once(
     expected: &[ExpectedNotification],
     heard: &[Heard],
     call_id: &str,
     operation_id: Option<&str>,
+    answered_final: bool,
     v: &mut Verdict,
 ) {
     let Some(op) = operation_id else { return };
@@ -278,12 +283,17 @@ pub fn check_operation_notified_once(
         .filter(|(_, a)| names_op(a))
         .map(|((s, i), a)| format!("#{s}.{i}: {}", summary(&a)))
         .collect();
-    if allowed > 0 && about.len() > allowed {
+    let expected_count = if allowed > 0 {
+        format!("{allowed} (the operation's final notification, once)")
+    } else {
+        "none: an operation answered completed or failed gets no further notification (CONTRACT.md section 7.2)".to_string()
+    };
+    if (allowed > 0 || answered_final) && about.len() > allowed {
         v.fail(
             Aspect::Notifications,
             Check::OperationNotifiedOnce,
             format!("notifications of operation {op}"),
-            format!("{allowed} (the operation's final notification, once)"),
+            expected_count,
             format!("{}: {}", about.len(), about.join("; ")),
         );
     }

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::judge::expected_notifications;
+use super::judge::request_notifications;
 use super::notifications::{check_delivery, check_notifications_claiming, find_heard, heard_items, says_ended, ExpectedNotification};
 use super::response::{check_error_answer, check_response};
 use super::rules::Facts;
@@ -44,7 +44,7 @@ impl Plan {
         negative: Option<&'static NegativeFixture>,
     ) -> Result<Plan, String> {
         let notifications = match expectation.answer {
-            Answer::Documented => expected_notifications(&case)?,
+            Answer::Documented => request_notifications(&case)?,
             _ => Vec::new(),
         };
         Ok(Plan {

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::judge::CaseRun;
 use super::program::{ProgramRun, StepRun};
-use super::verdict::Verdict;
+use super::verdict::{Check, Verdict};
 use crate::contract::case::Case;
 use crate::contract::fixture::NegativeFixture;
 use crate::contract::operation::Operation;
@@ -39,7 +39,7 @@ pub fn variation_failure(case: &Case, name: &str, rule: Option<&str>, run: &Case
 fn titled_failure(case: &Case, title: &str, rule: Option<&str>, run: &CaseRun, target: &str) -> String {
     let mut s = String::new();
     let p = &case.fixture.provenance;
-    let _ = writeln!(s, "\n{title} does not conform — {} check(s) failed", run.verdict.findings.len());
+    let _ = writeln!(s, "\n{title} {}", headline(&run.verdict));
     if let Some(rule) = rule {
         let _ = writeln!(s, "  rule:      {rule}");
         let _ = writeln!(s, "  source:    the request schema of {} (schemas/), generated", case.operation);
@@ -57,15 +57,21 @@ fn titled_failure(case: &Case, title: &str, rule: Option<&str>, run: &CaseRun, t
     redact(&s)
 }
 
+/// What a failing case came to: not run, when the target lacks what it needs (a hook, a stimulus),
+/// so nobody reads a missing feature as a deviation; else how many checks failed.
+fn headline(v: &Verdict) -> String {
+    let setup = v.findings.iter().filter(|f| f.check == Check::Setup).count();
+    if setup > 0 {
+        format!("could not run (not a pass): {setup} thing(s) it needs are missing, below")
+    } else {
+        format!("does not conform — {} check(s) failed", v.findings.len())
+    }
+}
+
 /// The message a failing negative case panics with.
 pub fn negative_failure(neg: &NegativeFixture, path: &Path, operation: Operation, run: &CaseRun, target: &str) -> String {
     let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "\n{} on call: {operation} does not conform — {} check(s) failed",
-        neg.id,
-        run.verdict.findings.len()
-    );
+    let _ = writeln!(s, "\n{} on call: {operation} {}", neg.id, headline(&run.verdict));
     let _ = writeln!(s, "  rule:      {}", neg.rule);
     let _ = writeln!(s, "  source:    {}", neg.source);
     let _ = writeln!(s, "  fixture:   {}", relative(path));

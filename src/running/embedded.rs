@@ -150,6 +150,16 @@ impl Env {
         self.hear(inbox, window, |_| false).await
     }
 
+    /// What `inbox` holds once a target had its chance to send what it must not: against the
+    /// embedded double, everything it sent in the same breath (it sends nothing later unasked);
+    /// against a target, whatever came within `window` (`CONFORMANCE_QUIET_MS`).
+    pub async fn settle(&self, inbox: &Inbox, window: Duration) -> Vec<Heard> {
+        match &self.double {
+            Some(_) => self.hear(inbox, window, |_| true).await,
+            None => self.listen(inbox, window).await,
+        }
+    }
+
     /// The `host:port`s that differ from run to run (target, hook, listener), for recorded snapshots.
     pub fn volatile_hosts(&self) -> Vec<String> {
         let mut urls = vec![self.target.base.clone(), self.listener.advertised().to_string()];

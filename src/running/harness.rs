@@ -19,6 +19,7 @@ use crate::contract::case::{Case, Origin, OriginKind};
 use crate::contract::family::Family;
 use crate::contract::fixture::{ExpectedStatus, Level, NegativeCall, NegativeFixture};
 use crate::contract::operation::{Ending, Live, Operation};
+use crate::contract::stimulus::{Stimulus, StimulusAnswer};
 use crate::contract::variations::{bad_input, valid_forms, Expect, Variation, HTTPS_CALLBACK};
 use crate::contract::{corpus, schemas};
 use crate::judging::judge::{expected_notifications, judge_with, setup_finding, CaseRun};
@@ -144,7 +145,17 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     };
     run.verdict.infos.extend(throttle_note(&obs));
     run.response = Some(obs.clone());
-    let heard = if expected.is_empty() {
+    if let Some(step) = &case.fixture.stimulus {
+        let stimulus = step.stimulus();
+        if let Err((expected, actual)) = ask(env, &call_id, &stimulus).await {
+            setup(&mut run, &format!("the {} stimulus", stimulus.kind), &expected, actual);
+            return run;
+        }
+    }
+    let heard = if expected.is_empty() && case.response.answers_final() {
+        // An operation answered completed gets no further notification: give one the chance to come.
+        env.settle(&inbox, env.config.quiet).await
+    } else if expected.is_empty() {
         inbox.snapshot()
     } else {
         env.hear(&inbox, env.config.notify_timeout, |h| all_heard(&expected, h, &call_id))
@@ -159,6 +170,26 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     run.heard = heard;
     run.projection = projection;
     run
+}
+
+/// Asks the target for `stimulus` on `call_id`; what was expected and what came when it could not.
+async fn ask(env: &Env, call_id: &str, stimulus: &Stimulus) -> Result<(), (String, String)> {
+    let expected = format!(
+        "POST {{provision URL}}/{{id}}/{} answered 202 ({}): this case needs it (CONTRACT.md section 5)",
+        stimulus.kind,
+        stimulus.kind.meaning()
+    );
+    match env.target.stimulus(call_id, stimulus).await {
+        Ok(StimulusAnswer::Done) => Ok(()),
+        Ok(StimulusAnswer::NotOffered) => Err((
+            expected,
+            format!(
+                "404: the target does not offer the {} stimulus, so this case is not run (it never passes without it)",
+                stimulus.kind
+            ),
+        )),
+        Err(e) => Err((expected, e)),
+    }
 }
 
 /// The variations of `case` (`contract::variations`): its valid forms and generated bad input.

@@ -15,6 +15,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 
 use super::secret::{redact, redact_header, Secret};
+use crate::contract::stimulus::{Stimulus, StimulusAnswer};
 
 /// Requests in flight to a target at once, unless `CONFORMANCE_CONCURRENCY` says otherwise: what a
 /// staging service takes without throttling a test client.
@@ -482,6 +483,45 @@ impl Target {
                     obs.body_preview(500)
                 )
             })
+    }
+}
+
+impl Target {
+    /// Asks the provisioning hook for `stimulus` on call `call_id` (CONTRACT.md section 5):
+    /// `202` done, `404` not offered; anything else is an error saying what came.
+    pub async fn stimulus(&self, call_id: &str, stimulus: &Stimulus) -> Result<StimulusAnswer, String> {
+        let hook = self.provision_url.as_deref().ok_or_else(|| {
+            format!(
+                "no provisioning hook to ask for the {} stimulus: set CONFORMANCE_PROVISION_URL (CONTRACT.md section 5)",
+                stimulus.kind
+            )
+        })?;
+        let url = format!("{}/{call_id}/{}", hook.trim_end_matches('/'), stimulus.kind);
+        let req = SentRequest {
+            method: "POST".into(),
+            url: url.clone(),
+            headers: vec![
+                ("Authorization".into(), format!("Bearer {}", self.token.expose())),
+                ("Content-Type".into(), "application/json".into()),
+            ],
+            body: Some(stimulus.body.clone()),
+            raw: None,
+            chunked: false,
+        };
+        let obs = self
+            .send(&req)
+            .await
+            .map_err(|e| format!("asking for the {} stimulus failed: {e}", stimulus.kind))?;
+        match obs.status {
+            202 => Ok(StimulusAnswer::Done),
+            404 => Ok(StimulusAnswer::NotOffered),
+            other => Err(format!(
+                "asking for the {} stimulus: the hook {} answered {other} where CONTRACT.md section 5 says 202 (or 404 when not offered); body: {}",
+                stimulus.kind,
+                redact(&url),
+                obs.body_preview(500)
+            )),
+        }
     }
 }
 

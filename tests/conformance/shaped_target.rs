@@ -9,7 +9,9 @@
 //! `resourceUrl`; integer resultInfo codes with another listed pair; delete's two notifications
 //! batched in one envelope; keepAlive's body not read; unsolicited `created`/`updated` notifications on provisioning;
 //! answer's `established` sent before its `establishing` (the page allows either order), each in an envelope of its own;
-//! playPrompt's completion in the metadata's spelling with a result of its own wording and subcode.
+//! playPrompt's completion in the metadata's spelling with a result of its own wording and subcode;
+//! subscribeToTone answered in the metadata's spelling with an `@odata.context`, its tones notified
+//! with the call's other properties beside `toneInfo`, and stimuli on its own hook's path.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,6 +37,10 @@ struct Call {
     incoming: bool,
     ended: bool,
     callback: String,
+    /// Subscribed to tones: how many were notified.
+    tones: Option<u64>,
+    /// The path prefix it was last addressed on (`communications` until then).
+    prefix: String,
 }
 
 struct State {
@@ -194,6 +200,9 @@ fn route(state: &State, req: &Req) -> Resp {
     if req.method == "POST" && req.path == "/hooks/new-call" {
         return provision(state, req);
     }
+    if let (Some(rest), "POST") = (req.path.strip_prefix("/hooks/new-call/"), req.method.as_str()) {
+        return stimulate(state, rest, &req.body);
+    }
     let authorized = req
         .headers
         .iter()
@@ -223,7 +232,27 @@ fn route(state: &State, req: &Req) -> Resp {
         (_, Err(_)) => serde_json::Map::new(),
     };
     let resource = format!("/{prefix}/calls/{call_id}");
+    if let Some(c) = state.calls.lock().unwrap().get_mut(&call_id) {
+        c.prefix = prefix.clone();
+    }
     match (req.method.as_str(), action.as_deref()) {
+        ("POST", Some("subscribeToTone")) if prefix == "communications" && !call.incoming => {
+            let op = state.next("tones");
+            if let Some(c) = state.calls.lock().unwrap().get_mut(&call_id) {
+                c.tones.get_or_insert(0);
+            }
+            let cc = body.get("clientContext").cloned().unwrap_or(Value::Null);
+            Resp {
+                status: 200,
+                headers: vec![(
+                    "LOCATION",
+                    format!("https://calls.contoso.test/v1.0/{prefix}/calls/{call_id}/operations/{op}"),
+                )],
+                body: Some(json!({"status": "Completed", "id": op, "clientContext": cc, "resultInfo": null,
+                    "@odata.context": "https://calls.contoso.test/v1.0/$metadata#microsoft.graph.subscribeToToneOperation",
+                    "@odata.type": "#microsoft.graph.subscribeToToneOperation"})),
+            }
+        }
         ("DELETE", None) => {
             if let Some(c) = state.calls.lock().unwrap().get_mut(&call_id) {
                 c.ended = true;
@@ -400,6 +429,9 @@ fn validate(action: Option<&str>, raw: &[u8]) -> Result<serde_json::Map<String, 
     let ok = match action {
         Some("answer") => answer_ok(),
         Some("playPrompt") => prompt_ok(),
+        Some("subscribeToTone") => body
+            .get("clientContext")
+            .is_none_or(|c| c.as_str().is_some_and(|c| c.chars().count() <= 256)),
         Some("cancelMediaProcessing") => body.get("all").is_none_or(Value::is_boolean) && string_or_absent("clientContext"),
         Some("updateRecordingStatus") => recording_ok(),
         Some("reject") => reject_ok(),
@@ -409,6 +441,47 @@ fn validate(action: Option<&str>, raw: &[u8]) -> Result<serde_json::Map<String, 
         return bad("A property has an invalid type or value");
     }
     Ok(body)
+}
+
+/// `POST /hooks/new-call/{id}/{stimulus}` (CONTRACT.md section 5): tone and hangup; join is not
+/// offered (404), as a target may.
+fn stimulate(state: &State, rest: &str, raw: &[u8]) -> Resp {
+    let Some((call_id, kind)) = rest.split_once('/') else {
+        return error(404, "itemNotFound", "no such stimulus");
+    };
+    let body: Value = serde_json::from_slice(raw).unwrap_or(Value::Null);
+    let mut calls = state.calls.lock().unwrap();
+    let Some(call) = calls.get_mut(call_id).filter(|c| !c.ended) else {
+        return error(409, "Conflict", "no live call");
+    };
+    let resource = format!("/{}/calls/{call_id}", call.prefix);
+    match kind {
+        "tone" => {
+            let Some(tone) = body["tone"].as_str().map(str::to_string) else {
+                return error(400, "BadRequest", "tone");
+            };
+            if let Some(n) = call.tones.as_mut() {
+                *n += 1;
+                let data = json!({"toneInfo": {"tone": tone, "sequenceId": *n}, "state": "established", "id": call_id,
+                    "direction": "incoming", "@odata.type": "#microsoft.graph.call"});
+                state.notify(
+                    &call.callback,
+                    json!({"value": [item("updated", &resource, data)], "@odata.type": "#microsoft.graph.commsNotifications"}),
+                );
+            }
+        }
+        "hangup" => {
+            call.ended = true;
+            let data = json!({"state": "terminated", "id": call_id, "@odata.type": "#microsoft.graph.call",
+                "resultInfo": {"code": 200, "subcode": 4097, "message": "The remote end hung up."}});
+            state.notify(
+                &call.callback,
+                json!({"value": [item("deleted", &resource, data)], "@odata.type": "#microsoft.graph.commsNotifications"}),
+            );
+        }
+        _ => return error(404, "itemNotFound", "stimulus not offered"),
+    }
+    resp(202)
 }
 
 /// A current-dialect item that also carries the legacy `resource` field, as real services do.
@@ -432,6 +505,8 @@ fn provision(state: &State, req: &Req) -> Resp {
             incoming,
             ended: false,
             callback: cb.to_string(),
+            tones: None,
+            prefix: "communications".into(),
         },
     );
     let resource = format!("/communications/calls/{id}");

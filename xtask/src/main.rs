@@ -435,11 +435,16 @@ fn serve_double(args: ServeArgs) -> ExitCode {
         bind,
         log: true,
         throttle_every: config.double_throttle,
+        stimuli: true,
     };
     block_on(async move {
         let double = Double::start(options, &conformance::contract::corpus().operations).await;
         println!("target:    {}", double.base);
         println!("provision: {}", double.provision_url);
+        println!(
+            "stimuli:   POST {}/{{call id}}/tone {{\"tone\": \"tone1\"}} or /hangup {{}} (CONTRACT.md section 5)",
+            double.provision_url
+        );
         println!(
             "edition:   {}{}",
             config.edition.name(),

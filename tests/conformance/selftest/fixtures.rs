@@ -232,6 +232,7 @@ fn every_response_and_notification_fixture_is_expected_by_a_case() {
     for (_, f) in c.requests.values() {
         used.insert(&f.response);
         used.extend(f.notifications.iter().map(String::as_str));
+        used.extend(f.stimulus.iter().flat_map(|s| s.notifications.iter().map(String::as_str)));
     }
     for ed in c.editions.values() {
         used.extend(ed.operations.values().filter_map(|o| o.response.as_deref()));

@@ -194,7 +194,17 @@ fn a_fixture_made_from_a_block_says_what_the_block_says() {
         let Exchange::Response { status, .. } = &b.exchange else {
             panic!("{}: block {id} is no response", r.id)
         };
-        assert_eq!((r.status, &r.body), (*status, &b.body), "{}: differs from block {id}", r.id);
+        // Where the page holds a placeholder, the fixture holds what replaces it (subscribeToTone's
+        // "clientContext-value" is the request's clientContext, echoed).
+        let mut blanked = (r.body.clone(), b.body.clone());
+        for p in &b.placeholders {
+            for body in [&mut blanked.0, &mut blanked.1] {
+                if let Some(slot) = body.as_mut().and_then(|v| v.pointer_mut(&p.pointer)) {
+                    *slot = serde_json::Value::Null;
+                }
+            }
+        }
+        assert_eq!((r.status, &blanked.0), (*status, &blanked.1), "{}: differs from block {id}", r.id);
     }
     for (_, n) in c.notifications.values() {
         let Some(id) = &n.provenance.block else { continue };

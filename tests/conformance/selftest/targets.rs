@@ -129,6 +129,7 @@ fn documented_exchange(case: &Case) -> (String, conformance::wire::target::SentR
     let heard = case
         .notifications
         .iter()
+        .chain(&case.stimulus_notifications)
         .enumerate()
         .map(|(i, n)| {
             let mut body = n.body.clone();
@@ -204,6 +205,40 @@ fn without_a_provisioning_hook_a_case_fails_saying_what_to_set() {
         run.verdict.findings[0].actual.contains("set CONFORMANCE_PROVISION_URL"),
         "{:?}",
         run.verdict.findings
+    );
+    drop(double);
+}
+
+#[test]
+fn a_case_that_needs_a_stimulus_the_target_lacks_is_not_run_and_says_so() {
+    let options = DoubleOptions {
+        stimuli: false,
+        ..DoubleOptions::default()
+    };
+    let double = block_on(Double::start(options, &conformance::contract::corpus().operations));
+    let env = block_on(Env::start(config(&[
+        ("CONFORMANCE_TARGET", &double.base),
+        ("CONFORMANCE_PROVISION_URL", &double.provision_url),
+    ])))
+    .expect("env");
+    let case = corpus().case("call-subscribeToTone", Edition::Seeds).expect("case");
+    let run = block_on({
+        let case = case.clone();
+        async move { run_case(&env, &case, Family::Communications).await }
+    });
+    assert!(!run.verdict.passed(), "a case that cannot run must not pass");
+    let setup = run
+        .verdict
+        .findings
+        .iter()
+        .find(|f| f.aspect == Aspect::Setup)
+        .expect("a setup finding");
+    assert_eq!(setup.subject, "the tone stimulus");
+    assert!(setup.actual.contains("does not offer the tone stimulus"), "{setup:?}");
+    let message = report::failure(&case, &run, "the double without stimuli");
+    assert!(
+        message.contains("could not run (not a pass)") && message.contains("/tone answered 202"),
+        "{message}"
     );
     drop(double);
 }
