@@ -893,6 +893,22 @@ impl Corpus {
         self.requests.values().map(|(_, f)| f).find(|f| f.provenance.operation == operation)
     }
 
+    /// The documented notification of what a stimulus makes a target send: a tone's, from the
+    /// example that presses a key (subscribeToTone's page); a call ended by the far side is notified
+    /// as any ended call is, as delete's last notification shows (seeds 001, 004).
+    pub fn far_notification(&self, far: &super::lifecycle::Far) -> Option<&NotificationFixture> {
+        let id = match far {
+            super::lifecycle::Far::Tone { .. } => self
+                .requests
+                .values()
+                .filter_map(|(_, f)| f.stimulus.as_ref())
+                .find(|s| s.kind == super::stimulus::StimulusKind::Tone)
+                .and_then(|s| s.notifications.first()),
+            super::lifecycle::Far::Ended => self.example_of(Operation::Delete).and_then(|f| f.notifications.last()),
+        }?;
+        self.notification(id)
+    }
+
     /// The success status of `op` under `edition`: its row's, or the edition's own.
     pub fn success(&self, op: Operation, edition: &str) -> u16 {
         self.editions

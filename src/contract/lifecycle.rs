@@ -8,7 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use super::operation::{Ending, Live, Operation, OperationRow};
+pub use super::operation::{Ending, Live, Operation, OperationRow, Subscription};
+use super::stimulus::{Stimulus, StimulusKind};
 
 /// How a call a program acts on comes to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -92,6 +93,23 @@ pub enum Answer {
     Error(u16),
     /// The contract names no status here: what comes is reported, not judged.
     Unspecified,
+    /// A stimulus: the provisioning hook answers `202` (the far side did it), or `404` where the
+    /// target does not offer it (the step is then not run, never passed).
+    Stimulated,
+}
+
+/// What the far side's stimulus makes the target notify (CONTRACT.md section 5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Far {
+    /// A call `updated` with `toneInfo`: this sequenceId, this key.
+    Tone {
+        /// The call's count of tones notified, this one included (from 1).
+        sequence: u64,
+        /// The key pressed (a member of `tone`).
+        tone: String,
+    },
+    /// The call ended: `deleted`, `state: "terminated"`, with why.
+    Ended,
 }
 
 /// The model's word on one step.
@@ -103,6 +121,41 @@ pub struct Expectation {
     pub after: CallState,
     /// The sentence of CONTRACT.md the expectation rests on.
     pub rule: String,
+    /// For a stimulus, what it makes the target notify (`None`: nothing may come of it).
+    pub far: Option<Far>,
+}
+
+/// A call as the model follows it across a program: its state, and whether (and how often) the
+/// caller's keys have been notified since it subscribed to tones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ModelCall {
+    /// Its state.
+    pub state: CallState,
+    /// `Some(n)` once subscribed to tones: n tones notified so far.
+    pub tones: Option<u64>,
+}
+
+impl ModelCall {
+    /// A call as it starts.
+    pub fn from_start(start: Start) -> ModelCall {
+        ModelCall {
+            state: CallState::from_start(start),
+            tones: None,
+        }
+    }
+
+    /// The call after a step the model expected `e` of: an operation of `row` (a documented
+    /// success of one that subscribes starts the subscription), or a stimulus (a tone counted).
+    pub fn after(self, row: Option<&OperationRow>, e: &Expectation) -> ModelCall {
+        let subscribes = row.is_some_and(|r| r.subscribes == Some(Subscription::Tones)) && e.answer == Answer::Documented;
+        let tones = match (&e.far, subscribes) {
+            _ if !e.after.live() => None,
+            (Some(Far::Tone { sequence, .. }), _) => Some(*sequence),
+            (_, true) => Some(self.tones.unwrap_or(0)),
+            _ => self.tones,
+        };
+        ModelCall { state: e.after, tones }
+    }
 }
 
 /// CONTRACT.md's sentences the model rests on, quoted so that a failure names its rule.
@@ -119,6 +172,10 @@ pub mod rules {
     /// "The call's lifecycle".
     pub const NOT_ENDED: &str =
         "A call that has not ended is never notified as ended (CONTRACT.md \"The call's lifecycle\", section 3 reject)";
+    /// Section 5, `tone`.
+    pub const TONE: &str = "The caller pressed a key: a call subscribed to tones is notified updated with toneInfo, sequenceId rising from 1; a call not subscribed is notified nothing (CONTRACT.md sections 5 and 7.2)";
+    /// Section 5, `hangup`.
+    pub const HANGUP: &str = "The caller hung up: the call ends, with a call deleted notification, state terminated and a resultInfo, and answers 404 from then on (CONTRACT.md sections 5 and 7.3)";
 }
 
 /// What the contract says of an operation (its row), sent as `sent`, on a call in `state`. `None`
@@ -132,6 +189,7 @@ pub fn expect(state: CallState, row: &OperationRow, sent: Sent) -> Option<Expect
             answer,
             after: state,
             rule: rule.to_string(),
+            far: None,
         })
     };
     let live = match state {
@@ -154,6 +212,31 @@ pub fn expect(state: CallState, row: &OperationRow, sent: Sent) -> Option<Expect
                 (None, None) => state,
             },
             rule: row.rule.clone(),
+            far: None,
         }),
     }
+}
+
+/// What the contract says of `stimulus` on `call`. `None` where it is silent: a stimulus on a call
+/// that is not live (the far side of an ended call does nothing), and `join` (the roster is not
+/// modelled yet).
+pub fn expect_stimulus(call: ModelCall, stimulus: &Stimulus) -> Option<Expectation> {
+    if !call.state.live() {
+        return None;
+    }
+    let (after, rule, far) = match stimulus.kind {
+        StimulusKind::Tone => {
+            let tone = stimulus.body.get("tone")?.as_str()?.to_string();
+            let far = call.tones.map(|n| Far::Tone { sequence: n + 1, tone });
+            (call.state, rules::TONE, far)
+        }
+        StimulusKind::Hangup => (CallState::Ended(Ending::HungUp), rules::HANGUP, Some(Far::Ended)),
+        StimulusKind::Join => return None,
+    };
+    Some(Expectation {
+        answer: Answer::Stimulated,
+        after,
+        rule: rule.to_string(),
+        far,
+    })
 }

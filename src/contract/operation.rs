@@ -183,8 +183,20 @@ pub struct OperationRow {
     /// established: "may arrive out of order", the page says); otherwise in the documented order.
     #[serde(default)]
     pub notifications_in_any_order: bool,
+    /// What a success subscribes the call to (subscribeToTone: `tones`, notified on each `tone`
+    /// stimulus from then on); `null` for nothing.
+    #[serde(default)]
+    pub subscribes: Option<Subscription>,
     /// The sentence of CONTRACT.md a success rests on.
     pub rule: String,
+}
+
+/// What an operation may subscribe a call to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Subscription {
+    /// The caller's keys (DTMF), notified as call `updated` with `toneInfo`.
+    Tones,
 }
 
 impl OperationRow {

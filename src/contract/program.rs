@@ -16,9 +16,10 @@ use serde_json::Value;
 use super::edition::Edition;
 use super::family::Family;
 use super::fixture::{Corpus, ExpectedStatus, NegativeCall};
-use super::lifecycle::{expect, CallState, Expectation, Operation, Sent, Start};
+use super::lifecycle::{expect, expect_stimulus, CallState, Expectation, Far, ModelCall, Operation, Sent, Start};
 use super::operation::Operations;
-use super::steps::{role, role_index, Program, Request, Step};
+use super::steps::{role, role_index, Act, Program, Request, Step};
+use super::stimulus::{Stimulus, TONES};
 
 /// One documented example a step may send, and the body properties it may vary.
 #[derive(Clone, Debug)]
@@ -78,38 +79,44 @@ impl Catalog {
         Ok(catalog)
     }
 
-    /// What the model says of `step` on a call in `state`: `Err` when the step names an example or
-    /// negative fixture this catalog does not have, `Ok(None)` where the contract is silent.
-    pub fn expect(&self, state: CallState, step: &Step) -> Result<Option<Expectation>, String> {
-        let sent = match &step.request {
+    /// What the model says of `step` on `call`: `Err` when the step names an example or negative
+    /// fixture this catalog does not have, `Ok(None)` where the contract is silent.
+    pub fn expect(&self, call: ModelCall, step: &Step) -> Result<Option<Expectation>, String> {
+        let (operation, request) = match &step.act {
+            Act::Operation { operation, request } => (*operation, request),
+            Act::Stimulus { stimulus } => return Ok(expect_stimulus(call, stimulus)),
+        };
+        let sent = match request {
             Request::Documented { example, .. } => {
-                let known = self
-                    .examples
-                    .get(&step.operation)
-                    .is_some_and(|es| es.iter().any(|e| &e.id == example));
+                let known = self.examples.get(&operation).is_some_and(|es| es.iter().any(|e| &e.id == example));
                 if !known {
-                    return Err(format!("no documented example {example:?} of {}", step.operation.name()));
+                    return Err(format!("no documented example {example:?} of {}", operation.name()));
                 }
                 Sent::Valid
             }
             Request::Bad { negative } => {
                 let status = self
                     .bad
-                    .get(&step.operation)
+                    .get(&operation)
                     .and_then(|b| b.iter().find(|(id, _)| id == negative))
                     .map(|(_, s)| *s)
-                    .ok_or_else(|| format!("no bad input {negative:?} for {} in this edition", step.operation.name()))?;
+                    .ok_or_else(|| format!("no bad input {negative:?} for {} in this edition", operation.name()))?;
                 Sent::Invalid { status }
             }
         };
-        Ok(expect(state, self.rows.row(step.operation), sent))
+        Ok(expect(call.state, self.rows.row(operation), sent))
     }
 
-    /// The model's expectation of each step of `program`, and each call's state at the end. `Err`
-    /// for a step the contract is silent on or that names what this catalog lacks (a saved program
-    /// the model would not generate).
-    pub fn walk(&self, program: &Program) -> Result<(Vec<Expectation>, Vec<CallState>), String> {
-        let mut calls: Vec<CallState> = program.calls.iter().map(|s| CallState::from_start(*s)).collect();
+    /// `call` after `step`, which the model expected `e` of.
+    pub fn after(&self, call: ModelCall, step: &Step, e: &Expectation) -> ModelCall {
+        call.after(step.sends().map(|op| self.rows.row(op)), e)
+    }
+
+    /// The model's expectation of each step of `program`, and each call at the end. `Err` for a
+    /// step the contract is silent on or that names what this catalog lacks (a saved program the
+    /// model would not generate).
+    pub fn walk(&self, program: &Program) -> Result<(Vec<Expectation>, Vec<ModelCall>), String> {
+        let mut calls: Vec<ModelCall> = program.calls.iter().map(|s| ModelCall::from_start(*s)).collect();
         let mut out = Vec::new();
         for (n, step) in program.steps.iter().enumerate() {
             let i = role_index(step.call, calls.len())
@@ -121,47 +128,90 @@ impl Catalog {
                     format!(
                         "step {}: the contract is silent on {} here (call {} is {})",
                         n + 1,
-                        step.operation.name(),
+                        step.what(),
                         step.call,
-                        calls[i].name()
+                        calls[i].state.name()
                     )
                 })?;
-            calls[i] = e.after;
+            calls[i] = self.after(calls[i], step, &e);
             out.push(e);
         }
         Ok((out, calls))
     }
 
-    /// Every step the model would generate on a call in `state` (as role `call`), without variations.
-    fn choices(&self, call: usize, state: CallState) -> (Vec<(Step, Vec<String>)>, Vec<Step>) {
+    /// Every step the model would generate on `state` (as role `call`), without variations: the
+    /// documented requests (with the body properties they vary), the stimuli (a tone's key is
+    /// drawn later), and bad input.
+    fn choices(&self, call: usize, state: ModelCall) -> (Vec<Choice>, Vec<Step>) {
         let mut valid = Vec::new();
         let mut bad = Vec::new();
         for op in Operation::iter() {
+            let examples = self.examples.get(&op).map_or(0, Vec::len) as u32;
+            let subscribes = self.rows.row(op).subscribes.is_some() && state.tones.is_none();
+            let each = (PER_OPERATION / examples.max(1)).max(1) * if subscribes { 4 } else { 1 };
             for ex in self.examples.get(&op).into_iter().flatten() {
-                let step = Step {
-                    call: role(call),
-                    operation: op,
-                    request: Request::Documented {
+                let step = Step::operation(
+                    role(call),
+                    op,
+                    Request::Documented {
                         example: ex.id.clone(),
                         set: BTreeMap::new(),
                     },
-                };
+                );
                 if matches!(self.expect(state, &step), Ok(Some(_))) {
-                    valid.push((step, ex.vary.clone()));
+                    valid.push((step, ex.vary.clone(), each));
                 }
             }
             for (id, _) in self.bad.get(&op).into_iter().flatten() {
-                let step = Step {
-                    call: role(call),
-                    operation: op,
-                    request: Request::Bad { negative: id.clone() },
-                };
+                let step = Step::operation(role(call), op, Request::Bad { negative: id.clone() });
                 if matches!(self.expect(state, &step), Ok(Some(_))) {
                     bad.push(step);
                 }
             }
         }
+        for (stimulus, vary) in [
+            (Stimulus::tone("tone1"), vec!["tone".to_string()]),
+            (Stimulus::hangup(), Vec::new()),
+        ] {
+            let step = Step {
+                call: role(call),
+                act: Act::Stimulus { stimulus },
+            };
+            if let Ok(Some(e)) = self.expect(state, &step) {
+                valid.push((step, vary, stimulus_weight(&e)));
+            }
+        }
+        // A call subscribed to tones is where the sequences only a model sees go on (a key after a
+        // cancel, after subscribing again): the program dwells on it.
+        if state.tones.is_some() {
+            for (_, _, w) in &mut valid {
+                *w *= SUBSCRIBED_FOCUS;
+            }
+        }
         (valid, bad)
+    }
+}
+
+/// A step the model would generate, the body properties it varies, and how often it is drawn.
+type Choice = (Step, Vec<String>, u32);
+
+/// The weight of one operation (split among its examples) or one stimulus in a draw: every
+/// operation is drawn as often as any other however many examples it has, so that one documented
+/// once (subscribeToTone) is not drowned by one documented thrice (updateRecordingStatus).
+const PER_OPERATION: u32 = 6;
+
+/// How much more often a step on a call subscribed to tones is drawn than one on another call.
+const SUBSCRIBED_FOCUS: u32 = 4;
+
+/// How often a stimulus or a subscription is drawn, against [`PER_OPERATION`] for any operation:
+/// a key on a call subscribed to tones is a state only a sequence reaches (subscribe, then cancel or
+/// subscribe again, then a key), so subscribing a call not yet subscribed and pressing a key on one
+/// that is are drawn as often as a few operations together; any other stimulus as half an operation
+/// (a hang-up ends the call, and with it the sequences that would have followed).
+fn stimulus_weight(e: &Expectation) -> u32 {
+    match e.far {
+        Some(Far::Tone { .. }) => 3 * PER_OPERATION,
+        _ => PER_OPERATION / 2,
     }
 }
 
@@ -177,6 +227,7 @@ fn variation(key: &str) -> BoxedStrategy<Option<(String, Value)>> {
                 .boxed()
         }
         "all" => any::<bool>().prop_map(Value::Bool).boxed(),
+        "tone" => prop::sample::select(TONES.to_vec()).prop_map(|t| Value::String(t.into())).boxed(),
         _ => prop::sample::select(vec!["none", "busy", "forbidden"])
             .prop_map(|r| Value::String(r.into()))
             .boxed(),
@@ -190,16 +241,26 @@ fn varied((step, vary): (Step, Vec<String>)) -> BoxedStrategy<Step> {
     draws
         .prop_map(move |kvs| {
             let mut s = step.clone();
-            if let Request::Documented { set, .. } = &mut s.request {
-                set.extend(kvs.into_iter().flatten());
+            match &mut s.act {
+                Act::Operation {
+                    request: Request::Documented { set, .. },
+                    ..
+                } => set.extend(kvs.into_iter().flatten()),
+                // A key drawn for a tone: always one (the stimulus names a key).
+                Act::Stimulus { stimulus } => {
+                    if let (Some(body), Some((k, v))) = (stimulus.body.as_object_mut(), kvs.into_iter().flatten().next()) {
+                        body.insert(k, v);
+                    }
+                }
+                Act::Operation { .. } => {}
             }
             s
         })
         .boxed()
 }
 
-/// The model's state while generating: each call's state, by role.
-type Calls = Vec<CallState>;
+/// The model's state while generating: each call, by role.
+type Calls = Vec<ModelCall>;
 
 /// The generation engine: proptest-state-machine's sequential strategy over the model.
 pub type Generator = Sequential<Calls, Step, BoxedStrategy<Calls>, BoxedStrategy<Step>>;
@@ -215,9 +276,9 @@ pub fn generator(catalog: Catalog, max_steps: usize) -> Generator {
         (1..=max_steps.max(1)).into(),
         || {
             let start = prop_oneof![
-                4 => Just(CallState::Established),
-                3 => Just(CallState::Incoming),
-                1 => Just(CallState::Unknown),
+                4 => Just(ModelCall::from_start(Start::Established)),
+                3 => Just(ModelCall::from_start(Start::Incoming)),
+                1 => Just(ModelCall::from_start(Start::Unknown)),
             ];
             prop::collection::vec(start, 1..=3).boxed()
         },
@@ -231,7 +292,11 @@ pub fn generator(catalog: Catalog, max_steps: usize) -> Generator {
                 valid.extend(v);
                 bad.extend(b);
             }
-            let valid = prop::sample::select(valid).prop_flat_map(varied).boxed();
+            let weighted = valid
+                .into_iter()
+                .map(|(step, vary, weight)| (weight, Just((step, vary)).prop_flat_map(varied).boxed()))
+                .collect::<Vec<_>>();
+            let valid = proptest::strategy::Union::new_weighted(weighted).boxed();
             if bad.is_empty() {
                 valid
             } else {
@@ -241,7 +306,7 @@ pub fn generator(catalog: Catalog, max_steps: usize) -> Generator {
         move |mut calls: Calls, step: &Step| {
             if let Some(i) = role_index(step.call, calls.len()) {
                 if let Ok(Some(e)) = next.expect(calls[i], step) {
-                    calls[i] = e.after;
+                    calls[i] = next.after(calls[i], step, &e);
                 }
             }
             calls
@@ -254,7 +319,7 @@ pub fn program_of(tree: &Tree) -> Program {
     let (calls, steps, _) = tree.current();
     let calls = calls
         .iter()
-        .map(|c| match c {
+        .map(|c| match c.state {
             CallState::Incoming => Start::Incoming,
             CallState::Unknown => Start::Unknown,
             _ => Start::Established,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::lifecycle::{Operation, Start};
+use super::stimulus::Stimulus;
 
 /// A sequence of steps over calls named by role (`A`, `B`, `C`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -19,16 +20,59 @@ pub struct Program {
     pub steps: Vec<Step>,
 }
 
-/// One request of a program.
+/// One step of a program: a request to the target, or what the far side of the call does.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Step {
     /// The call acted on, by role: `A` is the program's first call.
     pub call: char,
-    /// The operation.
-    pub operation: Operation,
-    /// What is sent.
-    pub request: Request,
+    /// What happens to it.
+    #[serde(flatten)]
+    pub act: Act,
+}
+
+/// What a step does to its call.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum Act {
+    /// A request of `operation` (`{"operation": "delete", "request": {…}}`).
+    Operation {
+        /// The operation.
+        operation: Operation,
+        /// What is sent.
+        request: Request,
+    },
+    /// A stimulus asked of the provisioning hook (`{"stimulus": {"kind": "tone", "body": {…}}}`,
+    /// CONTRACT.md section 5).
+    Stimulus {
+        /// Which, and its body.
+        stimulus: Stimulus,
+    },
+}
+
+impl Step {
+    /// A request of `operation` on call `call`.
+    pub fn operation(call: char, operation: Operation, request: Request) -> Step {
+        Step {
+            call,
+            act: Act::Operation { operation, request },
+        }
+    }
+
+    /// The operation it sends, if it sends one.
+    pub fn sends(&self) -> Option<Operation> {
+        match &self.act {
+            Act::Operation { operation, .. } => Some(*operation),
+            Act::Stimulus { .. } => None,
+        }
+    }
+
+    /// What it does, in a word for messages: the operation, or the stimulus.
+    pub fn what(&self) -> String {
+        match &self.act {
+            Act::Operation { operation, .. } => operation.name().to_string(),
+            Act::Stimulus { stimulus } => format!("the {} stimulus", stimulus.kind),
+        }
+    }
 }
 
 /// What a step sends.

@@ -46,6 +46,29 @@ impl std::fmt::Display for StimulusKind {
     }
 }
 
+/// The members of `microsoft.graph.tone`, in the metadata's order (a member's value is its index).
+pub const TONES: [&str; 17] = [
+    "tone0", "tone1", "tone2", "tone3", "tone4", "tone5", "tone6", "tone7", "tone8", "tone9", "star", "pound", "a", "b", "c", "d", "flash",
+];
+
+impl Stimulus {
+    /// The caller pressing `tone`.
+    pub fn tone(tone: &str) -> Stimulus {
+        Stimulus {
+            kind: StimulusKind::Tone,
+            body: serde_json::json!({ "tone": tone }),
+        }
+    }
+
+    /// The caller hanging up.
+    pub fn hangup() -> Stimulus {
+        Stimulus {
+            kind: StimulusKind::Hangup,
+            body: Value::Object(serde_json::Map::new()),
+        }
+    }
+}
+
 /// A stimulus to ask a target for, with its body.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -219,6 +219,16 @@ pub enum Fault {
     ToneSequenceFromZero,
     /// A key is notified by its enum value (`1`) instead of its member (`tone1`).
     ToneAsNumber,
+    /// A key pressed on a call that never subscribed is notified anyway.
+    ToneToUnsubscribedCall,
+    /// cancelMediaProcessing ends the call's tone subscription.
+    CancelEndsToneSubscription,
+    /// Each key pressed is notified twice.
+    ToneNotifiedTwice,
+    /// The caller hanging up is never notified.
+    HangupNotNotified,
+    /// The caller hanging up leaves the call answering as if alive.
+    HangupLeavesCallAlive,
 }
 
 const RECORDING: &[&str] = &[
@@ -636,6 +646,31 @@ impl Fault {
                 "a key is notified by the tone enum's value (1) instead of its member name (tone1)",
                 C::DocumentedValue,
                 TONES,
+            ),
+            Fault::ToneToUnsubscribedCall => (
+                "a key pressed on a call that never subscribed to tones is notified anyway: a bot that did not ask sees keys",
+                C::ToneOnlyWhenSubscribed,
+                EXPLORE,
+            ),
+            Fault::CancelEndsToneSubscription => (
+                "cancelMediaProcessing also ends the call's tone subscription (CONTRACT.md 7.3 says it does not): the IVR goes deaf after a barge-in",
+                C::NotificationArrives,
+                EXPLORE,
+            ),
+            Fault::ToneNotifiedTwice => (
+                "each key the caller presses is notified twice: a bot reading a PIN reads every digit twice",
+                C::ToneOnlyWhenSubscribed,
+                EXPLORE,
+            ),
+            Fault::HangupNotNotified => (
+                "the caller hanging up is never notified: the bot keeps a dead call",
+                C::NotificationArrives,
+                EXPLORE,
+            ),
+            Fault::HangupLeavesCallAlive => (
+                "the caller hanging up is notified, but the call goes on answering operations as if alive",
+                C::ErrorStatus,
+                EXPLORE,
             ),
             Fault::AnswerIgnoresCallback => (
                 "answer's notifications go to the provisioning callback instead of the answer's callbackUri",

@@ -22,7 +22,7 @@ use crate::contract::edition::Edition;
 use crate::contract::family::Family;
 use crate::contract::lifecycle::CallState;
 use crate::contract::operation::{Ending, Live, Operation, OperationRow, Operations};
-use crate::contract::stimulus::StimulusKind;
+use crate::contract::stimulus::{StimulusKind, TONES};
 
 /// The version segment of the double's base URL.
 pub const VERSION: &str = "beta";
@@ -870,6 +870,11 @@ fn cancel(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Respon
         s.send(&call.callback, vec![s.envelope(at, "deleted", &res, data)]);
     }
     note_operation(s, at, "cancel", &op, None);
+    if s.is(Fault::CancelEndsToneSubscription) {
+        if let Some(c) = s.calls.lock().unwrap_or_else(|e| e.into_inner()).get_mut(&at.call_id) {
+            c.tones = None;
+        }
+    }
     let operation = json!({"@odata.type": "#microsoft.graph.cancelMediaProcessingOperation", "id": op, "status": "Completed", "clientContext": client_context});
     let answer = match (s.options.edition, s.options.fault) {
         (Edition::Seeds, Some(Fault::CancelAnswers200)) => ResponseTemplate::new(200),
@@ -1052,16 +1057,15 @@ fn stimulate(s: &State, req: &Request, rid: &str) -> ResponseTemplate {
     ResponseTemplate::new(202)
 }
 
-/// The members of `microsoft.graph.tone`, in the metadata's order (a member's value is its index).
-const TONES: [&str; 17] = [
-    "tone0", "tone1", "tone2", "tone3", "tone4", "tone5", "tone6", "tone7", "tone8", "tone9", "star", "pound", "a", "b", "c", "d", "flash",
-];
-
 /// The caller pressed `tone`: a call subscribed to tones is notified, with the next sequenceId.
 fn tone_pressed(s: &State, at: &Addressed, call: &Call, tone: &str) {
     let sequence = {
         let mut calls = s.calls.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(last) = calls.get_mut(&at.call_id).and_then(|c| c.tones.as_mut()) else {
+        let Some(call) = calls.get_mut(&at.call_id) else { return };
+        if s.is(Fault::ToneToUnsubscribedCall) {
+            call.tones.get_or_insert(0);
+        }
+        let Some(last) = call.tones.as_mut() else {
             return;
         };
         *last += 1;
@@ -1084,12 +1088,19 @@ fn tone_pressed(s: &State, at: &Addressed, call: &Call, tone: &str) {
         json!({"@odata.type": "#microsoft.graph.call", "@odata.id": res, "@odata.etag": s.etag(),
         "state": "established", "toneInfo": {"@odata.type": "#microsoft.graph.toneInfo", "sequenceId": sequence, "tone": tone}}),
     );
-    s.send(&call.callback, vec![s.envelope(at, "updated", &res, data)]);
+    let notification = s.envelope(at, "updated", &res, data);
+    let times = if s.is(Fault::ToneNotifiedTwice) { 2 } else { 1 };
+    s.send(&call.callback, vec![notification; times]);
 }
 
 /// The caller hung up: the call ends, notified deleted and terminated with why.
 fn hung_up(s: &State, at: &Addressed, call: &Call) {
-    end_call(s, at, Ending::HungUp);
+    if !s.is(Fault::HangupLeavesCallAlive) {
+        end_call(s, at, Ending::HungUp);
+    }
+    if s.is(Fault::HangupNotNotified) {
+        return;
+    }
     let res = s.resource(at, &at.call_id, None);
     let data = obj(
         json!({"@odata.type": "#microsoft.graph.call", "@odata.id": res, "state": "terminated",

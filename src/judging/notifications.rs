@@ -91,11 +91,11 @@ impl ExpectedNotification {
     }
 
     /// Whether a heard (neutral) item is this notification for this call: same changeType,
-    /// resource type and state, a key pressed if one is expected (a tone's call `updated` is not
-    /// the call's own), and a resource naming the call.
+    /// resource type and state, a key pressed exactly when one is expected (a tone's call `updated`
+    /// is not the call's own `established`, whichever arrives first), and a resource naming the call.
     fn matches(&self, actual: &Value, call_id: &str) -> bool {
         let same = |p: &str| self.field(p).is_none_or(|e| actual.pointer(p) == Some(e));
-        let present = |p: &str| self.field(p).is_none() || actual.pointer(p).is_some();
+        let present = |p: &str| self.field(p).is_some() == actual.pointer(p).is_some();
         same("/changeType")
             && same("/resourceData/@odata.type")
             && same("/resourceData/state")
@@ -173,7 +173,13 @@ pub fn find_heard<'i>(
             .and_then(|(_, op)| op);
         matches!((op, operation_id), (Some(op), Some(want)) if ids_equal(&op, want))
     };
-    candidates.find(|(_, a)| names_operation(a)).or(first)
+    // Keys pressed one after another are separate deliveries, whose order is not promised (CONTRACT.md
+    // 7.3): a tone claims the one with its sequenceId.
+    let same_tone = |a: &Value| {
+        let at = "/resourceData/toneInfo/sequenceId";
+        expected.field(at).is_some_and(|want| a.pointer(at) == Some(want))
+    };
+    candidates.find(|(_, a)| names_operation(a) || same_tone(a)).or(first)
 }
 
 /// The notification half of an exchange, checked and projected. `heard` is everything the case's

@@ -4,7 +4,7 @@
 //!
 //! Pure. The runner (`running::explore`) sends, waits and records; this module only judges.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::judge::request_notifications;
 use super::notifications::{check_delivery, check_notifications_claiming, find_heard, heard_items, says_ended, ExpectedNotification};
@@ -14,7 +14,7 @@ use super::verdict::{Aspect, Check, Finding, Verdict};
 use crate::contract::case::Case;
 use crate::contract::fixture::NegativeFixture;
 use crate::contract::ids::{ids_equal, resource_ids};
-use crate::contract::lifecycle::{rules, Answer, CallState, Expectation};
+use crate::contract::lifecycle::{rules, Answer, CallState, Expectation, Far};
 use crate::contract::steps::{Program, Step};
 use crate::contract::{corpus, schemas};
 use crate::wire::listener::Heard;
@@ -27,11 +27,13 @@ pub struct Plan {
     pub step: Step,
     /// The model's word on it.
     pub expectation: Expectation,
-    /// The documented example it sends (or, for bad input, the operation's example it changes).
-    pub case: Case<'static>,
+    /// The documented example it sends (or, for bad input, the operation's example it changes);
+    /// `None` for a stimulus, which sends no request to the Calls API.
+    pub case: Option<Case<'static>>,
     /// The negative fixture it sends, for bad input.
     pub negative: Option<&'static NegativeFixture>,
-    /// The notifications it must cause (the example's, when the model expects the documented exchange).
+    /// The notifications it must cause (the example's, when the model expects the documented
+    /// exchange; the stimulus's, as the model numbers them).
     pub notifications: Vec<ExpectedNotification>,
 }
 
@@ -40,11 +42,12 @@ impl Plan {
     pub fn new(
         step: Step,
         expectation: Expectation,
-        case: Case<'static>,
+        case: Option<Case<'static>>,
         negative: Option<&'static NegativeFixture>,
     ) -> Result<Plan, String> {
-        let notifications = match expectation.answer {
-            Answer::Documented => request_notifications(&case)?,
+        let notifications = match (&expectation.answer, &case, &expectation.far) {
+            (Answer::Documented, Some(case), _) => request_notifications(case)?,
+            (Answer::Stimulated, _, Some(far)) => vec![far_notification(far)?],
             _ => Vec::new(),
         };
         Ok(Plan {
@@ -58,13 +61,18 @@ impl Plan {
 
     /// What the model expects, in words: `204 and the documented exchange of call-delete (call A ends)`.
     pub fn expected_line(&self) -> String {
-        let answer = match self.expectation.answer {
-            Answer::Documented => format!("the documented exchange of {} ({})", self.case.id(), self.case.response.status),
-            Answer::Error(status) => format!("{status} and the Graph error object"),
-            Answer::Unspecified => "any status (the contract names none)".to_string(),
+        let answer = match (&self.expectation.answer, &self.case) {
+            (Answer::Documented, Some(case)) => format!("the documented exchange of {} ({})", case.id(), case.response.status),
+            (Answer::Documented, None) => "the documented exchange".to_string(),
+            (Answer::Error(status), _) => format!("{status} and the Graph error object"),
+            (Answer::Unspecified, _) => "any status (the contract names none)".to_string(),
+            (Answer::Stimulated, _) => "202 from the provisioning hook".to_string(),
         };
         let notes = if self.notifications.is_empty() {
-            String::new()
+            match self.expectation.answer {
+                Answer::Stimulated => ", then no notification".to_string(),
+                _ => String::new(),
+            }
         } else {
             let n: Vec<String> = self.notifications.iter().map(|e| e.kind()).collect();
             format!(", then {}", n.join(" then "))
@@ -79,6 +87,19 @@ impl Plan {
             None => self.expectation.rule.to_string(),
         }
     }
+}
+
+/// The notification `far` must cause: the documented one, numbered and keyed as the model says.
+fn far_notification(far: &Far) -> Result<ExpectedNotification, String> {
+    let fixture = corpus()
+        .far_notification(far)
+        .ok_or_else(|| format!("no notification fixture shows {far:?}"))?;
+    let mut expected = ExpectedNotification::from_fixture(fixture)?;
+    if let (Far::Tone { sequence, tone }, Some(info)) = (far, expected.item.pointer_mut("/resourceData/toneInfo")) {
+        info["sequenceId"] = json!(sequence);
+        info["tone"] = json!(tone);
+    }
+    Ok(expected)
 }
 
 /// One step as it ran: what was sent, what came back, and its verdict.
@@ -104,6 +125,9 @@ pub struct StepRun {
 /// Judges the answer to one step, as the documented case or the negative rule would, and returns
 /// the operationId its `Location` names.
 pub fn judge_answer(plan: &Plan, call_id: &str, req: &SentRequest, obs: &Observed, v: &mut Verdict) -> Option<String> {
+    let Some(case) = &plan.case else {
+        return None; // a stimulus: the runner judged the hook's answer
+    };
     match plan.expectation.answer {
         Answer::Documented => {
             let mut facts = Facts {
@@ -112,18 +136,17 @@ pub fn judge_answer(plan: &Plan, call_id: &str, req: &SentRequest, obs: &Observe
                 request_body: req.body.as_ref(),
                 corpus: corpus(),
             };
-            check_response(&plan.case, schemas(), &mut facts, obs, v);
+            check_response(case, schemas(), &mut facts, obs, v);
             facts.operation_id
         }
         Answer::Error(status) => {
             check_error_answer(&plan.rule(), Some(status), schemas(), obs, v);
             None
         }
+        Answer::Stimulated => None,
         Answer::Unspecified => {
-            v.infos.push(format!(
-                "{} answered {} ({})",
-                plan.case.operation, obs.status, plan.expectation.rule
-            ));
+            v.infos
+                .push(format!("{} answered {} ({})", case.operation, obs.status, plan.expectation.rule));
             None
         }
     }
@@ -188,6 +211,23 @@ pub fn judge_call_notifications(
             corpus: corpus(),
         };
         check_notifications_claiming(&s.plan.notifications, &facts, &items, &mut claimed, waited_ms, &mut s.verdict);
+    }
+    // A key is notified once per press, and only on a call subscribed to tones: a tone no step
+    // claimed came to a call that had not subscribed, or twice.
+    for ((seq, i), item) in items
+        .iter()
+        .filter(|(pos, item)| !claimed.contains(pos) && item.pointer("/resourceData/toneInfo").is_some())
+    {
+        after.fail(
+            Aspect::Notifications,
+            Check::ToneOnlyWhenSubscribed,
+            format!("notification #{seq}.{i} for call {call_id}"),
+            format!(
+                "a tone notified once per key pressed, and only after the call subscribed to tones — {}",
+                rules::TONE
+            ),
+            item.to_string(),
+        );
     }
     // The call was alive until the request of the step that ended it was sent (or for ever): a
     // notification saying it ended that came before then is a live call notified as ended.

@@ -13,7 +13,7 @@ use super::verdict::{Check, Verdict};
 use crate::contract::case::Case;
 use crate::contract::fixture::NegativeFixture;
 use crate::contract::operation::Operation;
-use crate::contract::steps::{role, Request};
+use crate::contract::steps::{role, Act, Request};
 use crate::wire::secret::redact;
 
 fn indent(text: &str, by: &str) -> String {
@@ -107,9 +107,16 @@ fn step_line(step: &StepRun, call_ids: &[String]) -> String {
     for (i, id) in call_ids.iter().enumerate() {
         path = path.replace(id.as_str(), &format!("{{{}}}", role(i)));
     }
-    let example = match &step.plan.step.request {
-        Request::Documented { example, .. } => example.clone(),
-        Request::Bad { negative } => format!("bad input: {negative}"),
+    let example = match &step.plan.step.act {
+        Act::Operation {
+            request: Request::Documented { example, .. },
+            ..
+        } => example.clone(),
+        Act::Operation {
+            request: Request::Bad { negative },
+            ..
+        } => format!("bad input: {negative}"),
+        Act::Stimulus { stimulus } => format!("{}: {}", stimulus.kind.meaning(), stimulus.body),
     };
     format!("{} {path}  ({example})", step.request.method)
 }

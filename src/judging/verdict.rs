@@ -90,6 +90,8 @@ pub enum Check {
     NoDeletedNotification,
     /// A refused request (`400`, `401`, `404`) causes no notification.
     NoNotificationWhenRefused,
+    /// A key the caller pressed is notified to a call subscribed to tones, once; to no other call.
+    ToneOnlyWhenSubscribed,
     /// A bot answers an authenticated notification with a 2xx in time.
     BotAccepts,
     /// A bot refuses an unauthenticated notification with 401 or 403.

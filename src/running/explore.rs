@@ -13,16 +13,19 @@ use serde_json::Value;
 use super::config::Config;
 use super::embedded::Env;
 use super::harness::{block_on, negative_request, production_refusal, until_ended, UNKNOWN_CALL};
+use crate::contract::case::Case;
 use crate::contract::corpus;
 use crate::contract::family::Family;
 use crate::contract::lifecycle::{CallState, Operation, Start};
 use crate::contract::program::{compact, generate, program_of, shrink, Catalog};
-use crate::contract::steps::{role, role_index, Program, Request};
+use crate::contract::steps::{role, role_index, Act, Program, Request, Step};
+use crate::contract::stimulus::StimulusAnswer;
 use crate::judging::judge::setup_finding;
 use crate::judging::program::{
     all_heard_on_call, check_fresh_operation_id, judge_answer, judge_call_notifications, Plan, ProgramRun, StepRun,
 };
-use crate::judging::verdict::Verdict;
+use crate::judging::verdict::{Finding, Verdict};
+use crate::wire::target::{stimulus_answer, Observed, SentRequest};
 
 /// The steps a generated program has at most.
 pub const MAX_STEPS: usize = 8;
@@ -83,19 +86,26 @@ fn plans(env: &Env, catalog: &Catalog, program: &Program) -> Result<(Vec<Plan>, 
     let edition = env.config.edition;
     let mut out = Vec::new();
     for (step, expectation) in program.steps.iter().zip(expectations) {
-        let (case, negative) = match &step.request {
-            Request::Documented { example, .. } => (corpus().case(example, edition)?, None),
-            Request::Bad { negative } => {
+        let (case, negative) = match &step.act {
+            Act::Operation {
+                request: Request::Documented { example, .. },
+                ..
+            } => (Some(corpus().case(example, edition)?), None),
+            Act::Operation {
+                operation,
+                request: Request::Bad { negative },
+            } => {
                 let neg = corpus()
                     .negatives
                     .get(negative)
                     .map(|(_, n)| n)
                     .ok_or_else(|| format!("no negative fixture {negative:?}"))?;
                 let example = corpus()
-                    .example_of(step.operation)
-                    .ok_or_else(|| format!("no documented example of {}", step.operation.name()))?;
-                (corpus().case(&example.id, edition)?, Some(neg))
+                    .example_of(*operation)
+                    .ok_or_else(|| format!("no documented example of {}", operation.name()))?;
+                (Some(corpus().case(&example.id, edition)?), Some(neg))
             }
+            Act::Stimulus { .. } => (None, None),
         };
         out.push(Plan::new(step.clone(), expectation, case, negative)?);
     }
@@ -116,13 +126,77 @@ fn family_for(env: &Env, operation: Operation) -> Result<Family, String> {
 }
 
 /// The request of a documented step: its example's body (under the edition) with the step's variations set.
-fn documented_request(env: &Env, plan: &Plan, path: &str, callback: &str) -> crate::wire::target::SentRequest {
-    let mut body = plan.case.body.clone();
-    if let (Some(Value::Object(map)), Request::Documented { set, .. }) = (body.as_mut(), &plan.step.request) {
+fn documented_request(env: &Env, case: &Case, step: &Step, path: &str, callback: &str) -> SentRequest {
+    let mut body = case.body.clone();
+    if let (
+        Some(Value::Object(map)),
+        Act::Operation {
+            request: Request::Documented { set, .. },
+            ..
+        },
+    ) = (body.as_mut(), &step.act)
+    {
         map.extend(set.clone());
     }
-    env.target
-        .request(plan.case.op.method.as_str(), path, plan.case.substituted(body, callback))
+    env.target.request(case.op.method.as_str(), path, case.substituted(body, callback))
+}
+
+/// What a step sends and to where (a path under the target's base, or the hook's), or why it
+/// cannot be sent here.
+fn request_of(env: &Env, plan: &Plan, call_id: &str, callback: &str) -> Result<(String, SentRequest), Box<Finding>> {
+    match (&plan.step.act, &plan.case) {
+        (Act::Stimulus { stimulus }, _) => {
+            let req = env
+                .target
+                .stimulus_request(call_id, stimulus)
+                .map_err(|e| Box::new(setup_finding(&format!("the {} stimulus", stimulus.kind), "a provisioning hook", e)))?;
+            Ok((format!("[provisioning hook]/{call_id}/{}", stimulus.kind), req))
+        }
+        (Act::Operation { operation, .. }, Some(case)) => {
+            let family = family_for(env, *operation)
+                .map_err(|e| Box::new(setup_finding("the path family", "a selected family the operation lists", e)))?;
+            let path = case.path_for(family, &env.target.app_id, call_id);
+            let request = match plan.negative {
+                Some(neg) => negative_request(env, neg, case, family, call_id),
+                None => documented_request(env, case, &plan.step, &path, callback),
+            };
+            Ok((path, request))
+        }
+        (Act::Operation { operation, .. }, None) => Err(Box::new(setup_finding(
+            "the program",
+            "a documented example for each request",
+            format!("no example of {operation}"),
+        ))),
+    }
+}
+
+/// Judges the hook's answer to a stimulus step: `Err` when the target does not offer the stimulus
+/// (the program is then not run: it never passes without it).
+fn judge_stimulus(plan: &Plan, request: &SentRequest, obs: &Observed, v: &mut Verdict) -> Result<(), Box<Finding>> {
+    let Act::Stimulus { stimulus } = &plan.step.act else {
+        return Ok(());
+    };
+    let subject = format!("the {} stimulus", stimulus.kind);
+    let expected = format!(
+        "POST {{provision URL}}/{{id}}/{} answered 202 ({}): CONTRACT.md section 5",
+        stimulus.kind,
+        stimulus.kind.meaning()
+    );
+    match stimulus_answer(stimulus, request, obs) {
+        Ok(StimulusAnswer::Done) => Ok(()),
+        Ok(StimulusAnswer::NotOffered) => Err(Box::new(setup_finding(
+            &subject,
+            &expected,
+            format!(
+                "404: the target does not offer the {} stimulus, so a program that needs it is not run (it never passes without it)",
+                stimulus.kind
+            ),
+        ))),
+        Err(e) => {
+            v.findings.push(setup_finding(&subject, &expected, e));
+            Ok(())
+        }
+    }
 }
 
 /// Whether `step` acts on call number `i` and its notifications are judged: a step whose answer
@@ -143,7 +217,10 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
             return run;
         }
     };
-    let destructive = program.steps.iter().any(|s| corpus().operations.row(s.operation).destructive());
+    let destructive = program
+        .steps
+        .iter()
+        .any(|s| s.sends().is_some_and(|op| corpus().operations.row(op).destructive()));
     if let Some(why) = production_refusal(env, destructive, "a generated program") {
         run.setup = Some(setup_finding("the production guard", "a non-production target", why));
         return run;
@@ -180,22 +257,21 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
         if std::mem::take(&mut ending[i]) {
             until_ended(env, &inboxes[i], &call_id, waits.notify).await;
         }
-        let family = match family_for(env, plan.step.operation) {
-            Ok(f) => f,
-            Err(e) => {
-                run.setup = Some(setup_finding("the path family", "a selected family the operation lists", e));
+        let (path, request) = match request_of(env, &plan, &call_id, &callbacks[i]) {
+            Ok(r) => r,
+            Err(f) => {
+                run.setup = Some(*f);
                 break;
             }
-        };
-        let path = plan.case.path_for(family, &env.target.app_id, &call_id);
-        let request = match plan.negative {
-            Some(neg) => negative_request(env, neg, &plan.case, family, &call_id),
-            None => documented_request(env, &plan, &path, &callbacks[i]),
         };
         let mut verdict = Verdict::default();
         let heard_before = inboxes[i].snapshot().len();
         let (response, operation_id) = match env.target.send(&request).await {
             Ok(obs) => {
+                if let Err(not_offered) = judge_stimulus(&plan, &request, &obs, &mut verdict) {
+                    run.setup = Some(*not_offered);
+                    break;
+                }
                 let op = judge_answer(&plan, &call_id, &request, &obs, &mut verdict);
                 check_fresh_operation_id(op.as_deref(), &run.steps, &mut verdict);
                 (Some(obs), op)

@@ -490,16 +490,25 @@ impl Target {
     /// Asks the provisioning hook for `stimulus` on call `call_id` (CONTRACT.md section 5):
     /// `202` done, `404` not offered; anything else is an error saying what came.
     pub async fn stimulus(&self, call_id: &str, stimulus: &Stimulus) -> Result<StimulusAnswer, String> {
+        let req = self.stimulus_request(call_id, stimulus)?;
+        let obs = self
+            .send(&req)
+            .await
+            .map_err(|e| format!("asking for the {} stimulus failed: {e}", stimulus.kind))?;
+        stimulus_answer(stimulus, &req, &obs)
+    }
+
+    /// The request that asks the provisioning hook for `stimulus` on call `call_id`.
+    pub fn stimulus_request(&self, call_id: &str, stimulus: &Stimulus) -> Result<SentRequest, String> {
         let hook = self.provision_url.as_deref().ok_or_else(|| {
             format!(
                 "no provisioning hook to ask for the {} stimulus: set CONFORMANCE_PROVISION_URL (CONTRACT.md section 5)",
                 stimulus.kind
             )
         })?;
-        let url = format!("{}/{call_id}/{}", hook.trim_end_matches('/'), stimulus.kind);
-        let req = SentRequest {
+        Ok(SentRequest {
             method: "POST".into(),
-            url: url.clone(),
+            url: format!("{}/{call_id}/{}", hook.trim_end_matches('/'), stimulus.kind),
             headers: vec![
                 ("Authorization".into(), format!("Bearer {}", self.token.expose())),
                 ("Content-Type".into(), "application/json".into()),
@@ -507,21 +516,21 @@ impl Target {
             body: Some(stimulus.body.clone()),
             raw: None,
             chunked: false,
-        };
-        let obs = self
-            .send(&req)
-            .await
-            .map_err(|e| format!("asking for the {} stimulus failed: {e}", stimulus.kind))?;
-        match obs.status {
-            202 => Ok(StimulusAnswer::Done),
-            404 => Ok(StimulusAnswer::NotOffered),
-            other => Err(format!(
-                "asking for the {} stimulus: the hook {} answered {other} where CONTRACT.md section 5 says 202 (or 404 when not offered); body: {}",
-                stimulus.kind,
-                redact(&url),
-                obs.body_preview(500)
-            )),
-        }
+        })
+    }
+}
+
+/// What the hook's answer `obs` to `req` (asking for `stimulus`) came to.
+pub fn stimulus_answer(stimulus: &Stimulus, req: &SentRequest, obs: &Observed) -> Result<StimulusAnswer, String> {
+    match obs.status {
+        202 => Ok(StimulusAnswer::Done),
+        404 => Ok(StimulusAnswer::NotOffered),
+        other => Err(format!(
+            "asking for the {} stimulus: the hook {} answered {other} where CONTRACT.md section 5 says 202 (or 404 when not offered); body: {}",
+            stimulus.kind,
+            redact(&req.url),
+            obs.body_preview(500)
+        )),
     }
 }
 
