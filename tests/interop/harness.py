@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -90,6 +91,18 @@ def provision(hook: str, state: str, callback: str) -> str:
     req = urllib.request.Request(hook, data=body, headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(req, timeout=10) as r:
         return json.load(r)["id"]
+
+
+def stimulate(hook: str, call_id: str, stimulus: str, body: dict) -> int:
+    """Asks the hook for what only the far side does (CONTRACT.md section 5); its status, 202 when done."""
+    req = urllib.request.Request(
+        f"{hook}/{call_id}/{stimulus}", data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
 
 
 # --- the bot's callback -------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from harness import (
     read_resource,
     start_callback,
     start_double,
+    stimulate,
     wait_for,
 )
 from kiota_abstractions.authentication import BaseBearerTokenAuthenticationProvider
@@ -47,6 +48,9 @@ from msgraph.generated.communications.calls.item.cancel_media_processing.cancel_
 )
 from msgraph.generated.communications.calls.item.play_prompt.play_prompt_post_request_body import PlayPromptPostRequestBody
 from msgraph.generated.communications.calls.item.reject.reject_post_request_body import RejectPostRequestBody
+from msgraph.generated.communications.calls.item.subscribe_to_tone.subscribe_to_tone_post_request_body import (
+    SubscribeToTonePostRequestBody,
+)
 from msgraph.generated.communications.calls.item.update_recording_status.update_recording_status_post_request_body import (
     UpdateRecordingStatusPostRequestBody,
 )
@@ -61,6 +65,8 @@ from msgraph.generated.models.play_prompt_operation import PlayPromptOperation
 from msgraph.generated.models.recording_status import RecordingStatus
 from msgraph.generated.models.reject_reason import RejectReason
 from msgraph.generated.models.service_hosted_media_config import ServiceHostedMediaConfig
+from msgraph.generated.models.subscribe_to_tone_operation import SubscribeToToneOperation
+from msgraph.generated.models.tone import Tone
 from msgraph.generated.models.update_recording_status_operation import UpdateRecordingStatusOperation
 from msgraph.graph_request_adapter import GraphRequestAdapter
 
@@ -71,6 +77,7 @@ MODELS = {
     "#microsoft.graph.updateRecordingStatusOperation": UpdateRecordingStatusOperation,
     "#microsoft.graph.cancelMediaProcessingOperation": CancelMediaProcessingOperation,
     "#microsoft.graph.playPromptOperation": PlayPromptOperation,
+    "#microsoft.graph.subscribeToToneOperation": SubscribeToToneOperation,
 }
 
 
@@ -162,6 +169,40 @@ async def drive(target: str, hook: str, callback: str, inboxes: Inboxes) -> None
         problem("playPrompt's completion", f"status {done[0].status!r}, resultInfo {done[0].result_info!r}")
     else:
         ok("playPrompt's completion", f"status {done[0].status.value}, resultInfo code {done[0].result_info.code}")
+
+    # The answered call subscribes to tones, the caller presses star, then hangs up (the hook's
+    # stimuli): the toneInfo and the call's end read through the SDK's Call.
+    name = "subscribeToTone"
+    sub = await calls.by_call_id(ringing).subscribe_to_tone.post(SubscribeToTonePostRequestBody(client_context="interop-tones"))
+    if sub is None or sub.id is None or sub.status is None or sub.status.value.lower() != "completed" or sub.client_context != "interop-tones":
+        problem(name, f"the answer read as {sub!r}")
+    else:
+        ok(name, f"operation {sub.id}, status {sub.status.value}, clientContext {sub.client_context!r}")
+    if (status := stimulate(hook, ringing, "tone", {"tone": "star"})) != 202:
+        problem("the tone stimulus", f"the hook answered {status}")
+    calls_heard = lambda items: [  # noqa: E731 (a one-line reader)
+        parsed for item in items if isinstance(parsed := read_resource(MODELS, "the call's notifications", item), Call)
+    ]
+    tones = [c for c in calls_heard(await wait_for(inboxes, "/answered-call", 4)) if c.tone_info is not None]
+    if not tones:
+        problem("a key pressed", f"no call updated with toneInfo heard within {WAIT} s")
+    elif tones[0].tone_info.tone != Tone.Star or tones[0].tone_info.sequence_id != 1:
+        problem("a key pressed", f"toneInfo read as {tones[0].tone_info!r}")
+    else:
+        ok("a key pressed", f"toneInfo tone {tones[0].tone_info.tone.value}, sequenceId {tones[0].tone_info.sequence_id}")
+    if (status := stimulate(hook, ringing, "hangup", {})) != 202:
+        problem("the hangup stimulus", f"the hook answered {status}")
+    ended = [c for c in calls_heard(await wait_for(inboxes, "/answered-call", 5)) if c.state is not None and c.state.value == "terminated"]
+    if not ended or ended[0].result_info is None or ended[0].result_info.code is None:
+        problem("the caller hung up", f"no terminated Call with a resultInfo code heard within {WAIT} s")
+    else:
+        ok("the caller hung up", f"state terminated, resultInfo code {ended[0].result_info.code} subcode {ended[0].result_info.subcode}")
+    await expect_error(
+        ODataError,
+        "keepAlive on the call the caller hung up",
+        404,
+        calls.by_call_id(ringing).keep_alive.post(),
+    )
 
     # Errors.
     await expect_error(
