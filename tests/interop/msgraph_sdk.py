@@ -266,6 +266,38 @@ def run_example(double: str) -> None:
         ok(name, f"ran, and its bot heard {len(heard)} notifications")
 
 
+# The IVR example's steps, in the order its bot must print them.
+IVR_STEPS = [
+    "bot: incoming call",
+    "bot: answered",
+    "bot: established",
+    "bot: playing the welcome prompt",
+    "bot: the welcome prompt Completed",
+    "bot: listening for keys",
+    "bot: the caller pressed tone1 (sequence 1)",
+    "bot: playing the menu choice",
+    "bot: the menu choice Completed",
+    "bot: hung up",
+    "ivr: every step happened",
+]
+
+
+def run_ivr(double: str) -> None:
+    """The IVR bot (examples/ivr_bot.py), its whole flow against the double, every step in order."""
+    name = "examples/ivr_bot.py"
+    out = subprocess.run([sys.executable, str(ROOT / name), double], capture_output=True, text=True, timeout=120)
+    lines = out.stdout.splitlines()
+    at = 0
+    for line in lines:
+        if at < len(IVR_STEPS) and line.startswith(IVR_STEPS[at]):
+            at += 1
+    if out.returncode != 0 or at < len(IVR_STEPS):
+        missing = IVR_STEPS[at] if at < len(IVR_STEPS) else "(none)"
+        problem(name, f"exit {out.returncode}; the first step not seen in order: {missing!r}:\n{out.stdout}{out.stderr}")
+    else:
+        ok(name, f"its bot answered, played two prompts, heard a key and hung up ({len(IVR_STEPS)} steps in order)")
+
+
 async def current_edition(target: str, hook: str, callback: str) -> None:
     """The current edition's cancelMediaProcessing answers 200 with a cancelMediaProcessingOperation."""
     name = "cancelMediaProcessing (current edition)"
@@ -289,6 +321,7 @@ def main() -> int:
     try:
         asyncio.run(drive(target, hook, callback, inboxes))
         run_example(target.rsplit("/", 1)[0])
+        run_ivr(target.rsplit("/", 1)[0])
     except Exception as e:  # an SDK error where none was expected is a finding, not a crash
         problem("the exchange", f"{type(e).__name__}: {e}")
     finally:
