@@ -133,6 +133,9 @@ pub struct ModelCall {
     pub state: CallState,
     /// `Some(n)` once subscribed to tones: n tones notified so far.
     pub tones: Option<u64>,
+    /// The documented example the last step on it sent, by the catalog's number (generation
+    /// draws a repetition more often: each must succeed like the first).
+    pub last_example: Option<usize>,
 }
 
 impl ModelCall {
@@ -141,6 +144,7 @@ impl ModelCall {
         ModelCall {
             state: CallState::from_start(start),
             tones: None,
+            last_example: None,
         }
     }
 
@@ -154,7 +158,11 @@ impl ModelCall {
             (_, true) => Some(self.tones.unwrap_or(0)),
             _ => self.tones,
         };
-        ModelCall { state: e.after, tones }
+        ModelCall {
+            state: e.after,
+            tones,
+            last_example: None,
+        }
     }
 }
 

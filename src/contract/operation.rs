@@ -49,6 +49,10 @@ pub enum Operation {
     #[serde(rename = "subscribeToTone")]
     #[strum(serialize = "subscribeToTone")]
     SubscribeToTone,
+    /// `POST /communications/calls/{id}/sendDtmfTones` (CONTRACT.md 7.2, `graph-docs/api/call-senddtmftones.md`).
+    #[serde(rename = "sendDtmfTones")]
+    #[strum(serialize = "sendDtmfTones")]
+    SendDtmfTones,
 }
 
 impl Operation {

@@ -225,6 +225,17 @@ pub enum Fault {
     CancelEndsToneSubscription,
     /// Each key pressed is notified twice.
     ToneNotifiedTwice,
+    /// sendDtmfTones answers 202 instead of 200.
+    #[strum(serialize = "dtmf-answers-202")]
+    DtmfAnswers202,
+    /// sendDtmfTones' operation never completes.
+    DtmfNeverCompletes,
+    /// sendDtmfTones' completion says the tones were cancelled.
+    DtmfCompletionCancelled,
+    /// sendDtmfTones drops the clientContext.
+    DtmfNoEcho,
+    /// sendDtmfTones accepts an empty tones list.
+    DtmfEmptyTonesAccepted,
     /// The caller hanging up is never notified.
     HangupNotNotified,
     /// The caller hanging up leaves the call answering as if alive.
@@ -242,9 +253,13 @@ const CANCEL: &[&str] = &["call-cancelMediaProcessing"];
 const KEEP_ALIVE: &[&str] = &["keep-alive"];
 const PROMPTS: &[&str] = &["call-playPrompt"];
 const TONES: &[&str] = &["call-subscribeToTone"];
+const DTMF: &[&str] = &["call-sendDtmfTones"];
 const ANSWERS: &[&str] = &["call-answer", "call-answer-service-hosted-media", "call-answer-app-hosted-media"];
 /// Generated programs (`cargo test explore`): what state across requests on one call takes to see.
 const EXPLORE: &[&str] = &["explore"];
+/// The saved programs (`cargo test programs`, `tests/fixtures/programs/`): a sequence the
+/// generated ones reach too seldom to be sure of in the default budget, written out.
+const SAVED: &[&str] = &["programs"];
 
 impl Fault {
     /// The fault's name, as `CONFORMANCE_DOUBLE_FAULT` takes it.
@@ -655,12 +670,29 @@ impl Fault {
             Fault::CancelEndsToneSubscription => (
                 "cancelMediaProcessing also ends the call's tone subscription (CONTRACT.md 7.3 says it does not): the IVR goes deaf after a barge-in",
                 C::NotificationArrives,
-                EXPLORE,
+                SAVED,
             ),
             Fault::ToneNotifiedTwice => (
                 "each key the caller presses is notified twice: a bot reading a PIN reads every digit twice",
                 C::ToneOnlyWhenSubscribed,
                 EXPLORE,
+            ),
+            Fault::DtmfAnswers202 => ("sendDtmfTones answers 202 Accepted instead of 200 OK", C::Status, DTMF),
+            Fault::DtmfNeverCompletes => (
+                "sendDtmfTones' operation never completes: the bot never learns the tones went out",
+                C::NotificationArrives,
+                DTMF,
+            ),
+            Fault::DtmfCompletionCancelled => (
+                "sendDtmfTones' completion says completionReason mediaOperationCanceled for tones nobody cancelled",
+                C::DocumentedValue,
+                DTMF,
+            ),
+            Fault::DtmfNoEcho => ("sendDtmfTones' answer and completion drop the clientContext the bot sent", C::Echo, DTMF),
+            Fault::DtmfEmptyTonesAccepted => (
+                "sendDtmfTones accepts an empty tones list, and answers it as if tones were sent",
+                C::ErrorStatus,
+                &["call-sendDtmfTones ~ tones empty"],
             ),
             Fault::HangupNotNotified => (
                 "the caller hanging up is never notified: the bot keeps a dead call",

@@ -552,6 +552,7 @@ fn perform(s: &State, operation: Operation, req: &Request, at: &Addressed) -> Re
         Operation::Answer => body_object(s, req).and_then(|b| answer(s, &b, at)),
         Operation::PlayPrompt => body_object(s, req).and_then(|b| play_prompt(s, &b, at)),
         Operation::SubscribeToTone => body_object(s, req).and_then(|b| subscribe_to_tone(s, &b, at)),
+        Operation::SendDtmfTones => body_object(s, req).and_then(|b| send_dtmf_tones(s, &b, at)),
     }
 }
 
@@ -1015,6 +1016,55 @@ fn subscribe_to_tone(s: &State, body: &Map<String, Value>, at: &Addressed) -> Re
     let answer = json!({"@odata.type": "#microsoft.graph.subscribeToToneOperation", "id": op, "clientContext": echo,
         "status": if s.is(Fault::ToneSubscriptionRunning) { "Running" } else { "Completed" }, "resultInfo": null});
     let status = if s.is(Fault::ToneSubscriptionAnswers202) { 202 } else { 200 };
+    Ok(json_response(status, &answer).insert_header("Location", s.location(at, &at.call_id, &op)))
+}
+
+/// sendDtmfTones: 200 with a running sendDtmfTonesOperation and its Location, then its one final
+/// notification, completed with completionReason completedSuccessfully.
+fn send_dtmf_tones(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let tones = body.get("tones").and_then(Value::as_array);
+    let known = |t: &Value| t.as_str().is_some_and(|t| TONES.contains(&t));
+    match tones {
+        Some(ts) if ts.is_empty() && s.is(Fault::DtmfEmptyTonesAccepted) => {}
+        Some(ts) if !ts.is_empty() && ts.iter().all(known) => {}
+        _ => {
+            return Err(refuse(
+                400,
+                "BadRequest",
+                "tones must hold at least one member of microsoft.graph.tone.",
+            ))
+        }
+    }
+    match body.get("delayBetweenTonesMs") {
+        None | Some(Value::Null) => {}
+        Some(d) if d.as_i64().is_some_and(|d| i32::try_from(d).is_ok()) => {}
+        Some(_) => return Err(refuse(400, "BadRequest", "delayBetweenTonesMs must be an Int32.")),
+    }
+    let client_context = optional_string(s, body, "clientContext", Some(256))?;
+    let call = live_call(s, at)?;
+    if call.state != CallState::Established {
+        return Err(refuse(400, "BadRequest", "Tones are sent on an established call only."));
+    }
+    let op = operation_id(s, &call, "dtmf")?;
+    note_operation(s, at, "dtmf", &op, None);
+    let echo = if s.is(Fault::DtmfNoEcho) { None } else { client_context };
+    let res = s.resource(at, &at.call_id, Some(&op));
+    let reason = if s.is(Fault::DtmfCompletionCancelled) {
+        "mediaOperationCanceled"
+    } else {
+        "completedSuccessfully"
+    };
+    let completed = obj(
+        json!({"@odata.type": "#microsoft.graph.sendDtmfTonesOperation", "@odata.id": res, "@odata.etag": s.etag(),
+        "id": op, "clientContext": echo, "status": "Completed", "completionReason": reason,
+        "resultInfo": {"@odata.type": "#microsoft.graph.resultInfo", "code": 200, "subcode": 0, "message": "Action completed successfully."}}),
+    );
+    if !s.is(Fault::DtmfNeverCompletes) {
+        s.send(&call.callback, vec![s.envelope(at, "deleted", &res, completed)]);
+    }
+    let answer = json!({"@odata.type": "#microsoft.graph.sendDtmfTonesOperation", "id": op, "clientContext": echo,
+        "status": "Running", "completionReason": null, "resultInfo": null});
+    let status = if s.is(Fault::DtmfAnswers202) { 202 } else { 200 };
     Ok(json_response(status, &answer).insert_header("Location", s.location(at, &at.call_id, &op)))
 }
 

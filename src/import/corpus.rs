@@ -202,6 +202,17 @@ fn ids_disagree(exchange: &Exchange, body: &Value) -> Option<String> {
     })
 }
 
+/// Where an answer's `Location` names another call than the request above it was sent to.
+fn location_names_another_call(exchange: &Exchange, requested: Option<&str>) -> Option<String> {
+    let Exchange::Response { headers, .. } = exchange else {
+        return None;
+    };
+    let location = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("location"))?.1;
+    let (sent_to, named) = (requested?, segment_after(location, "calls")?);
+    (!same_id(sent_to, named))
+        .then(|| format!("ids disagree: the request is sent to call {sent_to}, the answer's Location names call {named}"))
+}
+
 /// The page line of the body's first line: the fence's line, plus the lines above the body in the block.
 fn body_line(b: &Block, body: &str) -> usize {
     let first = body.lines().next().unwrap_or_default();
@@ -281,6 +292,8 @@ pub fn import_page(page: &str, text: &str, source: &PageSource, names: &BTreeSet
     let mut out = Vec::new();
     let mut delivery: Option<String> = None;
     let mut last_request: Option<String> = None;
+    // The call the request above names, where it names one: its answer's Location must name it too.
+    let mut requested_call: Option<String> = None;
     let mut section = String::new();
     for (index, b) in blocks(text).iter().enumerate() {
         if b.section != section {
@@ -306,8 +319,9 @@ pub fn import_page(page: &str, text: &str, source: &PageSource, names: &BTreeSet
                 s.strip_prefix("notification-").map(str::to_string).unwrap_or(s)
             }
         };
-        if let Exchange::Request { .. } = exchange {
+        if let Exchange::Request { url, .. } = &exchange {
             last_request = Some(what.clone());
+            requested_call = segment_after(url, "calls").filter(|c| !c.starts_with('{')).map(str::to_string);
         }
         let id = format!("{stem}/{:02}-{}--{}", index + 1, exchange.role(), what);
         let provenance = BlockProvenance {
@@ -351,7 +365,11 @@ pub fn import_page(page: &str, text: &str, source: &PageSource, names: &BTreeSet
                 continue;
             }
         };
-        if let Some(reason) = misspelt(&body, "", names).or_else(|| ids_disagree(&exchange, &body)) {
+        let other_call = || location_names_another_call(&exchange, requested_call.as_deref());
+        if let Some(reason) = misspelt(&body, "", names)
+            .or_else(|| ids_disagree(&exchange, &body))
+            .or_else(other_call)
+        {
             out.push(reject(reason));
             continue;
         }

@@ -11,7 +11,8 @@
 //! answer's `established` sent before its `establishing` (the page allows either order), each in an envelope of its own;
 //! playPrompt's completion in the metadata's spelling with a result of its own wording and subcode;
 //! subscribeToTone answered in the metadata's spelling with an `@odata.context`, its tones notified
-//! with the call's other properties beside `toneInfo`, and stimuli on its own hook's path.
+//! with the call's other properties beside `toneInfo`, and stimuli on its own hook's path; sendDtmfTones
+//! answered without a completionReason, completed in the metadata's spelling with a resultInfo.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -236,6 +237,28 @@ fn route(state: &State, req: &Req) -> Resp {
         c.prefix = prefix.clone();
     }
     match (req.method.as_str(), action.as_deref()) {
+        ("POST", Some("sendDtmfTones")) if prefix == "communications" && !call.incoming => {
+            let op = state.next("dtmf");
+            let op_res = format!("{resource}/operations/{op}");
+            let cc = body.get("clientContext").cloned().unwrap_or(Value::Null);
+            // The metadata's spelling, a resultInfo the page does not show, and no completionReason
+            // in the answer at all.
+            state.notify(
+                &call.callback,
+                json!({"value": [item("deleted", &op_res, json!({"completionReason": "completedSuccessfully", "status": "Completed",
+                    "resultInfo": {"code": 200, "subcode": 0, "message": "Tones sent."}, "id": op, "clientContext": cc,
+                    "@odata.type": "#microsoft.graph.sendDtmfTonesOperation"}))], "@odata.type": "#microsoft.graph.commsNotifications"}),
+            );
+            Resp {
+                status: 200,
+                headers: vec![(
+                    "LOCATION",
+                    format!("https://calls.contoso.test/v1.0/{prefix}/calls/{call_id}/operations/{op}"),
+                )],
+                body: Some(json!({"status": "Running", "clientContext": cc, "id": op,
+                    "@odata.type": "#microsoft.graph.sendDtmfTonesOperation"})),
+            }
+        }
         ("POST", Some("subscribeToTone")) if prefix == "communications" && !call.incoming => {
             let op = state.next("tones");
             if let Some(c) = state.calls.lock().unwrap().get_mut(&call_id) {
@@ -429,6 +452,23 @@ fn validate(action: Option<&str>, raw: &[u8]) -> Result<serde_json::Map<String, 
     let ok = match action {
         Some("answer") => answer_ok(),
         Some("playPrompt") => prompt_ok(),
+        Some("sendDtmfTones") => {
+            const KEYS: [&str; 17] = [
+                "tone0", "tone1", "tone2", "tone3", "tone4", "tone5", "tone6", "tone7", "tone8", "tone9", "star", "pound", "a", "b", "c",
+                "d", "flash",
+            ];
+            let tones_ok = body
+                .get("tones")
+                .and_then(Value::as_array)
+                .is_some_and(|t| !t.is_empty() && t.iter().all(|x| x.as_str().is_some_and(|x| KEYS.contains(&x))));
+            let delay_ok = body
+                .get("delayBetweenTonesMs")
+                .is_none_or(|d| d.as_i64().is_some_and(|d| i32::try_from(d).is_ok()));
+            let cc_ok = body
+                .get("clientContext")
+                .is_none_or(|c| c.as_str().is_some_and(|c| c.chars().count() <= 256));
+            tones_ok && delay_ok && cc_ok
+        }
         Some("subscribeToTone") => body
             .get("clientContext")
             .is_none_or(|c| c.as_str().is_some_and(|c| c.chars().count() <= 256)),

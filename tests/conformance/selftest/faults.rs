@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 use strum::IntoEnumIterator;
 
+use conformance::contract::program::Catalog;
 use conformance::doubles::bot_faults::BotFault;
 use conformance::doubles::faults::Fault;
 use conformance::judging::program::ProgramRun;
@@ -20,7 +21,7 @@ use conformance::judging::report;
 use conformance::judging::verdict::Check;
 use conformance::running::config::Config;
 use conformance::running::embedded::{faults_of, Env};
-use conformance::running::explore::{run_generated, Budget};
+use conformance::running::explore::{run_generated, run_program, Budget, Waits};
 use conformance::running::harness::{block_on, run_cases, Outcome};
 
 use crate::selftest::bot::ReplayResult;
@@ -46,10 +47,13 @@ struct FaultRun {
     fault: Fault,
     outcomes: Vec<Outcome>,
     programs: Vec<ProgramRun>,
+    saved: Vec<ProgramRun>,
 }
 
 /// The case id a fault names when generated programs (`cargo test explore`) must catch it.
 const EXPLORE: &str = "explore";
+/// The case id a fault names when the saved programs (`cargo test programs`) must catch it.
+const SAVED: &str = "programs";
 
 fn run_all_faults() -> Vec<FaultRun> {
     block_on(async {
@@ -67,11 +71,21 @@ fn run_all_faults() -> Vec<FaultRun> {
                 let outcomes = run_cases(env.clone(), variations, |_| {}).await;
                 let programs = if fault.caught_by().contains(&EXPLORE) {
                     let budget = Budget::of(&env.config);
-                    run_generated(env, budget).await.expect("programs are generated")
+                    run_generated(env.clone(), budget).await.expect("programs are generated")
                 } else {
                     Vec::new()
                 };
-                FaultRun { fault, outcomes, programs }
+                let saved = if fault.caught_by().contains(&SAVED) {
+                    run_saved(&env).await
+                } else {
+                    Vec::new()
+                };
+                FaultRun {
+                    fault,
+                    outcomes,
+                    programs,
+                    saved,
+                }
             });
         }
         let mut out = Vec::new();
@@ -81,6 +95,17 @@ fn run_all_faults() -> Vec<FaultRun> {
         out.sort_by_key(|r| r.fault);
         out
     })
+}
+
+/// Every saved program (`tests/fixtures/programs/`), run against `env`.
+async fn run_saved(env: &Env) -> Vec<ProgramRun> {
+    let corpus = conformance::contract::corpus();
+    let catalog = Catalog::new(corpus, env.config.edition, &env.config.families).expect("catalog");
+    let mut out = Vec::new();
+    for (id, (_, fixture)) in &corpus.programs {
+        out.push(run_program(env, &catalog, &fixture.program, &format!("saved-{id}"), Waits::full(&env.config)).await);
+    }
+    out
 }
 
 /// Failing case id -> the checks that failed it.
@@ -112,7 +137,8 @@ fn render() -> String {
          Regenerate this page: `UPDATE_DOCS=1 cargo test detection_matrix`.\n\n\
          `explore` is the generated programs of `cargo test explore` (the lifecycle model; default budget and seed). The faults it alone\n\
          catches keep state across requests on one call: under each of them every documented and bad-input case passes (asserted),\n\
-         so the single-exchange cases alone would miss them.\n\n\
+         so the single-exchange cases alone would miss them. `programs` is the saved programs of `cargo test programs`\n\
+         (`tests/fixtures/programs/`): sequences written out from CONTRACT.md that the default budget reaches too seldom.\n\n\
          | fault | the bug | check | caught by |\n|---|---|---|---|\n",
     );
     for fault in Fault::iter() {
@@ -149,16 +175,23 @@ fn detection_matrix_every_fault_is_caught_and_every_check_can_fail() {
     let results = run_all_faults();
     let mut problems = Vec::new();
     let mut proven = BTreeSet::new();
-    for FaultRun { fault, outcomes, programs } in &results {
+    for FaultRun {
+        fault,
+        outcomes,
+        programs,
+        saved,
+    } in &results
+    {
         let mut failing = failing(outcomes);
-        if fault.caught_by() == [EXPLORE] && !failing.is_empty() {
+        if (fault.caught_by() == [EXPLORE] || fault.caught_by() == [SAVED]) && !failing.is_empty() {
             problems.push(format!(
-                "{}: meant to be seen by exploration alone, but single cases failed too: {:?}",
+                "{}: meant to be seen by programs alone, but single cases failed too: {:?}",
                 fault.name(),
                 failing.keys().collect::<Vec<_>>()
             ));
         }
         failing.extend(failing_programs(programs).map(|checks| (EXPLORE.to_string(), checks)));
+        failing.extend(failing_programs(saved).map(|checks| (SAVED.to_string(), checks)));
         for p in programs.iter().filter(|p| !p.passed()).take(1) {
             let msg = report::program_failure(p, "the detection matrix", "the embedded double");
             if msg.contains(CANARY) || !msg.contains("rule:") {

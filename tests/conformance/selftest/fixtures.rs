@@ -239,11 +239,14 @@ fn every_response_and_notification_fixture_is_expected_by_a_case() {
     }
     // Seed 003's incoming-call notification is one a target may send but need not
     // (CONTRACT.md section 5); no case can demand it. The bot-side replay uses it. So are the answer
-    // page's incoming calls.
+    // page's incoming calls, and sendDtmfTones' error cases.
     let optional = [
         "call-reject--notification-incoming",
         "call-answer-service-hosted-media--notification-incoming",
         "call-answer-app-hosted-media--notification-incoming",
+        // sendDtmfTones' tones cancelled, or ended for an unknown reason: no request makes either.
+        "call-sendDtmfTones--notification-error-case-1",
+        "call-sendDtmfTones--notification-error-case-2",
     ];
     for id in c.responses.keys().chain(c.notifications.keys()) {
         assert!(

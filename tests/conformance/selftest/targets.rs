@@ -105,8 +105,19 @@ fn a_differently_shaped_target_passes_every_case_in_both_editions() {
 
 /// The documents' example exchange of `case`, as if a target had answered exactly that.
 fn documented_exchange(case: &Case) -> (String, conformance::wire::target::SentRequest, Observed, Vec<Heard>) {
-    // The documents' call and operation ids (seeds 000-004 all use the same two).
-    let call_id = "57dab8b1-894c-409a-b240-bd8beae78896".to_string();
+    // The call the example's request names (seeds 000-004 all use the same one; a page whose request
+    // says `{id}` uses it too).
+    let named = case
+        .fixture
+        .request
+        .url
+        .split("/calls/")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next());
+    let call_id = named
+        .filter(|id| !id.starts_with('{'))
+        .unwrap_or("57dab8b1-894c-409a-b240-bd8beae78896")
+        .to_string();
     let target = Target::new(
         "https://graph.microsoft.com/beta",
         None,
