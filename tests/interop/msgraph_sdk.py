@@ -48,6 +48,7 @@ from msgraph.generated.communications.calls.item.cancel_media_processing.cancel_
 )
 from msgraph.generated.communications.calls.item.play_prompt.play_prompt_post_request_body import PlayPromptPostRequestBody
 from msgraph.generated.communications.calls.item.reject.reject_post_request_body import RejectPostRequestBody
+from msgraph.generated.communications.calls.item.send_dtmf_tones.send_dtmf_tones_post_request_body import SendDtmfTonesPostRequestBody
 from msgraph.generated.communications.calls.item.subscribe_to_tone.subscribe_to_tone_post_request_body import (
     SubscribeToTonePostRequestBody,
 )
@@ -64,6 +65,7 @@ from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.play_prompt_operation import PlayPromptOperation
 from msgraph.generated.models.recording_status import RecordingStatus
 from msgraph.generated.models.reject_reason import RejectReason
+from msgraph.generated.models.send_dtmf_tones_operation import SendDtmfTonesOperation
 from msgraph.generated.models.service_hosted_media_config import ServiceHostedMediaConfig
 from msgraph.generated.models.subscribe_to_tone_operation import SubscribeToToneOperation
 from msgraph.generated.models.tone import Tone
@@ -78,6 +80,7 @@ MODELS = {
     "#microsoft.graph.cancelMediaProcessingOperation": CancelMediaProcessingOperation,
     "#microsoft.graph.playPromptOperation": PlayPromptOperation,
     "#microsoft.graph.subscribeToToneOperation": SubscribeToToneOperation,
+    "#microsoft.graph.sendDtmfTonesOperation": SendDtmfTonesOperation,
 }
 
 
@@ -190,9 +193,27 @@ async def drive(target: str, hook: str, callback: str, inboxes: Inboxes) -> None
         problem("a key pressed", f"toneInfo read as {tones[0].tone_info!r}")
     else:
         ok("a key pressed", f"toneInfo tone {tones[0].tone_info.tone.value}, sequenceId {tones[0].tone_info.sequence_id}")
+    # The bot sends tones of its own (dialling into an IVR it called): running, then completed.
+    name = "sendDtmfTones"
+    op = await calls.by_call_id(ringing).send_dtmf_tones.post(
+        SendDtmfTonesPostRequestBody(tones=[Tone.Tone1, Tone.Pound], delay_between_tones_ms=200, client_context="interop-dtmf")
+    )
+    if op is None or op.id is None or op.status is None or op.client_context != "interop-dtmf":
+        problem(name, f"the answer read as {op!r}")
+    else:
+        ok(name, f"operation {op.id}, status {op.status.value}, clientContext {op.client_context!r}")
+    sent = [
+        parsed
+        for item in await wait_for(inboxes, "/answered-call", 5)
+        if isinstance(parsed := read_resource(MODELS, "sendDtmfTones' completion", item), SendDtmfTonesOperation)
+    ]
+    if not sent or sent[0].completion_reason is None or sent[0].completion_reason.value != "completedSuccessfully":
+        problem("sendDtmfTones' completion", f"no sendDtmfTonesOperation completed successfully heard within {WAIT} s: {sent!r}")
+    else:
+        ok("sendDtmfTones' completion", f"status {sent[0].status.value}, completionReason {sent[0].completion_reason.value}")
     if (status := stimulate(hook, ringing, "hangup", {})) != 202:
         problem("the hangup stimulus", f"the hook answered {status}")
-    ended = [c for c in calls_heard(await wait_for(inboxes, "/answered-call", 5)) if c.state is not None and c.state.value == "terminated"]
+    ended = [c for c in calls_heard(await wait_for(inboxes, "/answered-call", 6)) if c.state is not None and c.state.value == "terminated"]
     if not ended or ended[0].result_info is None or ended[0].result_info.code is None:
         problem("the caller hung up", f"no terminated Call with a resultInfo code heard within {WAIT} s")
     else:
