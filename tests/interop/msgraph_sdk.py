@@ -87,6 +87,20 @@ MODELS = {
 # --- the operations -----------------------------------------------------------------------------
 
 
+def answered_running(name: str, op, client_context: str) -> None:
+    """An operation's answer, read through the SDK: an id, a status, the clientContext sent."""
+    if op is None or op.id is None or op.status is None or op.client_context != client_context:
+        problem(name, f"the answer read as {op!r}")
+    else:
+        ok(name, f"operation {op.id}, status {op.status.value}, clientContext {op.client_context!r}")
+
+
+async def heard_as(inboxes: Inboxes, count: int, operation: str, model) -> list:
+    """The answered call's notifications (once `count` came) that read as `model`."""
+    items = await wait_for(inboxes, "/answered-call", count)
+    return [parsed for item in items if isinstance(parsed := read_resource(MODELS, operation, item), model)]
+
+
 def client_for(target: str) -> GraphServiceClient:
     adapter = GraphRequestAdapter(BaseBearerTokenAuthenticationProvider(StaticToken()))
     adapter.base_url = target
@@ -157,15 +171,8 @@ async def drive(target: str, hook: str, callback: str, inboxes: Inboxes) -> None
     name = "playPrompt"
     prompt = MediaPrompt(media_info=MediaInfo(uri="https://cdn.contoso.com/beep.wav", resource_id="1D6DE2D4-CD51-4309-8DAA-70768651088E"))
     op = await calls.by_call_id(ringing).play_prompt.post(PlayPromptPostRequestBody(prompts=[prompt], client_context="interop-prompt"))
-    if op is None or op.id is None or op.status is None or op.client_context != "interop-prompt":
-        problem(name, f"the answer read as {op!r}")
-    else:
-        ok(name, f"operation {op.id}, status {op.status.value}, clientContext {op.client_context!r}")
-    done = [
-        parsed
-        for item in await wait_for(inboxes, "/answered-call", 3)
-        if isinstance(parsed := read_resource(MODELS, "playPrompt's completion", item), PlayPromptOperation)
-    ]
+    answered_running(name, op, "interop-prompt")
+    done = await heard_as(inboxes, 3, "playPrompt's completion", PlayPromptOperation)
     if not done:
         problem("playPrompt's completion", f"no playPromptOperation heard within {WAIT} s")
     elif done[0].status is None or done[0].result_info is None or done[0].result_info.code != 200:
@@ -198,15 +205,8 @@ async def drive(target: str, hook: str, callback: str, inboxes: Inboxes) -> None
     op = await calls.by_call_id(ringing).send_dtmf_tones.post(
         SendDtmfTonesPostRequestBody(tones=[Tone.Tone1, Tone.Pound], delay_between_tones_ms=200, client_context="interop-dtmf")
     )
-    if op is None or op.id is None or op.status is None or op.client_context != "interop-dtmf":
-        problem(name, f"the answer read as {op!r}")
-    else:
-        ok(name, f"operation {op.id}, status {op.status.value}, clientContext {op.client_context!r}")
-    sent = [
-        parsed
-        for item in await wait_for(inboxes, "/answered-call", 5)
-        if isinstance(parsed := read_resource(MODELS, "sendDtmfTones' completion", item), SendDtmfTonesOperation)
-    ]
+    answered_running(name, op, "interop-dtmf")
+    sent = await heard_as(inboxes, 5, "sendDtmfTones' completion", SendDtmfTonesOperation)
     if not sent or sent[0].completion_reason is None or sent[0].completion_reason.value != "completedSuccessfully":
         problem("sendDtmfTones' completion", f"no sendDtmfTonesOperation completed successfully heard within {WAIT} s: {sent!r}")
     else:
