@@ -53,6 +53,10 @@ pub enum Operation {
     #[serde(rename = "sendDtmfTones")]
     #[strum(serialize = "sendDtmfTones")]
     SendDtmfTones,
+    /// `POST /communications/calls/{id}/recordResponse` (CONTRACT.md 7.2, `graph-docs/api/call-record.md`).
+    #[serde(rename = "recordResponse")]
+    #[strum(serialize = "recordResponse")]
+    RecordResponse,
 }
 
 impl Operation {

@@ -236,6 +236,15 @@ pub enum Fault {
     DtmfNoEcho,
     /// sendDtmfTones accepts an empty tones list.
     DtmfEmptyTonesAccepted,
+    /// recordResponse answers 202 instead of 200.
+    #[strum(serialize = "record-answers-202")]
+    RecordAnswers202,
+    /// recordResponse's completion leaves out where the recording is.
+    RecordNoLocation,
+    /// recordResponse's completion is notified twice.
+    RecordNotifiesTwice,
+    /// recordResponse accepts more than one prompt.
+    RecordPromptCountUnchecked,
     /// The caller hanging up is never notified.
     HangupNotNotified,
     /// The caller hanging up leaves the call answering as if alive.
@@ -254,6 +263,7 @@ const KEEP_ALIVE: &[&str] = &["keep-alive"];
 const PROMPTS: &[&str] = &["call-playPrompt"];
 const TONES: &[&str] = &["call-subscribeToTone"];
 const DTMF: &[&str] = &["call-sendDtmfTones"];
+const RECORD: &[&str] = &["call-recordResponse"];
 const ANSWERS: &[&str] = &["call-answer", "call-answer-service-hosted-media", "call-answer-app-hosted-media"];
 /// Generated programs (`cargo test explore`): what state across requests on one call takes to see.
 const EXPLORE: &[&str] = &["explore"];
@@ -693,6 +703,22 @@ impl Fault {
                 "sendDtmfTones accepts an empty tones list, and answers it as if tones were sent",
                 C::ErrorStatus,
                 &["call-sendDtmfTones ~ tones empty"],
+            ),
+            Fault::RecordAnswers202 => ("recordResponse answers 202 Accepted instead of 200 OK", C::Status, RECORD),
+            Fault::RecordNoLocation => (
+                "recordResponse's completion leaves out recordingLocation: the bot cannot fetch what the caller said",
+                C::DocumentedValue,
+                RECORD,
+            ),
+            Fault::RecordNotifiesTwice => (
+                "recordResponse's completion is notified twice: a bot that stores each recording stores one twice",
+                C::OperationNotifiedOnce,
+                RECORD,
+            ),
+            Fault::RecordPromptCountUnchecked => (
+                "recordResponse accepts two prompts where the page allows at most one",
+                C::ErrorStatus,
+                &["call-recordResponse ~ prompts of 2 items"],
             ),
             Fault::HangupNotNotified => (
                 "the caller hanging up is never notified: the bot keeps a dead call",

@@ -553,6 +553,7 @@ fn perform(s: &State, operation: Operation, req: &Request, at: &Addressed) -> Re
         Operation::PlayPrompt => body_object(s, req).and_then(|b| play_prompt(s, &b, at)),
         Operation::SubscribeToTone => body_object(s, req).and_then(|b| subscribe_to_tone(s, &b, at)),
         Operation::SendDtmfTones => body_object(s, req).and_then(|b| send_dtmf_tones(s, &b, at)),
+        Operation::RecordResponse => body_object(s, req).and_then(|b| record_response(s, &b, at)),
     }
 }
 
@@ -1065,6 +1066,62 @@ fn send_dtmf_tones(s: &State, body: &Map<String, Value>, at: &Addressed) -> Resu
     let answer = json!({"@odata.type": "#microsoft.graph.sendDtmfTonesOperation", "id": op, "clientContext": echo,
         "status": "Running", "completionReason": null, "resultInfo": null});
     let status = if s.is(Fault::DtmfAnswers202) { 202 } else { 200 };
+    Ok(json_response(status, &answer).insert_header("Location", s.location(at, &at.call_id, &op)))
+}
+
+/// recordResponse: 200 with a running recordOperation and its Location, then its one final
+/// notification: completed, with where the recording is and a token to fetch it.
+fn record_response(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let most = if s.is(Fault::RecordPromptCountUnchecked) { usize::MAX } else { 1 };
+    match body.get("prompts") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(ps)) if ps.len() <= most => {}
+        Some(_) => return Err(refuse(400, "BadRequest", "prompts holds at most one mediaPrompt.")),
+    }
+    for key in ["bargeInAllowed", "playBeep"] {
+        if body.get(key).is_some_and(|v| !v.is_boolean() && !v.is_null()) {
+            return Err(refuse(400, "BadRequest", format!("{key} must be a Boolean.")));
+        }
+    }
+    for key in [
+        "initialSilenceTimeoutInSeconds",
+        "maxSilenceTimeoutInSeconds",
+        "maxRecordDurationInSeconds",
+    ] {
+        match body.get(key) {
+            None | Some(Value::Null) => {}
+            Some(v) if v.as_i64().is_some_and(|n| (1..=120).contains(&n)) => {}
+            Some(_) => return Err(refuse(400, "BadRequest", format!("{key} must be 1 to 120 seconds."))),
+        }
+    }
+    if body
+        .get("stopTones")
+        .is_some_and(|t| !t.is_null() && !t.as_array().is_some_and(|a| a.iter().all(Value::is_string)))
+    {
+        return Err(refuse(400, "BadRequest", "stopTones must be a list of strings."));
+    }
+    let client_context = optional_string(s, body, "clientContext", Some(256))?;
+    let call = live_call(s, at)?;
+    if call.state != CallState::Established {
+        return Err(refuse(400, "BadRequest", "A response is recorded on an established call only."));
+    }
+    let op = operation_id(s, &call, "record")?;
+    note_operation(s, at, "record", &op, None);
+    let res = s.resource(at, &at.call_id, Some(&op));
+    let mut completed = obj(
+        json!({"@odata.type": "#microsoft.graph.recordOperation", "@odata.id": res, "@odata.etag": s.etag(),
+        "id": op, "clientContext": client_context, "status": "Completed",
+        "resultInfo": {"@odata.type": "#microsoft.graph.resultInfo", "code": 200, "subcode": 8515, "message": "Action completed, max record duration reached."},
+        "recordingLocation": format!("{}/recordings/{op}", s.uri), "recordingAccessToken": s.new_id()}),
+    );
+    if s.is(Fault::RecordNoLocation) {
+        completed.remove("recordingLocation");
+    }
+    let times = if s.is(Fault::RecordNotifiesTwice) { 2 } else { 1 };
+    s.send(&call.callback, vec![s.envelope(at, "deleted", &res, completed); times]);
+    let answer = json!({"@odata.type": "#microsoft.graph.recordOperation", "id": op, "clientContext": client_context,
+        "status": "Running", "resultInfo": null, "recordingLocation": null});
+    let status = if s.is(Fault::RecordAnswers202) { 202 } else { 200 };
     Ok(json_response(status, &answer).insert_header("Location", s.location(at, &at.call_id, &op)))
 }
 

@@ -237,6 +237,27 @@ fn route(state: &State, req: &Req) -> Resp {
         c.prefix = prefix.clone();
     }
     match (req.method.as_str(), action.as_deref()) {
+        ("POST", Some("recordResponse")) if prefix == "communications" && !call.incoming => {
+            let op = state.next("rec");
+            let op_res = format!("{resource}/operations/{op}");
+            let cc = body.get("clientContext").cloned().unwrap_or(Value::Null);
+            // Its own recording host and token, another subcode, and nothing in the answer but what it must carry.
+            state.notify(
+                &call.callback,
+                json!({"value": [item("deleted", &op_res, json!({"recordingAccessToken": "tok-shaped", "status": "Completed",
+                    "recordingLocation": format!("https://media.contoso.test/r/{op}"), "clientContext": cc, "id": op,
+                    "resultInfo": {"code": 200, "subcode": 8514, "message": "Silence timeout."},
+                    "@odata.type": "#microsoft.graph.recordOperation"}))], "@odata.type": "#microsoft.graph.commsNotifications"}),
+            );
+            Resp {
+                status: 200,
+                headers: vec![(
+                    "LOCATION",
+                    format!("https://calls.contoso.test/v1.0/{prefix}/calls/{call_id}/operations/{op}"),
+                )],
+                body: Some(json!({"status": "running", "clientContext": cc, "id": op, "@odata.type": "#microsoft.graph.recordOperation"})),
+            }
+        }
         ("POST", Some("sendDtmfTones")) if prefix == "communications" && !call.incoming => {
             let op = state.next("dtmf");
             let op_res = format!("{resource}/operations/{op}");
@@ -452,6 +473,26 @@ fn validate(action: Option<&str>, raw: &[u8]) -> Result<serde_json::Map<String, 
     let ok = match action {
         Some("answer") => answer_ok(),
         Some("playPrompt") => prompt_ok(),
+        Some("recordResponse") => {
+            let prompts_ok = body.get("prompts").is_none_or(|p| p.as_array().is_some_and(|p| p.len() <= 1));
+            let bools_ok = ["bargeInAllowed", "playBeep"]
+                .iter()
+                .all(|k| body.get(*k).is_none_or(Value::is_boolean));
+            let secs_ok = [
+                "initialSilenceTimeoutInSeconds",
+                "maxSilenceTimeoutInSeconds",
+                "maxRecordDurationInSeconds",
+            ]
+            .iter()
+            .all(|k| body.get(*k).is_none_or(|v| v.as_i64().is_some_and(|n| (1..=120).contains(&n))));
+            let tones_ok = body
+                .get("stopTones")
+                .is_none_or(|t| t.as_array().is_some_and(|a| a.iter().all(Value::is_string)));
+            let cc_ok = body
+                .get("clientContext")
+                .is_none_or(|c| c.as_str().is_some_and(|c| c.chars().count() <= 256));
+            prompts_ok && bools_ok && secs_ok && tones_ok && cc_ok
+        }
         Some("sendDtmfTones") => {
             const KEYS: [&str; 17] = [
                 "tone0", "tone1", "tone2", "tone3", "tone4", "tone5", "tone6", "tone7", "tone8", "tone9", "star", "pound", "a", "b", "c",

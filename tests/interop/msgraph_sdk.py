@@ -48,6 +48,7 @@ from msgraph.generated.communications.calls.item.cancel_media_processing.cancel_
 )
 from msgraph.generated.communications.calls.item.play_prompt.play_prompt_post_request_body import PlayPromptPostRequestBody
 from msgraph.generated.communications.calls.item.reject.reject_post_request_body import RejectPostRequestBody
+from msgraph.generated.communications.calls.item.record_response.record_response_post_request_body import RecordResponsePostRequestBody
 from msgraph.generated.communications.calls.item.send_dtmf_tones.send_dtmf_tones_post_request_body import SendDtmfTonesPostRequestBody
 from msgraph.generated.communications.calls.item.subscribe_to_tone.subscribe_to_tone_post_request_body import (
     SubscribeToTonePostRequestBody,
@@ -65,6 +66,7 @@ from msgraph.generated.models.o_data_errors.o_data_error import ODataError
 from msgraph.generated.models.play_prompt_operation import PlayPromptOperation
 from msgraph.generated.models.recording_status import RecordingStatus
 from msgraph.generated.models.reject_reason import RejectReason
+from msgraph.generated.models.record_operation import RecordOperation
 from msgraph.generated.models.send_dtmf_tones_operation import SendDtmfTonesOperation
 from msgraph.generated.models.service_hosted_media_config import ServiceHostedMediaConfig
 from msgraph.generated.models.subscribe_to_tone_operation import SubscribeToToneOperation
@@ -81,6 +83,7 @@ MODELS = {
     "#microsoft.graph.playPromptOperation": PlayPromptOperation,
     "#microsoft.graph.subscribeToToneOperation": SubscribeToToneOperation,
     "#microsoft.graph.sendDtmfTonesOperation": SendDtmfTonesOperation,
+    "#microsoft.graph.recordOperation": RecordOperation,
 }
 
 
@@ -211,9 +214,20 @@ async def drive(target: str, hook: str, callback: str, inboxes: Inboxes) -> None
         problem("sendDtmfTones' completion", f"no sendDtmfTonesOperation completed successfully heard within {WAIT} s: {sent!r}")
     else:
         ok("sendDtmfTones' completion", f"status {sent[0].status.value}, completionReason {sent[0].completion_reason.value}")
+    # The bot records what the caller says after a beep: running, then completed with where the recording is.
+    name = "recordResponse"
+    op = await calls.by_call_id(ringing).record_response.post(
+        RecordResponsePostRequestBody(play_beep=True, max_record_duration_in_seconds=10, stop_tones=["#"], client_context="interop-record")
+    )
+    answered_running(name, op, "interop-record")
+    recorded = await heard_as(inboxes, 6, "recordResponse's completion", RecordOperation)
+    if not recorded or not recorded[0].recording_location or not recorded[0].recording_access_token:
+        problem("recordResponse's completion", f"no recordOperation with a recordingLocation and its token heard within {WAIT} s: {recorded!r}")
+    else:
+        ok("recordResponse's completion", f"status {recorded[0].status.value}, recordingLocation {recorded[0].recording_location}")
     if (status := stimulate(hook, ringing, "hangup", {})) != 202:
         problem("the hangup stimulus", f"the hook answered {status}")
-    ended = [c for c in calls_heard(await wait_for(inboxes, "/answered-call", 6)) if c.state is not None and c.state.value == "terminated"]
+    ended = [c for c in calls_heard(await wait_for(inboxes, "/answered-call", 7)) if c.state is not None and c.state.value == "terminated"]
     if not ended or ended[0].result_info is None or ended[0].result_info.code is None:
         problem("the caller hung up", f"no terminated Call with a resultInfo code heard within {WAIT} s")
     else:
