@@ -483,6 +483,18 @@ fn optional_string(s: &State, body: &Map<String, Value>, key: &str, max: Option<
     }
 }
 
+/// The range of an `Edm.Int32`.
+const INT32: std::ops::RangeInclusive<i64> = i32::MIN as i64..=i32::MAX as i64;
+
+/// An optional integer parameter: absent, null, or an integer in `range` (`what` says which, for the error).
+fn optional_int(body: &Map<String, Value>, key: &str, range: std::ops::RangeInclusive<i64>, what: &str) -> Result<(), Refusal> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(()),
+        Some(v) if v.as_i64().is_some_and(|n| range.contains(&n)) => Ok(()),
+        Some(_) => Err(refuse(400, "BadRequest", format!("{key} must be {what}."))),
+    }
+}
+
 impl Respond for Handler {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         self.state.requests.fetch_add(1, Ordering::Relaxed);
@@ -612,11 +624,7 @@ fn answer_body(s: &State, body: &Map<String, Value>) -> Result<String, Refusal> 
             "mediaConfig is required: an appHostedMediaConfig or a serviceHostedMediaConfig.",
         ));
     }
-    match body.get("participantCapacity") {
-        None | Some(Value::Null) => {}
-        Some(n) if n.as_i64().is_some_and(|n| i32::try_from(n).is_ok()) => {}
-        Some(_) => return Err(refuse(400, "BadRequest", "participantCapacity must be an Int32.")),
-    }
+    optional_int(body, "participantCapacity", INT32, "an Int32")?;
     match body.get("callOptions") {
         None | Some(Value::Null) | Some(Value::Object(_)) => {}
         Some(_) => return Err(refuse(400, "BadRequest", "callOptions must be an incomingCallOptions object.")),
@@ -1036,11 +1044,7 @@ fn send_dtmf_tones(s: &State, body: &Map<String, Value>, at: &Addressed) -> Resu
             ))
         }
     }
-    match body.get("delayBetweenTonesMs") {
-        None | Some(Value::Null) => {}
-        Some(d) if d.as_i64().is_some_and(|d| i32::try_from(d).is_ok()) => {}
-        Some(_) => return Err(refuse(400, "BadRequest", "delayBetweenTonesMs must be an Int32.")),
-    }
+    optional_int(body, "delayBetweenTonesMs", INT32, "an Int32")?;
     let client_context = optional_string(s, body, "clientContext", Some(256))?;
     let call = live_call(s, at)?;
     if call.state != CallState::Established {
@@ -1088,11 +1092,7 @@ fn record_response(s: &State, body: &Map<String, Value>, at: &Addressed) -> Resu
         "maxSilenceTimeoutInSeconds",
         "maxRecordDurationInSeconds",
     ] {
-        match body.get(key) {
-            None | Some(Value::Null) => {}
-            Some(v) if v.as_i64().is_some_and(|n| (1..=120).contains(&n)) => {}
-            Some(_) => return Err(refuse(400, "BadRequest", format!("{key} must be 1 to 120 seconds."))),
-        }
+        optional_int(body, key, 1..=120, "1 to 120 seconds")?;
     }
     if body
         .get("stopTones")
