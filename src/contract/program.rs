@@ -166,7 +166,7 @@ impl Catalog {
         let mut bad = Vec::new();
         for op in Operation::iter() {
             let subscribes = self.rows.row(op).subscribes.is_some() && state.tones.is_none();
-            let each = PER_OPERATION * if subscribes { 2 } else { 1 };
+            let each = PER_EXAMPLE * if subscribes { 2 } else { 1 };
             for ex in self.examples.get(&op).into_iter().flatten() {
                 let step = Step::operation(
                     role(call),
@@ -215,7 +215,7 @@ impl Catalog {
 type Choice = (Step, Vec<String>, u32);
 
 /// The weight of one documented example in a draw (the weights below are against it).
-const PER_OPERATION: u32 = 6;
+const PER_EXAMPLE: u32 = 6;
 
 /// How much more often the example a call was just sent is drawn again: every operation is
 /// repeatable, each repetition succeeding like the first (CONTRACT.md 7.3), and a repetition with
@@ -225,15 +225,15 @@ const REPEAT_FOCUS: u32 = 3;
 /// How much more often a step on a call subscribed to tones is drawn than one on another call.
 const SUBSCRIBED_FOCUS: u32 = 4;
 
-/// How often a stimulus or a subscription is drawn, against [`PER_OPERATION`] for any operation:
-/// a key on a call subscribed to tones is a state only a sequence reaches (subscribe, then cancel or
-/// subscribe again, then a key), so subscribing a call not yet subscribed and pressing a key on one
-/// that is are drawn as often as a few operations together; any other stimulus as half an operation
-/// (a hang-up ends the call, and with it the sequences that would have followed).
+/// How often a stimulus is drawn, against [`PER_EXAMPLE`] for a documented example: a key on a call
+/// subscribed to tones is a state only a sequence reaches (subscribe, then cancel or subscribe
+/// again, then a key), so it is drawn as often as a few examples together; any other stimulus as
+/// half an example (a hang-up ends the call, and with it the sequences that would have followed).
+/// Subscribing a call not yet subscribed is drawn twice as often as an example (`choices`).
 fn stimulus_weight(e: &Expectation) -> u32 {
     match e.far {
-        Some(Far::Tone { .. }) => 3 * PER_OPERATION,
-        _ => PER_OPERATION / 2,
+        Some(Far::Tone { .. }) => 3 * PER_EXAMPLE,
+        _ => PER_EXAMPLE / 2,
     }
 }
 
@@ -268,7 +268,7 @@ fn varied((step, vary): (Step, Vec<String>)) -> BoxedStrategy<Step> {
                     request: Request::Documented { set, .. },
                     ..
                 } => set.extend(kvs.into_iter().flatten()),
-                // A key drawn for a tone: always one (the stimulus names a key).
+                // A key drawn for a tone replaces the choice's `tone1` (a tone always names a key).
                 Act::Stimulus { stimulus } => {
                     if let (Some(body), Some((k, v))) = (stimulus.body.as_object_mut(), kvs.into_iter().flatten().next()) {
                         body.insert(k, v);

@@ -954,6 +954,23 @@ fn recording(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Res
     })
 }
 
+/// A new operation of `kind` on the established call `at` names: the call and the operation's id,
+/// noted on the call; `refusal` says why a call in another state is refused.
+fn start_operation(s: &State, at: &Addressed, kind: &'static str, refusal: &str) -> Result<(Call, String), Refusal> {
+    let call = live_call(s, at)?;
+    if call.state != CallState::Established {
+        return Err(refuse(400, "BadRequest", refusal));
+    }
+    let op = operation_id(s, &call, kind)?;
+    note_operation(s, at, kind, &op, None);
+    Ok((call, op))
+}
+
+/// An operation's answer: `status`, `body`, and the `Location` naming operation `op` of the call.
+fn operation_answer(s: &State, at: &Addressed, op: &str, status: u16, body: &Value) -> ResponseTemplate {
+    json_response(status, body).insert_header("Location", s.location(at, &at.call_id, op))
+}
+
 /// playPrompt: 200 with a running playPromptOperation and its Location, then the operation's one
 /// final notification, completed. Media operations on a call complete in the order they were
 /// accepted: the outbox delivers one callback's notifications in order.
@@ -967,12 +984,7 @@ fn play_prompt(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<R
         _ => return Err(refuse(400, "BadRequest", "prompts must hold 1 to 20 mediaPrompts.")),
     }
     let client_context = optional_string(s, body, "clientContext", Some(256))?;
-    let call = live_call(s, at)?;
-    if call.state != CallState::Established {
-        return Err(refuse(400, "BadRequest", "A prompt plays on an established call only."));
-    }
-    let op = operation_id(s, &call, "prompt")?;
-    note_operation(s, at, "prompt", &op, None);
+    let (call, op) = start_operation(s, at, "prompt", "A prompt plays on an established call only.")?;
     let echo = if s.is(Fault::PlayPromptNoEcho) { None } else { client_context };
     let res = s.resource(at, &at.call_id, Some(&op));
     let completed = obj(
@@ -991,7 +1003,7 @@ fn play_prompt(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<R
     let answer = json!({"@odata.type": "#microsoft.graph.playPromptOperation", "id": op, "clientContext": echo,
         "status": if s.is(Fault::PlayPromptAnswersCompleted) { "Completed" } else { "Running" }, "resultInfo": null});
     let status = if s.is(Fault::PlayPromptAnswers202) { 202 } else { 200 };
-    Ok(json_response(status, &answer).insert_header("Location", s.location(at, &at.call_id, &op)))
+    Ok(operation_answer(s, at, &op, status, &answer))
 }
 
 /// subscribeToTone: 200 with the subscribeToToneOperation already completed and its Location, and
@@ -999,12 +1011,7 @@ fn play_prompt(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<R
 /// (`stimulate`). Subscribing again keeps the call's sequence.
 fn subscribe_to_tone(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
     let client_context = optional_string(s, body, "clientContext", Some(256))?;
-    let call = live_call(s, at)?;
-    if call.state != CallState::Established {
-        return Err(refuse(400, "BadRequest", "Tones are subscribed to on an established call only."));
-    }
-    let op = operation_id(s, &call, "tone")?;
-    note_operation(s, at, "tone", &op, None);
+    let (call, op) = start_operation(s, at, "tone", "Tones are subscribed to on an established call only.")?;
     if let Some(c) = s.calls.lock().unwrap_or_else(|e| e.into_inner()).get_mut(&at.call_id) {
         c.tones.get_or_insert(0);
     }
@@ -1025,7 +1032,7 @@ fn subscribe_to_tone(s: &State, body: &Map<String, Value>, at: &Addressed) -> Re
     let answer = json!({"@odata.type": "#microsoft.graph.subscribeToToneOperation", "id": op, "clientContext": echo,
         "status": if s.is(Fault::ToneSubscriptionRunning) { "Running" } else { "Completed" }, "resultInfo": null});
     let status = if s.is(Fault::ToneSubscriptionAnswers202) { 202 } else { 200 };
-    Ok(json_response(status, &answer).insert_header("Location", s.location(at, &at.call_id, &op)))
+    Ok(operation_answer(s, at, &op, status, &answer))
 }
 
 /// sendDtmfTones: 200 with a running sendDtmfTonesOperation and its Location, then its one final
@@ -1046,12 +1053,7 @@ fn send_dtmf_tones(s: &State, body: &Map<String, Value>, at: &Addressed) -> Resu
     }
     optional_int(body, "delayBetweenTonesMs", INT32, "an Int32")?;
     let client_context = optional_string(s, body, "clientContext", Some(256))?;
-    let call = live_call(s, at)?;
-    if call.state != CallState::Established {
-        return Err(refuse(400, "BadRequest", "Tones are sent on an established call only."));
-    }
-    let op = operation_id(s, &call, "dtmf")?;
-    note_operation(s, at, "dtmf", &op, None);
+    let (call, op) = start_operation(s, at, "dtmf", "Tones are sent on an established call only.")?;
     let echo = if s.is(Fault::DtmfNoEcho) { None } else { client_context };
     let res = s.resource(at, &at.call_id, Some(&op));
     let reason = if s.is(Fault::DtmfCompletionCancelled) {
@@ -1070,7 +1072,7 @@ fn send_dtmf_tones(s: &State, body: &Map<String, Value>, at: &Addressed) -> Resu
     let answer = json!({"@odata.type": "#microsoft.graph.sendDtmfTonesOperation", "id": op, "clientContext": echo,
         "status": "Running", "completionReason": null, "resultInfo": null});
     let status = if s.is(Fault::DtmfAnswers202) { 202 } else { 200 };
-    Ok(json_response(status, &answer).insert_header("Location", s.location(at, &at.call_id, &op)))
+    Ok(operation_answer(s, at, &op, status, &answer))
 }
 
 /// recordResponse: 200 with a running recordOperation and its Location, then its one final
@@ -1101,12 +1103,7 @@ fn record_response(s: &State, body: &Map<String, Value>, at: &Addressed) -> Resu
         return Err(refuse(400, "BadRequest", "stopTones must be a list of strings."));
     }
     let client_context = optional_string(s, body, "clientContext", Some(256))?;
-    let call = live_call(s, at)?;
-    if call.state != CallState::Established {
-        return Err(refuse(400, "BadRequest", "A response is recorded on an established call only."));
-    }
-    let op = operation_id(s, &call, "record")?;
-    note_operation(s, at, "record", &op, None);
+    let (call, op) = start_operation(s, at, "record", "A response is recorded on an established call only.")?;
     let res = s.resource(at, &at.call_id, Some(&op));
     let mut completed = obj(
         json!({"@odata.type": "#microsoft.graph.recordOperation", "@odata.id": res, "@odata.etag": s.etag(),
@@ -1122,7 +1119,7 @@ fn record_response(s: &State, body: &Map<String, Value>, at: &Addressed) -> Resu
     let answer = json!({"@odata.type": "#microsoft.graph.recordOperation", "id": op, "clientContext": client_context,
         "status": "Running", "resultInfo": null, "recordingLocation": null});
     let status = if s.is(Fault::RecordAnswers202) { 202 } else { 200 };
-    Ok(json_response(status, &answer).insert_header("Location", s.location(at, &at.call_id, &op)))
+    Ok(operation_answer(s, at, &op, status, &answer))
 }
 
 /// The provisioning hook's stimuli (CONTRACT.md section 5): `POST /_provision/calls/{id}/{stimulus}`,

@@ -12,14 +12,13 @@ use serde_json::Value;
 
 use super::config::Config;
 use super::embedded::Env;
-use super::harness::{block_on, negative_request, production_refusal, until_ended, UNKNOWN_CALL};
+use super::harness::{block_on, negative_request, production_refusal, stimulus_outcome, until_ended, NotDone, UNKNOWN_CALL};
 use crate::contract::case::Case;
 use crate::contract::corpus;
 use crate::contract::family::Family;
 use crate::contract::lifecycle::{CallState, Operation, Start};
 use crate::contract::program::{compact, generate, program_of, shrink, Catalog};
 use crate::contract::steps::{role, role_index, Act, Program, Request, Step};
-use crate::contract::stimulus::StimulusAnswer;
 use crate::judging::judge::setup_finding;
 use crate::judging::program::{
     all_heard_on_call, check_fresh_operation_id, judge_answer, judge_call_notifications, Plan, ProgramRun, StepRun,
@@ -176,24 +175,11 @@ fn judge_stimulus(plan: &Plan, request: &SentRequest, obs: &Observed, v: &mut Ve
     let Act::Stimulus { stimulus } = &plan.step.act else {
         return Ok(());
     };
-    let subject = format!("the {} stimulus", stimulus.kind);
-    let expected = format!(
-        "POST {{provision URL}}/{{id}}/{} answered 202 ({}): CONTRACT.md section 5",
-        stimulus.kind,
-        stimulus.kind.meaning()
-    );
-    match stimulus_answer(stimulus, request, obs) {
-        Ok(StimulusAnswer::Done) => Ok(()),
-        Ok(StimulusAnswer::NotOffered) => Err(Box::new(setup_finding(
-            &subject,
-            &expected,
-            format!(
-                "404: the target does not offer the {} stimulus, so a program that needs it is not run (it never passes without it)",
-                stimulus.kind
-            ),
-        ))),
-        Err(e) => {
-            v.findings.push(setup_finding(&subject, &expected, e));
+    match stimulus_outcome(stimulus, stimulus_answer(stimulus, request, obs)) {
+        Ok(()) => Ok(()),
+        Err(NotDone::NotOffered(f)) => Err(f),
+        Err(NotDone::Failed(f)) => {
+            v.findings.push(*f);
             Ok(())
         }
     }

@@ -25,7 +25,7 @@ use crate::contract::{corpus, schemas};
 use crate::judging::judge::{expected_notifications, judge_with, setup_finding, CaseRun};
 use crate::judging::notifications::{all_heard, effect_of_an_operation, heard_items, is_call_deleted};
 use crate::judging::response::check_error_answer;
-use crate::judging::verdict::{Aspect, Check, Verdict};
+use crate::judging::verdict::{Aspect, Check, Finding, Verdict};
 use crate::wire::listener::{Heard, Inbox};
 use crate::wire::target::{Observed, SentRequest};
 
@@ -147,8 +147,9 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     run.response = Some(obs.clone());
     if let Some(step) = &case.fixture.stimulus {
         let stimulus = step.stimulus();
-        if let Err((expected, actual)) = ask(env, &call_id, &stimulus).await {
-            setup(&mut run, &format!("the {} stimulus", stimulus.kind), &expected, actual);
+        let answer = env.target.stimulus(&call_id, &stimulus).await;
+        if let Err(NotDone::NotOffered(f) | NotDone::Failed(f)) = stimulus_outcome(&stimulus, answer) {
+            run.verdict.findings.push(*f);
             return run;
         }
     }
@@ -172,23 +173,34 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     run
 }
 
-/// Asks the target for `stimulus` on `call_id`; what was expected and what came when it could not.
-async fn ask(env: &Env, call_id: &str, stimulus: &Stimulus) -> Result<(), (String, String)> {
+/// What a stimulus came to when it was not done: the target does not offer it (what needs it is
+/// not run), or its hook answered otherwise (a finding of the step that asked).
+pub(crate) enum NotDone {
+    /// `404`: the target lacks the stimulus.
+    NotOffered(Box<Finding>),
+    /// Any other answer, or none.
+    Failed(Box<Finding>),
+}
+
+/// What `answer` (the hook's, to `stimulus`) means for the case or step that asked for it.
+pub(crate) fn stimulus_outcome(stimulus: &Stimulus, answer: Result<StimulusAnswer, String>) -> Result<(), NotDone> {
+    let subject = format!("the {} stimulus", stimulus.kind);
     let expected = format!(
-        "POST {{provision URL}}/{{id}}/{} answered 202 ({}): this case needs it (CONTRACT.md section 5)",
+        "POST {{provision URL}}/{{id}}/{} answered 202 ({}): CONTRACT.md section 5",
         stimulus.kind,
         stimulus.kind.meaning()
     );
-    match env.target.stimulus(call_id, stimulus).await {
+    match answer {
         Ok(StimulusAnswer::Done) => Ok(()),
-        Ok(StimulusAnswer::NotOffered) => Err((
-            expected,
+        Ok(StimulusAnswer::NotOffered) => Err(NotDone::NotOffered(Box::new(setup_finding(
+            &subject,
+            &expected,
             format!(
-                "404: the target does not offer the {} stimulus, so this case is not run (it never passes without it)",
+                "404: the target does not offer the {} stimulus, so what needs it is not run (it never passes without it)",
                 stimulus.kind
             ),
-        )),
-        Err(e) => Err((expected, e)),
+        )))),
+        Err(e) => Err(NotDone::Failed(Box::new(setup_finding(&subject, &expected, e)))),
     }
 }
 

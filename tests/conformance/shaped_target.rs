@@ -249,14 +249,12 @@ fn route(state: &State, req: &Req) -> Resp {
                     "resultInfo": {"code": 200, "subcode": 8514, "message": "Silence timeout."},
                     "@odata.type": "#microsoft.graph.recordOperation"}))], "@odata.type": "#microsoft.graph.commsNotifications"}),
             );
-            Resp {
-                status: 200,
-                headers: vec![(
-                    "LOCATION",
-                    format!("https://calls.contoso.test/v1.0/{prefix}/calls/{call_id}/operations/{op}"),
-                )],
-                body: Some(json!({"status": "running", "clientContext": cc, "id": op, "@odata.type": "#microsoft.graph.recordOperation"})),
-            }
+            operation_answer(
+                &prefix,
+                &call_id,
+                &op,
+                json!({"status": "running", "clientContext": cc, "id": op, "@odata.type": "#microsoft.graph.recordOperation"}),
+            )
         }
         ("POST", Some("sendDtmfTones")) if prefix == "communications" && !call.incoming => {
             let op = state.next("dtmf");
@@ -270,15 +268,13 @@ fn route(state: &State, req: &Req) -> Resp {
                     "resultInfo": {"code": 200, "subcode": 0, "message": "Tones sent."}, "id": op, "clientContext": cc,
                     "@odata.type": "#microsoft.graph.sendDtmfTonesOperation"}))], "@odata.type": "#microsoft.graph.commsNotifications"}),
             );
-            Resp {
-                status: 200,
-                headers: vec![(
-                    "LOCATION",
-                    format!("https://calls.contoso.test/v1.0/{prefix}/calls/{call_id}/operations/{op}"),
-                )],
-                body: Some(json!({"status": "Running", "clientContext": cc, "id": op,
-                    "@odata.type": "#microsoft.graph.sendDtmfTonesOperation"})),
-            }
+            operation_answer(
+                &prefix,
+                &call_id,
+                &op,
+                json!({"status": "Running", "clientContext": cc, "id": op,
+                    "@odata.type": "#microsoft.graph.sendDtmfTonesOperation"}),
+            )
         }
         ("POST", Some("subscribeToTone")) if prefix == "communications" && !call.incoming => {
             let op = state.next("tones");
@@ -286,16 +282,14 @@ fn route(state: &State, req: &Req) -> Resp {
                 c.tones.get_or_insert(0);
             }
             let cc = body.get("clientContext").cloned().unwrap_or(Value::Null);
-            Resp {
-                status: 200,
-                headers: vec![(
-                    "LOCATION",
-                    format!("https://calls.contoso.test/v1.0/{prefix}/calls/{call_id}/operations/{op}"),
-                )],
-                body: Some(json!({"status": "Completed", "id": op, "clientContext": cc, "resultInfo": null,
+            operation_answer(
+                &prefix,
+                &call_id,
+                &op,
+                json!({"status": "Completed", "id": op, "clientContext": cc, "resultInfo": null,
                     "@odata.context": "https://calls.contoso.test/v1.0/$metadata#microsoft.graph.subscribeToToneOperation",
-                    "@odata.type": "#microsoft.graph.subscribeToToneOperation"})),
-            }
+                    "@odata.type": "#microsoft.graph.subscribeToToneOperation"}),
+            )
         }
         ("DELETE", None) => {
             if let Some(c) = state.calls.lock().unwrap().get_mut(&call_id) {
@@ -335,17 +329,13 @@ fn route(state: &State, req: &Req) -> Resp {
         ("POST", Some("updateRecordingStatus")) => {
             let b = body;
             let op = state.next("op");
-            Resp {
-                status: 200,
-                headers: vec![(
-                    "LOCATION",
-                    format!("https://calls.contoso.test/v1.0/{prefix}/calls/{call_id}/operations/{op}"),
-                )],
-                body: Some(
-                    json!({"status": "completed", "id": op, "recordingStatus": b.get("status"), "clientContext": b.get("clientContext"),
+            operation_answer(
+                &prefix,
+                &call_id,
+                &op,
+                json!({"status": "completed", "id": op, "recordingStatus": b.get("status"), "clientContext": b.get("clientContext"),
                     "resultInfo": {"code": 200, "subcode": 0, "message": "ok"}, "@odata.type": "#microsoft.graph.updateRecordingStatusOperation"}),
-                ),
-            }
+            )
         }
         ("POST", Some("reject")) if prefix == "communications" && call.incoming => {
             if let Some(c) = state.calls.lock().unwrap().get_mut(&call_id) {
@@ -389,15 +379,13 @@ fn route(state: &State, req: &Req) -> Resp {
                     "clientContext": cc, "completionReason": "completedSuccessfully",
                     "resultInfo": {"code": 200, "subcode": 8500, "message": "Prompt played."}}))]}),
             );
-            Resp {
-                status: 200,
-                headers: vec![(
-                    "LOCATION",
-                    format!("https://calls.contoso.test/v1.0/{prefix}/calls/{call_id}/operations/{op}"),
-                )],
-                body: Some(json!({"status": "running", "clientContext": cc, "id": op, "resultInfo": null,
-                    "@odata.type": "#microsoft.graph.playPromptOperation"})),
-            }
+            operation_answer(
+                &prefix,
+                &call_id,
+                &op,
+                json!({"status": "running", "clientContext": cc, "id": op, "resultInfo": null,
+                    "@odata.type": "#microsoft.graph.playPromptOperation"}),
+            )
         }
         // keepAlive takes no body and causes no notification; any live call stays live.
         ("POST", Some("keepAlive")) if prefix == "communications" => resp(200),
@@ -563,6 +551,18 @@ fn stimulate(state: &State, rest: &str, raw: &[u8]) -> Resp {
         _ => return error(404, "itemNotFound", "stimulus not offered"),
     }
     resp(202)
+}
+
+/// A 200 answer with an operation's `body` and the `Location` naming it, on a host of its own.
+fn operation_answer(prefix: &str, call_id: &str, op: &str, body: Value) -> Resp {
+    Resp {
+        status: 200,
+        headers: vec![(
+            "LOCATION",
+            format!("https://calls.contoso.test/v1.0/{prefix}/calls/{call_id}/operations/{op}"),
+        )],
+        body: Some(body),
+    }
 }
 
 /// A current-dialect item that also carries the legacy `resource` field, as real services do.
