@@ -846,6 +846,14 @@ impl Corpus {
                 ));
             }
         }
+        for (op, row) in self.operations.iter() {
+            if let Some(id) = row.cancelled.as_ref().filter(|id| !self.notifications.contains_key(*id)) {
+                return Err(FixtureError {
+                    path: self.root.join("data/operations.json"),
+                    message: format!("{}: \"cancelled\" {id:?} is not a notification fixture", op.name()),
+                });
+            }
+        }
         for (path, neg) in self.negatives.values() {
             let bad = |message: String| {
                 Err(FixtureError {
@@ -891,6 +899,13 @@ impl Corpus {
     /// The first documented case of `operation` (by id): where negative cases take their example body and success status.
     pub fn example_of(&self, operation: Operation) -> Option<&RequestFixture> {
         self.requests.values().map(|(_, f)| f).find(|f| f.provenance.operation == operation)
+    }
+
+    /// The notification an operation of `op` gets when a cancel ends it running or queued (its row's
+    /// `cancelled`, checked to be a fixture when the corpus loads).
+    pub fn cancelled_notification(&self, op: Operation) -> Option<&NotificationFixture> {
+        let id = self.operations.row(op).cancelled.as_ref()?;
+        self.notifications.get(id).map(|(_, f)| f)
     }
 
     /// The documented notification of what a stimulus makes a target send: a tone's, from the

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use super::operation::{Ending, Live, Operation, OperationRow, Subscription};
+pub use super::operation::{Ending, Live, Operation, OperationRow, Queue, Subscription};
 use super::stimulus::{Stimulus, StimulusKind};
 
 /// How a call a program acts on comes to be.
@@ -182,6 +182,8 @@ pub mod rules {
         "A call that has not ended is never notified as ended (CONTRACT.md \"The call's lifecycle\", section 3 reject)";
     /// Section 5, `tone`.
     pub const TONE: &str = "The caller pressed a key: a call subscribed to tones is notified updated with toneInfo, sequenceId rising from 1; a call not subscribed is notified nothing (CONTRACT.md sections 5 and 7.2)";
+    /// Section 7.3, media operations.
+    pub const MEDIA: &str = "Media operations (playPrompt, recordResponse) run one at a time, in the order they were accepted: their completion notifications on one call arrive in that order; cancelMediaProcessing ends the running and the queued ones, each notified failed (CONTRACT.md sections 2 and 7.3)";
     /// Section 5, `hangup`.
     pub const HANGUP: &str = "The caller hung up: the call ends, with a call deleted notification, state terminated and a resultInfo, and answers 404 from then on (CONTRACT.md sections 5 and 7.3)";
 }
@@ -247,4 +249,53 @@ pub fn expect_stimulus(call: ModelCall, stimulus: &Stimulus) -> Option<Expectati
         rule: rule.to_string(),
         far,
     })
+}
+
+/// What becomes of a media operation a step started, given the steps after it on its call
+/// (CONTRACT.md 7.3). The model cannot know how long a prompt plays on a real service, so a cancel
+/// or an ending that follows it leaves both outcomes open; the queue's order still binds them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaFate {
+    /// Nothing ends it: exactly one final notification, as documented.
+    Completes,
+    /// A cancel (the step at index `by`) came while it may still have run or waited: exactly one
+    /// final notification, completed as documented or failed as its row's `cancelled` shows; and
+    /// once one of those a cancel ended is failed, every later one it ended is too.
+    CompletesOrCancelled {
+        /// The index, among the call's steps, of the cancel.
+        by: usize,
+    },
+    /// The call ended (the step at index `by`) while it may still have run: whether it is notified
+    /// is not said (at most once).
+    Unsaid {
+        /// The index, among the call's steps, of the step that ended the call.
+        by: usize,
+    },
+}
+
+/// The fate of each step's media operation, for the steps of one call in order (the row of an
+/// operation step, `None` for a stimulus, and the model's expectation of it); `None` for a step that
+/// started none (another operation, a refusal, a stimulus).
+pub fn media_fates(steps: &[(Option<&OperationRow>, &Expectation)]) -> Vec<Option<MediaFate>> {
+    let documented = |(row, e): &(Option<&OperationRow>, &Expectation)| e.answer == Answer::Documented && row.is_some();
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, step)| {
+            let queue = step.0.and_then(|r| r.queue).filter(|_| documented(step))?;
+            let after = steps.iter().enumerate().skip(i + 1);
+            let fate = after
+                .filter_map(|(j, later)| {
+                    if documented(later) && later.0.and_then(|r| r.cancels) == Some(queue) {
+                        Some(MediaFate::CompletesOrCancelled { by: j })
+                    } else if !later.1.after.live() && matches!(later.1.answer, Answer::Documented | Answer::Stimulated) {
+                        Some(MediaFate::Unsaid { by: j })
+                    } else {
+                        None
+                    }
+                })
+                .next();
+            Some(fate.unwrap_or(MediaFate::Completes))
+        })
+        .collect()
 }

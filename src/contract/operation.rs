@@ -195,6 +195,18 @@ pub struct OperationRow {
     /// stimulus from then on); `null` for nothing.
     #[serde(default)]
     pub subscribes: Option<Subscription>,
+    /// The queue a success runs in (playPrompt, recordResponse: `media`, one at a time in the order
+    /// accepted); `null` for an operation that runs on its own.
+    #[serde(default)]
+    pub queue: Option<Queue>,
+    /// The notification fixture a success's operation is notified with when a cancel ends it while it
+    /// runs or waits (`status: failed`, resultInfo 400/8508); required with `queue`.
+    #[serde(default)]
+    pub cancelled: Option<String>,
+    /// The queue a success empties (cancelMediaProcessing: `media`, its running and queued
+    /// operations each notified as `cancelled` says); `null` for none.
+    #[serde(default)]
+    pub cancels: Option<Queue>,
     /// The sentence of CONTRACT.md a success rests on.
     pub rule: String,
 }
@@ -205,6 +217,15 @@ pub struct OperationRow {
 pub enum Subscription {
     /// The caller's keys (DTMF), notified as call `updated` with `toneInfo`.
     Tones,
+}
+
+/// A queue of a call's operations (CONTRACT.md 7.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Queue {
+    /// The media operations (playPrompt, recordResponse): one runs at a time, in the order accepted,
+    /// and cancelMediaProcessing ends the running and the queued ones.
+    Media,
 }
 
 impl OperationRow {
@@ -263,6 +284,12 @@ impl Operations {
             }
             if row.families.is_empty() {
                 return Err(format!("{}: \"families\" is empty", op.name()));
+            }
+            if row.queue.is_some() != row.cancelled.is_some() {
+                return Err(format!(
+                    "{}: \"queue\" and \"cancelled\" go together: an operation that waits in a queue is notified somehow when a cancel ends it",
+                    op.name()
+                ));
             }
         }
         Ok(Operations { rows: table.operations })

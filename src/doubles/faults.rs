@@ -249,6 +249,16 @@ pub enum Fault {
     HangupNotNotified,
     /// The caller hanging up leaves the call answering as if alive.
     HangupLeavesCallAlive,
+    /// cancelMediaProcessing ends the running media operation only; the queued ones play on.
+    CancelLeavesQueuedMedia,
+    /// cancelMediaProcessing ends prompts only; a recording runs on.
+    CancelSkipsRecordings,
+    /// The media operations a cancel ends are never notified.
+    CancelledMediaNotNotified,
+    /// A cancel notifies the media operations failed, and they play on and complete too.
+    CancelNotifiesButMediaPlays,
+    /// Media operations run at once instead of one after another (a recording takes longer than a prompt).
+    MediaRunConcurrently,
 }
 
 const RECORDING: &[&str] = &[
@@ -676,6 +686,31 @@ impl Fault {
                 "a key pressed on a call that never subscribed to tones is notified anyway: a bot that did not ask sees keys",
                 C::ToneOnlyWhenSubscribed,
                 EXPLORE,
+            ),
+            Fault::CancelLeavesQueuedMedia => (
+                "cancelMediaProcessing stops the prompt playing and lets the queued ones play on (CONTRACT.md 7.3: it ends the queued ones too): the caller hears the menu the bot cancelled",
+                C::MediaInOrder,
+                SAVED,
+            ),
+            Fault::CancelSkipsRecordings => (
+                "cancelMediaProcessing cancels prompts only, as if it were a cancel of playPrompt: a queued recording starts after the bot cancelled it",
+                C::MediaInOrder,
+                SAVED,
+            ),
+            Fault::CancelledMediaNotNotified => (
+                "the prompts and recordings a cancel ends are never notified: a bot waiting for each to finish waits for ever",
+                C::NotificationArrives,
+                SAVED,
+            ),
+            Fault::CancelNotifiesButMediaPlays => (
+                "a cancel notifies each media operation failed but does not stop them: each is then notified completed too, and a bot acts on both",
+                C::OperationNotifiedOnce,
+                SAVED,
+            ),
+            Fault::MediaRunConcurrently => (
+                "media operations run at once instead of one after another: a short prompt accepted after a recording completes first, and the caller hears both at once",
+                C::MediaInOrder,
+                SAVED,
             ),
             Fault::CancelEndsToneSubscription => (
                 "cancelMediaProcessing also ends the call's tone subscription (CONTRACT.md 7.3 says it does not): the IVR goes deaf after a barge-in",

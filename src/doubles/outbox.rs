@@ -9,7 +9,7 @@
 //! waited for, so lateness faults are still caught.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -31,6 +31,49 @@ struct Outgoing {
     bodies: Vec<Value>,
     delay: std::time::Duration,
     fault: Option<Fault>,
+    /// Its handle: taken back, it does not go out.
+    withdrawable: Withdrawable,
+}
+
+/// A batch the double may take back until it starts going out: a media operation's completion,
+/// which a cancel or the call's end takes back while the prompt still plays.
+#[derive(Debug, Clone)]
+pub(super) struct Withdrawable {
+    /// `WAITING`, `SENDING` or `WITHDRAWN`.
+    state: Arc<AtomicU8>,
+    ticket: u64,
+    in_flight: Arc<InFlight>,
+}
+
+const WAITING: u8 = 0;
+const SENDING: u8 = 1;
+const WITHDRAWN: u8 = 2;
+
+impl Withdrawable {
+    /// Takes the batch back; whether it was still waiting (`false`: it is going out or has gone).
+    /// A batch taken back is no longer owed: no wait waits for it.
+    pub(super) fn withdraw(&self) -> bool {
+        let taken = self
+            .state
+            .compare_exchange(WAITING, WITHDRAWN, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        if taken {
+            self.in_flight.close(self.ticket);
+        }
+        taken
+    }
+
+    /// Whether it is still waiting to go out.
+    pub(super) fn waiting(&self) -> bool {
+        self.state.load(Ordering::Acquire) == WAITING
+    }
+
+    /// Marks it going out; whether it had not been taken back.
+    fn start(&self) -> bool {
+        self.state
+            .compare_exchange(WAITING, SENDING, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
 }
 
 /// How the double delivers a notification, as a service does: a connection pool kept alive, and a
@@ -72,6 +115,9 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>, log: bool, undelive
             let _closing = Closing(&in_flight, out.ticket);
             if !out.delay.is_zero() {
                 tokio::time::sleep(out.delay).await;
+            }
+            if !out.withdrawable.start() {
+                return;
             }
             // In order, each after the last was answered: the order of one operation's notifications.
             for body in std::mem::take(&mut out.bodies) {
@@ -231,17 +277,36 @@ impl Outbox {
     /// Queues `bodies` for `callback`, in order, after `delay`. Counted in flight before it returns,
     /// so before the answer to the request that caused it leaves the double.
     pub(super) fn send(&self, callback: &str, bodies: Vec<Value>, delay: Duration, fault: Option<Fault>) {
-        let ticket = self.in_flight.open(callback, Instant::now() + delay);
+        self.queue(callback, bodies, delay, delay, fault);
+    }
+
+    /// [`Outbox::send`] for what is meant on time though it goes out after `delay` (a prompt's
+    /// completion once it has played): owed from now, so a wait waits for it, until it is taken back
+    /// with the handle.
+    pub(super) fn send_withdrawable(&self, callback: &str, bodies: Vec<Value>, delay: Duration, fault: Option<Fault>) -> Withdrawable {
+        self.queue(callback, bodies, delay, Duration::ZERO, fault)
+    }
+
+    /// Queues `bodies` to go out after `delay`, owed to the account from `due` on.
+    fn queue(&self, callback: &str, bodies: Vec<Value>, delay: Duration, due: Duration, fault: Option<Fault>) -> Withdrawable {
+        let ticket = self.in_flight.open(callback, Instant::now() + due);
+        let handle = Withdrawable {
+            state: Arc::new(AtomicU8::new(WAITING)),
+            ticket,
+            in_flight: self.in_flight.clone(),
+        };
         let out = Outgoing {
             ticket,
             callback: callback.to_string(),
             bodies,
             delay,
             fault,
+            withdrawable: handle.clone(),
         };
         if self.tx.send(out).is_err() {
             self.in_flight.close(ticket);
         }
+        handle
     }
 
     /// How many notifications it gave up delivering.

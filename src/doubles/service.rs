@@ -17,7 +17,7 @@ use wiremock::matchers::{any, method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::faults::Fault;
-use super::outbox::Outbox;
+use super::outbox::{Outbox, Withdrawable};
 use crate::contract::edition::Edition;
 use crate::contract::family::Family;
 use crate::contract::lifecycle::CallState;
@@ -48,7 +48,15 @@ pub struct DoubleOptions {
     /// Whether the provisioning hook offers the stimuli of CONTRACT.md section 5 (a target may not:
     /// the suite then reports the cases that need one as not run).
     pub stimuli: bool,
+    /// How long each media operation (a prompt, a recording) runs before it completes: they run one
+    /// at a time per call, so a cancel finds the running one and those queued behind it.
+    pub media: std::time::Duration,
 }
+
+/// How long a media operation runs in the double by default: long enough that a cancel sent right
+/// after three of them finds them still queued on a loaded machine, short enough that a prompt's
+/// case costs little.
+pub const MEDIA_RUNS: std::time::Duration = std::time::Duration::from_millis(250);
 
 impl Default for DoubleOptions {
     fn default() -> Self {
@@ -60,6 +68,7 @@ impl Default for DoubleOptions {
             log: false,
             throttle_every: 0,
             stimuli: true,
+            media: MEDIA_RUNS,
         }
     }
 }
@@ -85,6 +94,27 @@ struct Call {
     /// Where the call was last addressed: its notifications of the far side's doing take that
     /// family's dialect (a provisioned call, never addressed, the current one's).
     addressed: Option<Addressed>,
+    /// Its media operations, running or queued, in the order accepted.
+    media: Vec<Media>,
+}
+
+/// A media operation accepted on a call: its completion, on its way unless taken back.
+#[derive(Debug, Clone)]
+struct Media {
+    kind: MediaKind,
+    /// The completion, sent when it has run.
+    completion: Withdrawable,
+    /// When it will have run.
+    until: tokio::time::Instant,
+    /// Its notification if a cancel ends it.
+    cancelled: Value,
+}
+
+/// What a media operation is (a cancel under `cancel-skips-recordings` tells them apart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MediaKind {
+    Prompt,
+    Recording,
 }
 
 impl Call {
@@ -97,6 +127,7 @@ impl Call {
             first_ops: HashMap::new(),
             tones: None,
             addressed: None,
+            media: Vec::new(),
         }
     }
 }
@@ -766,6 +797,65 @@ fn live_call(s: &State, at: &Addressed) -> Result<Call, Refusal> {
 fn end_call(s: &State, at: &Addressed, ending: Ending) {
     if let Some(c) = s.calls.lock().unwrap_or_else(|e| e.into_inner()).get_mut(&at.call_id) {
         c.state = CallState::Ended(ending);
+        // A prompt does not play on to a call that has ended (CONTRACT.md 7.3 does not say it is notified).
+        for m in c.media.drain(..) {
+            m.completion.withdraw();
+        }
+    }
+}
+
+/// Accepts a media operation on call `at`: it runs once the ones before it have (or, under
+/// `media-run-concurrently`, at once, a recording twice a prompt's time), then `completion` goes out;
+/// `cancelled` is what it is notified with if a cancel ends it first.
+fn queue_media(s: &State, at: &Addressed, callback: &str, kind: MediaKind, completion: Vec<Value>, cancelled: Value) {
+    let now = tokio::time::Instant::now();
+    let mut calls = s.calls.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(c) = calls.get_mut(&at.call_id) else { return };
+    c.media.retain(|m| m.completion.waiting());
+    let runs = match kind {
+        MediaKind::Recording if s.is(Fault::MediaRunConcurrently) => s.options.media * 2,
+        _ => s.options.media,
+    };
+    let start = match c.media.last() {
+        Some(last) if !s.is(Fault::MediaRunConcurrently) => last.until.max(now),
+        _ => now,
+    };
+    let until = start + runs;
+    let completion = s
+        .outbox
+        .send_withdrawable(callback, completion, until - now + s.options.latency, s.options.fault);
+    c.media.push(Media {
+        kind,
+        completion,
+        until,
+        cancelled,
+    });
+}
+
+/// cancelMediaProcessing's effect: the running and the queued media operations of the call end,
+/// each notified as cancelled, in the order they were accepted; one already completing completes.
+fn cancel_media(s: &State, at: &Addressed, callback: &str) {
+    let mut calls = s.calls.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(c) = calls.get_mut(&at.call_id) else { return };
+    c.media.retain(|m| m.completion.waiting());
+    let mut ended = Vec::new();
+    let mut kept = Vec::new();
+    for (n, m) in c.media.drain(..).enumerate() {
+        let spared =
+            (s.is(Fault::CancelLeavesQueuedMedia) && n > 0) || (s.is(Fault::CancelSkipsRecordings) && m.kind == MediaKind::Recording);
+        if spared {
+            kept.push(m);
+        } else if s.is(Fault::CancelNotifiesButMediaPlays) {
+            ended.push(m.cancelled.clone());
+            kept.push(m);
+        } else if m.completion.withdraw() {
+            ended.push(m.cancelled);
+        }
+    }
+    c.media = kept;
+    drop(calls);
+    if !ended.is_empty() && !s.is(Fault::CancelledMediaNotNotified) {
+        s.send(callback, ended);
     }
 }
 
@@ -855,6 +945,7 @@ fn cancel(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Respon
     let client_context = optional_string(s, body, "clientContext", None)?;
     let call = live_call(s, at)?;
     let op = operation_id(s, &call, "cancel")?;
+    cancel_media(s, at, &call.callback);
     let location = s.location(at, &at.call_id, &op);
     let named_op = if s.is(Fault::CancelNamesOtherOperation) {
         s.new_id()
@@ -971,6 +1062,18 @@ fn operation_answer(s: &State, at: &Addressed, op: &str, status: u16, body: &Val
     json_response(status, body).insert_header("Location", s.location(at, &at.call_id, op))
 }
 
+/// The notification of media operation `op` (at resource `res`, of `odata_type`, with its own
+/// properties `own`) when a cancel ends it: deleted, failed, resultInfo 400/8508 (CONTRACT.md section 2).
+fn cancelled(s: &State, at: &Addressed, res: &str, odata_type: &str, op: &str, echo: Option<&str>, own: Map<String, Value>) -> Value {
+    let mut data = obj(
+        json!({"@odata.type": odata_type, "@odata.id": res, "@odata.etag": s.etag(), "id": op,
+        "clientContext": echo, "status": "Failed",
+        "resultInfo": {"@odata.type": "#microsoft.graph.resultInfo", "code": 400, "subcode": 8508, "message": "Action failed, the operation was cancelled."}}),
+    );
+    data.extend(own);
+    s.envelope(at, "deleted", res, data)
+}
+
 /// playPrompt: 200 with a running playPromptOperation and its Location, then the operation's one
 /// final notification, completed. Media operations on a call complete in the order they were
 /// accepted: the outbox delivers one callback's notifications in order.
@@ -998,7 +1101,16 @@ fn play_prompt(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<R
         if s.is(Fault::PlayPromptNotifiesTwice) {
             bodies.push(bodies[0].clone());
         }
-        s.send(&call.callback, bodies);
+        let cancelled = cancelled(
+            s,
+            at,
+            &res,
+            "#microsoft.graph.playPromptOperation",
+            &op,
+            echo.as_deref(),
+            Map::new(),
+        );
+        queue_media(s, at, &call.callback, MediaKind::Prompt, bodies, cancelled);
     }
     let answer = json!({"@odata.type": "#microsoft.graph.playPromptOperation", "id": op, "clientContext": echo,
         "status": if s.is(Fault::PlayPromptAnswersCompleted) { "Completed" } else { "Running" }, "resultInfo": null});
@@ -1115,7 +1227,10 @@ fn record_response(s: &State, body: &Map<String, Value>, at: &Addressed) -> Resu
         completed.remove("recordingLocation");
     }
     let times = if s.is(Fault::RecordNotifiesTwice) { 2 } else { 1 };
-    s.send(&call.callback, vec![s.envelope(at, "deleted", &res, completed); times]);
+    let own = obj(json!({"recordingLocation": "", "recordingAccessToken": "", "completionReason": "operationCanceled"}));
+    let cancelled = cancelled(s, at, &res, "#microsoft.graph.recordOperation", &op, client_context.as_deref(), own);
+    let completion = vec![s.envelope(at, "deleted", &res, completed); times];
+    queue_media(s, at, &call.callback, MediaKind::Recording, completion, cancelled);
     let answer = json!({"@odata.type": "#microsoft.graph.recordOperation", "id": op, "clientContext": client_context,
         "status": "Running", "resultInfo": null, "recordingLocation": null});
     let status = if s.is(Fault::RecordAnswers202) { 202 } else { 200 };

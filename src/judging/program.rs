@@ -7,14 +7,16 @@
 use serde_json::{json, Value};
 
 use super::judge::request_notifications;
-use super::notifications::{check_delivery, check_notifications_claiming, find_heard, heard_items, says_ended, ExpectedNotification};
+use super::notifications::{
+    check_delivery, check_notifications_claiming, check_operation_notified_once, find_heard, heard_items, says_ended, ExpectedNotification,
+};
 use super::response::{check_error_answer, check_response};
 use super::rules::Facts;
 use super::verdict::{Aspect, Check, Finding, Verdict};
 use crate::contract::case::Case;
 use crate::contract::fixture::NegativeFixture;
 use crate::contract::ids::{ids_equal, resource_ids};
-use crate::contract::lifecycle::{rules, Answer, CallState, Expectation, Far};
+use crate::contract::lifecycle::{media_fates, rules, Answer, CallState, Expectation, Far, MediaFate};
 use crate::contract::steps::{Program, Step};
 use crate::contract::{corpus, schemas};
 use crate::wire::listener::Heard;
@@ -35,6 +37,9 @@ pub struct Plan {
     /// The notifications it must cause (the example's, when the model expects the documented
     /// exchange; the stimulus's, as the model numbers them).
     pub notifications: Vec<ExpectedNotification>,
+    /// For a media operation the model expects to succeed, the notification it gets instead when a
+    /// cancel ends it (its row's `cancelled`).
+    pub cancelled: Option<ExpectedNotification>,
 }
 
 impl Plan {
@@ -50,12 +55,20 @@ impl Plan {
             (Answer::Stimulated, _, Some(far)) => vec![far_notification(far)?],
             _ => Vec::new(),
         };
+        let cancelled = match (&expectation.answer, step.sends()) {
+            (Answer::Documented, Some(op)) => corpus()
+                .cancelled_notification(op)
+                .map(ExpectedNotification::from_fixture)
+                .transpose()?,
+            _ => None,
+        };
         Ok(Plan {
             step,
             expectation,
             case,
             negative,
             notifications,
+            cancelled,
         })
     }
 
@@ -176,7 +189,21 @@ pub fn check_fresh_operation_id(operation_id: Option<&str>, earlier: &[StepRun],
 pub fn all_heard_on_call(steps: &[&StepRun], heard: &[Heard], call_id: &str) -> bool {
     let items = heard_items(heard);
     let mut claimed = Vec::new();
-    for s in steps {
+    let fates = fates(steps.iter().copied());
+    for (s, fate) in steps.iter().zip(fates) {
+        match (fate, s.operation_id.as_deref()) {
+            // Completed or cancelled: whichever came is its final notification; an ended call's
+            // media operation may get none.
+            (Some(MediaFate::CompletesOrCancelled { .. }), Some(op)) => match naming(&items, &claimed, call_id, op) {
+                Some(came) => claimed.push(came.pos),
+                None => return false,
+            },
+            (Some(MediaFate::Unsaid { .. }), _) => continue,
+            _ => {}
+        }
+        if !matches!(fate, None | Some(MediaFate::Completes)) {
+            continue;
+        }
         for e in &s.plan.notifications {
             match find_heard(e, &items, &claimed, call_id, s.operation_id.as_deref()) {
                 Some((pos, _)) => claimed.push(*pos),
@@ -185,6 +212,63 @@ pub fn all_heard_on_call(steps: &[&StepRun], heard: &[Heard], call_id: &str) -> 
         }
     }
     true
+}
+
+/// The fate of each step's media operation (`media_fates` over the steps of one call).
+fn fates<'a>(steps: impl Iterator<Item = &'a StepRun>) -> Vec<Option<MediaFate>> {
+    let rows: Vec<(Option<&crate::contract::operation::OperationRow>, &Expectation)> = steps
+        .map(|s| (s.plan.step.sends().map(|op| corpus().operations.row(op)), &s.plan.expectation))
+        .collect();
+    media_fates(&rows)
+}
+
+/// The first heard item not in `claimed` whose resource is operation `op` of call `call_id`, with
+/// whether it says the operation failed.
+fn naming(items: &[((usize, usize), Value)], claimed: &[(usize, usize)], call_id: &str, op: &str) -> Option<Came> {
+    items
+        .iter()
+        .filter(|(pos, _)| !claimed.contains(pos))
+        .find(|(_, a)| {
+            let named = a.pointer("/resource").and_then(Value::as_str).and_then(resource_ids);
+            named.is_some_and(|(c, o)| ids_equal(&c, call_id) && o.is_some_and(|o| ids_equal(&o, op)))
+        })
+        .map(|(pos, a)| Came {
+            pos: *pos,
+            failed: failed(a),
+        })
+}
+
+/// A media operation's final notification as heard: where, and whether it says it failed.
+#[derive(Clone, Copy, Debug)]
+struct Came {
+    pos: (usize, usize),
+    failed: bool,
+}
+
+/// A media step, as the queue check reads it: its fate, its operation (for messages), and its
+/// final notification if one came.
+struct Finished {
+    fate: MediaFate,
+    op: String,
+    came: Option<Came>,
+}
+
+/// Whether a (neutral) item says its operation failed, in either spelling.
+fn failed(item: &Value) -> bool {
+    item.pointer("/resourceData/status")
+        .and_then(Value::as_str)
+        .is_some_and(|st| st.eq_ignore_ascii_case("failed"))
+}
+
+/// What a step's notifications must be, given its media operation's fate and what came: the
+/// documented ones, the cancelled one when a cancel may have ended it and its notification says it
+/// failed, or none to judge when the call ended under it and it was not notified completed.
+fn expected_for(plan: &Plan, fate: Option<MediaFate>, came: Option<Came>) -> &[ExpectedNotification] {
+    match (fate, came, &plan.cancelled) {
+        (Some(MediaFate::CompletesOrCancelled { .. }), Some(Came { failed: true, .. }), Some(cancelled)) => std::slice::from_ref(cancelled),
+        (Some(MediaFate::Unsaid { .. }), None | Some(Came { failed: true, .. }), _) => &[],
+        _ => &plan.notifications,
+    }
 }
 
 /// Judges the notifications one call heard: each delivery, each step's expected notifications
@@ -203,15 +287,49 @@ pub fn judge_call_notifications(
     }
     let items = heard_items(heard);
     let mut claimed = Vec::new();
-    for s in steps.iter_mut() {
+    let fates = fates(steps.iter().map(|s| &**s));
+    let mut finished = Vec::new();
+    for (s, fate) in steps.iter_mut().zip(fates.iter().copied()) {
         let facts = Facts {
             call_id,
             operation_id: s.operation_id.clone(),
             request_body: s.request.body.as_ref(),
             corpus: corpus(),
         };
-        check_notifications_claiming(&s.plan.notifications, &facts, &items, &mut claimed, waited_ms, &mut s.verdict);
+        let came = s.operation_id.as_deref().and_then(|op| naming(&items, &claimed, call_id, op));
+        let expected = expected_for(&s.plan, fate, came).to_vec();
+        if let (Some(MediaFate::CompletesOrCancelled { .. }), None, Some(cancelled)) = (fate, came, &s.plan.cancelled) {
+            let completed: Vec<String> = s.plan.notifications.iter().map(|e| e.kind()).collect();
+            s.verdict.fail(
+                Aspect::Notifications,
+                Check::NotificationArrives,
+                format!("the final notification of operation {}", s.operation_id.as_deref().unwrap_or("?")),
+                format!(
+                    "one, within {waited_ms} ms: {} as documented, or {} ({}) if the cancelMediaProcessing after it ended it — {}",
+                    completed.join(" then "),
+                    cancelled.kind(),
+                    cancelled.id,
+                    rules::MEDIA
+                ),
+                "not received",
+            );
+        } else {
+            check_notifications_claiming(&expected, &facts, &items, &mut claimed, waited_ms, &mut s.verdict);
+        }
+        let answered_final = s.plan.case.as_ref().is_some_and(|c| c.response.answers_final());
+        let answered = matches!(s.plan.expectation.answer, Answer::Documented);
+        if answered && (fate.is_some() || answered_final) {
+            check_operation_notified_once(&expected, heard, call_id, s.operation_id.as_deref(), answered_final, &mut s.verdict);
+        }
+        if let (Some(fate), Some(op)) = (fate, s.operation_id.as_deref()) {
+            finished.push(Finished {
+                fate,
+                op: named_operation(s, op),
+                came,
+            });
+        }
     }
+    check_media_order(&finished, &items, call_id, after);
     // A key is notified once per press, and only on a call subscribed to tones: a tone no step
     // claimed came to a call that had not subscribed, or twice.
     for ((seq, i), item) in items
@@ -268,6 +386,73 @@ pub fn judge_call_notifications(
                 ),
                 item.to_string(),
             );
+        }
+    }
+}
+
+/// Operation `op` of a step, for messages: `8f61… (playPrompt, clientContext "third")`.
+fn named_operation(s: &StepRun, op: &str) -> String {
+    let what = s.plan.step.sends().map_or("?", |o| o.name());
+    match s.request.body.as_ref().and_then(|b| b.get("clientContext")) {
+        Some(cc) => format!("{op} ({what}, clientContext {cc})"),
+        None => format!("{op} ({what})"),
+    }
+}
+
+/// Checks that a call's media operations finished as a queue does (CONTRACT.md 7.3): those
+/// completed were notified in the order they were accepted, and of those a cancel may have ended, none
+/// completed after one accepted before it was cancelled (the cancel ends the running one and every one
+/// queued behind it). `finished` is each media step's fate, operation id and final notification, in
+/// the order the steps were accepted.
+fn check_media_order(finished: &[Finished], items: &[((usize, usize), Value)], call_id: &str, after: &mut Verdict) {
+    let item_at = |pos: (usize, usize)| {
+        items
+            .iter()
+            .find(|(p, _)| *p == pos)
+            .map(|(_, a)| a.to_string())
+            .unwrap_or_default()
+    };
+    let mut last_completed: Option<(&str, (usize, usize))> = None;
+    for Finished { op, came, .. } in finished {
+        let Some(Came { pos, failed: false }) = came else { continue };
+        if let Some((before, at)) = last_completed.filter(|(_, at)| pos < at) {
+            after.fail(
+                Aspect::Notifications,
+                Check::MediaInOrder,
+                format!("the completion of operation {op} of call {call_id}"),
+                format!("after the completion of operation {before}, accepted before it — {}", rules::MEDIA),
+                format!(
+                    "notification #{}.{} came before #{}.{}: {}",
+                    pos.0,
+                    pos.1,
+                    at.0,
+                    at.1,
+                    item_at(*pos)
+                ),
+            );
+        }
+        last_completed = Some((op, *pos));
+    }
+    let mut cancelled_by: Vec<(usize, &str)> = Vec::new();
+    for Finished { fate, op, came } in finished {
+        let MediaFate::CompletesOrCancelled { by } = fate else { continue };
+        match came {
+            Some(Came { failed: true, .. }) => cancelled_by.push((*by, op)),
+            Some(Came { pos, failed: false }) => {
+                if let Some((_, first)) = cancelled_by.iter().find(|(b, _)| b == by) {
+                    after.fail(
+                        Aspect::Notifications,
+                        Check::MediaInOrder,
+                        format!("operation {op} of call {call_id}"),
+                        format!(
+                            "cancelled: it was accepted after operation {first}, which the same cancelMediaProcessing ended, so it was still queued — {}",
+                            rules::MEDIA
+                        ),
+                        format!("completed: {}", item_at(*pos)),
+                    );
+                }
+            }
+            None => {}
         }
     }
 }

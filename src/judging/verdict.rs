@@ -92,6 +92,9 @@ pub enum Check {
     NoNotificationWhenRefused,
     /// A key the caller pressed is notified to a call subscribed to tones, once; to no other call.
     ToneOnlyWhenSubscribed,
+    /// Media operations on one call finish in the order they were accepted: their completions arrive
+    /// in that order, and a cancel that ends one ends every one queued after it (CONTRACT.md 7.3).
+    MediaInOrder,
     /// A bot answers an authenticated notification with a 2xx in time.
     BotAccepts,
     /// A bot refuses an unauthenticated notification with 401 or 403.

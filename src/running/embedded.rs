@@ -120,8 +120,9 @@ impl Env {
         let by = tokio::time::Instant::now() + timeout;
         let heard = inbox.wait_until(timeout, &done).await;
         if done(&heard) {
-            // What the double sent in the same breath comes too (a second final notification of one
-            // operation is a finding); a real target's later extras are not waited for.
+            // What the double sent in the same breath comes too, a prompt still playing included (a
+            // second final notification of one operation is a finding); a real target's later
+            // extras are not waited for.
             return match &self.double {
                 Some(double) => {
                     double.delivered(inbox.callback(), tokio::time::Instant::now(), SENDING_CAP).await;

@@ -12,16 +12,23 @@
 //! playPrompt's completion in the metadata's spelling with a result of its own wording and subcode;
 //! subscribeToTone answered in the metadata's spelling with an `@odata.context`, its tones notified
 //! with the call's other properties beside `toneInfo`, and stimuli on its own hook's path; sendDtmfTones
-//! answered without a completionReason, completed in the metadata's spelling with a resultInfo.
+//! answered without a completionReason, completed in the metadata's spelling with a resultInfo;
+//! media operations queued per call with durations of its own (a recording twice a prompt), the
+//! ones a cancel ends notified together in one envelope, and the ones still queued when the call
+//! ends notified failed too (CONTRACT.md 7.3 does not say whether they are).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use conformance::contract::edition::Edition;
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+/// How long its prompts and recordings play (not the double's: its own queue, its own pace).
+const PROMPT_PLAYS: std::time::Duration = std::time::Duration::from_millis(90);
+const RECORDING_PLAYS: std::time::Duration = std::time::Duration::from_millis(180);
 
 const JSON_CT: &str = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
 
@@ -44,9 +51,18 @@ struct Call {
     prefix: String,
 }
 
+/// A call's media queue: when the last accepted operation will have played, and each one not yet
+/// known to be over, with its flag (set once it completes or is cancelled) and its failure item.
+#[derive(Default)]
+struct MediaQueue {
+    until: Option<tokio::time::Instant>,
+    ops: Vec<(Arc<AtomicBool>, Value)>,
+}
+
 struct State {
     edition: Edition,
     calls: Mutex<HashMap<String, Call>>,
+    media: Mutex<HashMap<String, MediaQueue>>,
     n: AtomicU64,
     client: reqwest::Client,
 }
@@ -54,6 +70,49 @@ struct State {
 impl State {
     fn next(&self, kind: &str) -> String {
         format!("{kind}_{:05}_x{:x}", self.n.fetch_add(1, Ordering::Relaxed), std::process::id())
+    }
+
+    /// Queues a media operation on `call_id`: it plays for `plays` after those before it, then
+    /// `completion` (an item) is notified unless a cancel or the call's end came first (`failure`).
+    fn play(&self, call_id: &str, callback: &str, plays: std::time::Duration, completion: Value, failure: Value) {
+        let mut media = self.media.lock().unwrap();
+        let queue = media.entry(call_id.to_string()).or_default();
+        let now = tokio::time::Instant::now();
+        let until = queue.until.filter(|u| *u > now).unwrap_or(now) + plays;
+        queue.until = Some(until);
+        let over = Arc::new(AtomicBool::new(false));
+        queue.ops.push((over.clone(), failure));
+        let (client, callback) = (self.client.clone(), callback.to_string());
+        tokio::spawn(async move {
+            tokio::time::sleep_until(until).await;
+            if !over.swap(true, Ordering::AcqRel) {
+                let body = json!({"value": [completion], "@odata.type": "#microsoft.graph.commsNotifications"});
+                let _ = client
+                    .post(callback)
+                    .header("authorization", "Bearer shaped-target-notification-token")
+                    .header("content-type", "application/json; charset=utf-8")
+                    .body(body.to_string())
+                    .send()
+                    .await;
+            }
+        });
+    }
+
+    /// Ends every media operation of `call_id` still playing or queued, notifying them in one envelope.
+    fn stop_media(&self, call_id: &str, callback: &str) {
+        let queue = self.media.lock().unwrap().remove(call_id).unwrap_or_default();
+        let items: Vec<Value> = queue
+            .ops
+            .into_iter()
+            .filter(|(over, _)| !over.swap(true, Ordering::AcqRel))
+            .map(|(_, failure)| failure)
+            .collect();
+        if !items.is_empty() {
+            self.notify(
+                callback,
+                json!({"value": items, "@odata.type": "#microsoft.graph.commsNotifications"}),
+            );
+        }
     }
 
     fn notify(&self, callback: &str, body: Value) {
@@ -78,6 +137,7 @@ pub async fn start(edition: Edition) -> ShapedTarget {
     let state = Arc::new(State {
         edition,
         calls: Mutex::default(),
+        media: Mutex::default(),
         n: AtomicU64::new(1),
         client: conformance::wire::target::http_client(std::time::Duration::from_secs(10), None).expect("client"),
     });
@@ -242,13 +302,22 @@ fn route(state: &State, req: &Req) -> Resp {
             let op_res = format!("{resource}/operations/{op}");
             let cc = body.get("clientContext").cloned().unwrap_or(Value::Null);
             // Its own recording host and token, another subcode, and nothing in the answer but what it must carry.
-            state.notify(
-                &call.callback,
-                json!({"value": [item("deleted", &op_res, json!({"recordingAccessToken": "tok-shaped", "status": "Completed",
-                    "recordingLocation": format!("https://media.contoso.test/r/{op}"), "clientContext": cc, "id": op,
-                    "resultInfo": {"code": 200, "subcode": 8514, "message": "Silence timeout."},
-                    "@odata.type": "#microsoft.graph.recordOperation"}))], "@odata.type": "#microsoft.graph.commsNotifications"}),
+            let completion = item(
+                "deleted",
+                &op_res,
+                json!({"recordingAccessToken": "tok-shaped", "status": "Completed",
+                "recordingLocation": format!("https://media.contoso.test/r/{op}"), "clientContext": cc, "id": op,
+                "resultInfo": {"code": 200, "subcode": 8514, "message": "Silence timeout."},
+                "@odata.type": "#microsoft.graph.recordOperation"}),
             );
+            let failure = item(
+                "deleted",
+                &op_res,
+                json!({"status": "Failed", "clientContext": cc, "id": op,
+                "completionReason": "operationCanceled", "resultInfo": {"code": 400, "subcode": 8508, "message": "Cancelled."},
+                "@odata.type": "#microsoft.graph.recordOperation"}),
+            );
+            state.play(&call_id, &call.callback, RECORDING_PLAYS, completion, failure);
             operation_answer(
                 &prefix,
                 &call_id,
@@ -295,6 +364,7 @@ fn route(state: &State, req: &Req) -> Resp {
             if let Some(c) = state.calls.lock().unwrap().get_mut(&call_id) {
                 c.ended = true;
             }
+            state.stop_media(&call_id, &call.callback);
             state.notify(&call.callback, json!({"value": [
                 item("updated", &resource, json!({"state": "terminating", "@odata.type": "#microsoft.graph.call", "callChainId": "chain-1", "id": call_id})),
                 item("deleted", &resource, json!({"resultInfo": {"message": "The conversation was ended by the bot.", "subcode": 10550, "code": 200}, "state": "terminated", "@odata.type": "#microsoft.graph.call", "id": call_id}))],
@@ -302,6 +372,7 @@ fn route(state: &State, req: &Req) -> Resp {
             resp(204)
         }
         ("POST", Some("cancelMediaProcessing")) => {
+            state.stop_media(&call_id, &call.callback);
             let cc = body.get("clientContext").cloned().unwrap_or(Value::Null);
             let op = state.next("op");
             let op_res = format!("{resource}/operations/{op}");
@@ -372,13 +443,21 @@ fn route(state: &State, req: &Req) -> Resp {
             let cc = body.get("clientContext").cloned().unwrap_or(Value::Null);
             // The documents' spelling in the answer, the metadata's in the notification; its own
             // wording of the result, and a completion reason the page does not show.
-            state.notify(
-                &call.callback,
-                json!({"@odata.type": "#microsoft.graph.commsNotifications", "value": [
-                item("deleted", &op_res, json!({"@odata.type": "#microsoft.graph.playPromptOperation", "id": op, "status": "Completed",
-                    "clientContext": cc, "completionReason": "completedSuccessfully",
-                    "resultInfo": {"code": 200, "subcode": 8500, "message": "Prompt played."}}))]}),
+            let completion = item(
+                "deleted",
+                &op_res,
+                json!({"@odata.type": "#microsoft.graph.playPromptOperation", "id": op,
+                "status": "Completed", "clientContext": cc, "completionReason": "completedSuccessfully",
+                "resultInfo": {"code": 200, "subcode": 8500, "message": "Prompt played."}}),
             );
+            let failure = item(
+                "deleted",
+                &op_res,
+                json!({"@odata.type": "#microsoft.graph.playPromptOperation", "id": op,
+                "status": "Failed", "clientContext": cc, "completionReason": "mediaOperationCanceled",
+                "resultInfo": {"code": 400, "subcode": 8508, "message": "Cancelled."}}),
+            );
+            state.play(&call_id, &call.callback, PROMPT_PLAYS, completion, failure);
             operation_answer(
                 &prefix,
                 &call_id,
@@ -541,6 +620,7 @@ fn stimulate(state: &State, rest: &str, raw: &[u8]) -> Resp {
         }
         "hangup" => {
             call.ended = true;
+            state.stop_media(call_id, &call.callback);
             let data = json!({"state": "terminated", "id": call_id, "@odata.type": "#microsoft.graph.call",
                 "resultInfo": {"code": 200, "subcode": 4097, "message": "The remote end hung up."}});
             state.notify(

@@ -436,6 +436,7 @@ fn serve_double(args: ServeArgs) -> ExitCode {
         log: true,
         throttle_every: config.double_throttle,
         stimuli: true,
+        media: conformance::doubles::service::MEDIA_RUNS,
     };
     block_on(async move {
         let double = Double::start(options, &conformance::contract::corpus().operations).await;
@@ -444,6 +445,10 @@ fn serve_double(args: ServeArgs) -> ExitCode {
         println!(
             "stimuli:   POST {}/{{call id}}/tone {{\"tone\": \"tone1\"}} or /hangup {{}} (CONTRACT.md section 5)",
             double.provision_url
+        );
+        println!(
+            "media:     each prompt or recording plays {} ms, one at a time per call; cancelMediaProcessing ends the running and the queued ones",
+            conformance::doubles::service::MEDIA_RUNS.as_millis()
         );
         println!(
             "edition:   {}{}",

@@ -13,7 +13,7 @@ use conformance::contract::lifecycle::{expect, Answer, CallState, Ending, Live, 
 use conformance::contract::program::{generate, program_of, Catalog};
 use conformance::judging::report;
 use conformance::running::embedded::Env;
-use conformance::running::explore::{explore, run_generated, Budget};
+use conformance::running::explore::{explore, run_generated, run_program, Budget, Waits};
 use conformance::running::harness::block_on;
 
 use crate::selftest::config;
@@ -85,6 +85,43 @@ fn explore_the_shaped_target_passes_many_seeds_in_both_editions() {
         ])))
         .expect("env");
         passes_many_seeds(&format!("the shaped target ({} edition)", edition.name()), env);
+    }
+}
+
+#[test]
+fn the_saved_programs_pass_against_the_shaped_target_in_both_editions() {
+    // Its media queue plays at its own pace and notifies what a cancel ends in one envelope: the
+    // saved programs (a cancel of four queued, tones across a cancel) hold it to the model too.
+    for edition in Edition::iter() {
+        let shaped = block_on(shaped_target::start(edition));
+        let env = block_on(Env::start(config(&[
+            ("CONFORMANCE_TARGET", &shaped.base),
+            ("CONFORMANCE_CONCURRENCY", "64"),
+            ("CONFORMANCE_PROVISION_URL", &shaped.hook),
+            ("CONFORMANCE_EDITION", edition.name()),
+        ])))
+        .expect("env");
+        let env = Arc::new(env);
+        let catalog = Arc::new(Catalog::new(corpus(), edition, &env.config.families).expect("catalog"));
+        for (id, (_, fixture)) in &corpus().programs {
+            let (e, c) = (env.clone(), catalog.clone());
+            let run = block_on(async move { run_program(&e, &c, &fixture.program, id, Waits::full(&e.config)).await });
+            assert!(
+                run.passed(),
+                "{}",
+                report::program_failure(&run, &format!("{id} ({} edition)", edition.name()), &env.describe())
+            );
+            // Not a pass that tested nothing: its cancel found media operations still queued.
+            let cancelled = run
+                .heard
+                .iter()
+                .flatten()
+                .any(|h| String::from_utf8_lossy(&h.body).contains("8508"));
+            assert!(
+                cancelled || id != "two-prompts-a-recording-and-a-prompt-then-a-cancel",
+                "{id}: no media operation was cancelled"
+            );
+        }
     }
 }
 

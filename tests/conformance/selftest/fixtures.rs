@@ -237,6 +237,8 @@ fn every_response_and_notification_fixture_is_expected_by_a_case() {
     for ed in c.editions.values() {
         used.extend(ed.operations.values().filter_map(|o| o.response.as_deref()));
     }
+    // A media operation a cancel ends is notified as its row says (the programs expect it).
+    used.extend(c.operations.iter().filter_map(|(_, row)| row.cancelled.as_deref()));
     // Seed 003's incoming-call notification is one a target may send but need not
     // (CONTRACT.md section 5); no case can demand it. The bot-side replay uses it. So are the answer
     // page's incoming calls, and sendDtmfTones' error cases.
