@@ -136,7 +136,13 @@ pub struct ModelCall {
     /// The documented example the last step on it sent, by the catalog's number (generation
     /// draws a repetition more often: each must succeed like the first).
     pub last_example: Option<usize>,
+    /// How many media operations it accepted since its last cancel (at most [`MEDIA_QUEUED`]):
+    /// generation queues more and cancels them more often once one is queued.
+    pub media: u8,
 }
+
+/// The most media operations `ModelCall::media` counts.
+pub const MEDIA_QUEUED: u8 = 3;
 
 impl ModelCall {
     /// A call as it starts.
@@ -145,6 +151,7 @@ impl ModelCall {
             state: CallState::from_start(start),
             tones: None,
             last_example: None,
+            media: 0,
         }
     }
 
@@ -158,10 +165,18 @@ impl ModelCall {
             (_, true) => Some(self.tones.unwrap_or(0)),
             _ => self.tones,
         };
+        let documented = e.answer == Answer::Documented;
+        let media = match row {
+            _ if !e.after.live() => 0,
+            Some(r) if documented && r.cancels.is_some() => 0,
+            Some(r) if documented && r.queue.is_some() => (self.media + 1).min(MEDIA_QUEUED),
+            _ => self.media,
+        };
         ModelCall {
             state: e.after,
             tones,
             last_example: None,
+            media,
         }
     }
 }

@@ -165,8 +165,18 @@ impl Catalog {
         let mut valid = Vec::new();
         let mut bad = Vec::new();
         for op in Operation::iter() {
-            let subscribes = self.rows.row(op).subscribes.is_some() && state.tones.is_none();
-            let each = PER_EXAMPLE * if subscribes { 2 } else { 1 };
+            let row = self.rows.row(op);
+            let subscribes = row.subscribes.is_some() && state.tones.is_none();
+            // Once a media operation is queued, another queued behind it or a cancel is where the
+            // queue's faults show (a cancel that leaves the queue playing, media run at once).
+            // A cancel the more, the more there is queued to cancel.
+            let queues = match (row.queue, row.cancels) {
+                _ if state.media == 0 => 1,
+                (Some(_), _) => MEDIA_FOCUS,
+                (_, Some(_)) => MEDIA_FOCUS * u32::from(state.media),
+                _ => 1,
+            };
+            let each = PER_EXAMPLE * if subscribes { 2 } else { 1 } * queues;
             for ex in self.examples.get(&op).into_iter().flatten() {
                 let step = Step::operation(
                     role(call),
@@ -221,6 +231,10 @@ const PER_EXAMPLE: u32 = 6;
 /// repeatable, each repetition succeeding like the first (CONTRACT.md 7.3), and a repetition with
 /// the same body is where a service that keeps state per call slips (the same recording status twice).
 const REPEAT_FOCUS: u32 = 3;
+
+/// How much more often a media operation is drawn on a call with a media operation queued since
+/// its last cancel (a cancel: this many times the number queued).
+const MEDIA_FOCUS: u32 = 4;
 
 /// How much more often a step on a call subscribed to tones is drawn than one on another call.
 const SUBSCRIBED_FOCUS: u32 = 4;

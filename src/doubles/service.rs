@@ -104,6 +104,8 @@ struct Media {
     kind: MediaKind,
     /// The completion, sent when it has run.
     completion: Withdrawable,
+    /// What the completion sends.
+    bodies: Vec<Value>,
     /// When it will have run.
     until: tokio::time::Instant,
     /// Its notification if a cancel ends it.
@@ -804,29 +806,32 @@ fn end_call(s: &State, at: &Addressed, ending: Ending) {
     }
 }
 
-/// Accepts a media operation on call `at`: it runs once the ones before it have (or, under
-/// `media-run-concurrently`, at once, a recording twice a prompt's time), then `completion` goes out;
-/// `cancelled` is what it is notified with if a cancel ends it first.
+/// Accepts a media operation on call `at`: it runs once the ones before it have, then `completion`
+/// goes out; `cancelled` is what it is notified with if a cancel ends it first. Under
+/// `media-newest-first` it plays at once and the ones waiting are put back behind it.
 fn queue_media(s: &State, at: &Addressed, callback: &str, kind: MediaKind, completion: Vec<Value>, cancelled: Value) {
     let now = tokio::time::Instant::now();
     let mut calls = s.calls.lock().unwrap_or_else(|e| e.into_inner());
     let Some(c) = calls.get_mut(&at.call_id) else { return };
     c.media.retain(|m| m.completion.waiting());
-    let runs = match kind {
-        MediaKind::Recording if s.is(Fault::MediaRunConcurrently) => s.options.media * 2,
-        _ => s.options.media,
+    let runs = s.options.media;
+    let schedule = |bodies: Vec<Value>, until: tokio::time::Instant| {
+        s.outbox
+            .send_withdrawable(callback, bodies, until - now + s.options.latency, s.options.fault)
     };
-    let start = match c.media.last() {
-        Some(last) if !s.is(Fault::MediaRunConcurrently) => last.until.max(now),
-        _ => now,
+    let until = if s.is(Fault::MediaNewestFirst) {
+        for m in c.media.iter_mut().filter(|m| m.completion.withdraw()) {
+            m.until += runs;
+            m.completion = schedule(m.bodies.clone(), m.until);
+        }
+        now + runs
+    } else {
+        c.media.last().map_or(now, |last| last.until.max(now)) + runs
     };
-    let until = start + runs;
-    let completion = s
-        .outbox
-        .send_withdrawable(callback, completion, until - now + s.options.latency, s.options.fault);
     c.media.push(Media {
         kind,
-        completion,
+        completion: schedule(completion.clone(), until),
+        bodies: completion,
         until,
         cancelled,
     });
