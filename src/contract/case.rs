@@ -30,6 +30,8 @@ pub struct Case<'c> {
     pub response: &'c ResponseFixture,
     /// The notifications the exchange must cause, in order.
     pub notifications: Vec<&'c NotificationFixture>,
+    /// The notifications the edition lets the exchange cause or not (judged when they come).
+    pub optional_notifications: Vec<&'c NotificationFixture>,
     /// The notifications the fixture's stimulus must cause after them (none without one).
     pub stimulus_notifications: Vec<&'c NotificationFixture>,
     /// Why the edition changed this case, when it did.
@@ -124,7 +126,11 @@ impl Corpus {
                 .map(|n| self.notification(n).ok_or_else(|| format!("{id}: no notification fixture {n:?}")))
                 .collect::<Result<Vec<_>, _>>()
         };
-        let notifications = resolve(&fixture.notifications)?;
+        let mut notifications = resolve(&fixture.notifications)?;
+        let optional_notifications = match change {
+            Some(c) if c.notifications_optional => std::mem::take(&mut notifications),
+            _ => Vec::new(),
+        };
         let stimulus_notifications = resolve(fixture.stimulus.as_ref().map_or(&[][..], |s| &s.notifications))?;
         Ok(Case {
             fixture,
@@ -135,6 +141,7 @@ impl Corpus {
             body,
             response,
             notifications,
+            optional_notifications,
             stimulus_notifications,
             edition_change: change.map(|c| c.why.as_str()),
         })

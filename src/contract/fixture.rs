@@ -514,6 +514,11 @@ pub struct EditionOverride {
     /// The success status the edition names instead of the row's.
     #[serde(default)]
     pub success: Option<u16>,
+    /// Whether the request fixture's notifications may come or not in the edition (the current
+    /// edition's cancelMediaProcessing "may still send" its own: CONTRACT.md section 2): judged
+    /// when they come, never waited for or required, and left out of the snapshot.
+    #[serde(default)]
+    pub notifications_optional: bool,
     /// Why, for reports.
     pub why: String,
 }

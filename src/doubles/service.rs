@@ -972,7 +972,9 @@ fn cancel(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Respon
         "status".into(),
         json!(if s.is(Fault::CancelStatusFailed) { "Failed" } else { "Completed" }),
     );
-    if !s.is(Fault::CancelNoNotification) && notifies(s, &call) {
+    // The current edition's cancel answers completed and has no notification of its own (the
+    // shaped target sends one anyway: allowed).
+    if !s.is(Fault::CancelNoNotification) && notifies(s, &call) && s.options.edition == Edition::Seeds {
         s.send(&call.callback, vec![s.envelope(at, "deleted", &res, data)]);
     }
     note_operation(s, at, "cancel", &op, None);

@@ -90,12 +90,15 @@ pub fn expected_notifications(case: &Case) -> Result<Vec<ExpectedNotification>, 
     Ok(all)
 }
 
-/// The notifications `case`'s request causes by itself (not its stimulus's).
+/// The notifications `case`'s request causes by itself (not its stimulus's), then those its edition
+/// lets it cause or not.
 pub fn request_notifications(case: &Case) -> Result<Vec<ExpectedNotification>, String> {
     let ordered = !case.op.notifications_in_any_order;
-    case.notifications
-        .iter()
-        .map(|n| ExpectedNotification::from_fixture(n).map(|e| ExpectedNotification { ordered, ..e }))
+    let required = case.notifications.iter().map(|n| (n, ordered, false));
+    let optional = case.optional_notifications.iter().map(|n| (n, false, true));
+    required
+        .chain(optional)
+        .map(|(n, ordered, optional)| ExpectedNotification::from_fixture(n).map(|e| ExpectedNotification { ordered, optional, ..e }))
         .collect()
 }
 

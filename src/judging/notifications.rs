@@ -61,6 +61,9 @@ pub struct ExpectedNotification {
     /// Whether it must arrive after the one listed before it (an operation's row may let its
     /// notifications come in any order: answer's establishing and established).
     pub ordered: bool,
+    /// Whether it may come or not (an edition's `notifications_optional`): judged when it comes,
+    /// never waited for, never projected.
+    pub optional: bool,
 }
 
 impl ExpectedNotification {
@@ -73,6 +76,7 @@ impl ExpectedNotification {
             item: neutral_item(item),
             rules,
             ordered: true,
+            optional: false,
         })
     }
 
@@ -147,7 +151,10 @@ pub fn heard_items(heard: &[Heard]) -> Vec<((usize, usize), Value)> {
 /// Whether every expected notification has been heard for this call (the listener's stop condition).
 pub fn all_heard(expected: &[ExpectedNotification], heard: &[Heard], call_id: &str) -> bool {
     let items = heard_items(heard);
-    expected.iter().all(|e| items.iter().any(|(_, a)| e.matches(a, call_id)))
+    expected
+        .iter()
+        .filter(|e| !e.optional)
+        .all(|e| items.iter().any(|(_, a)| e.matches(a, call_id)))
 }
 
 /// The heard item `expected` claims among `items`, skipping the positions in `claimed`: one naming
@@ -225,6 +232,20 @@ pub fn check_notifications_claiming(
     for (n, e) in expected.iter().enumerate() {
         let subject = format!("notification {} of {} ({})", n + 1, expected.len(), e.id);
         let found = find_heard(e, items, claimed, facts.call_id, facts.operation_id.as_deref());
+        if e.optional {
+            // Judged when it came; neither required nor pinned by the snapshot.
+            if let Some((pos, actual)) = found {
+                claimed.push(*pos);
+                let walk = Walk {
+                    rules: &e.rules,
+                    facts,
+                    subject: &format!("{subject} (may come or not)"),
+                    aspect: Aspect::Notifications,
+                };
+                walk.at(&e.item, Some(actual), "", v);
+            }
+            continue;
+        }
         let Some((pos, actual)) = found else {
             v.fail(
                 Aspect::Notifications,

@@ -87,7 +87,14 @@ impl Plan {
                 _ => String::new(),
             }
         } else {
-            let n: Vec<String> = self.notifications.iter().map(|e| e.kind()).collect();
+            let n: Vec<String> = self
+                .notifications
+                .iter()
+                .map(|e| match e.optional {
+                    true => format!("{} (may come or not)", e.kind()),
+                    false => e.kind(),
+                })
+                .collect();
             format!(", then {}", n.join(" then "))
         };
         format!("{answer}{notes}; call {} is then {}", self.step.call, self.expectation.after.name())
@@ -204,7 +211,7 @@ pub fn all_heard_on_call(steps: &[&StepRun], heard: &[Heard], call_id: &str) -> 
         if !matches!(fate, None | Some(MediaFate::Completes)) {
             continue;
         }
-        for e in &s.plan.notifications {
+        for e in s.plan.notifications.iter().filter(|e| !e.optional) {
             match find_heard(e, &items, &claimed, call_id, s.operation_id.as_deref()) {
                 Some((pos, _)) => claimed.push(*pos),
                 None => return false,

@@ -153,10 +153,12 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
             return run;
         }
     }
-    let heard = if expected.is_empty() && case.response.answers_final() {
-        // An operation answered completed gets no further notification: give one the chance to come.
+    let required = expected.iter().any(|e| !e.optional);
+    let heard = if !required && case.response.answers_final() {
+        // An operation answered completed gets no further notification (but one its edition allows):
+        // give one the chance to come.
         env.settle(&inbox, env.config.quiet).await
-    } else if expected.is_empty() {
+    } else if !required {
         inbox.snapshot()
     } else {
         env.hear(&inbox, env.config.notify_timeout, |h| all_heard(&expected, h, &call_id))

@@ -12,14 +12,14 @@ use conformance::contract::family::Family;
 use conformance::doubles::service::{Double, DoubleOptions};
 use conformance::judging::judge::{judge, CaseRun};
 use conformance::judging::report;
-use conformance::judging::verdict::Aspect;
+use conformance::judging::verdict::{Aspect, Check};
 use conformance::running::embedded::Env;
 use conformance::running::harness::{block_on, run_case, run_suite, Outcome};
 use conformance::running::snapshot;
 use conformance::wire::listener::Heard;
 use conformance::wire::secret::Secret;
 use conformance::wire::target::{Observed, Target};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::selftest::{config, env_on_fixed_port};
 use crate::shaped_target;
@@ -140,6 +140,7 @@ fn documented_exchange(case: &Case) -> (String, conformance::wire::target::SentR
     let heard = case
         .notifications
         .iter()
+        .chain(&case.optional_notifications)
         .chain(&case.stimulus_notifications)
         .enumerate()
         .map(|(i, n)| {
@@ -184,6 +185,34 @@ fn documented_exchange(case: &Case) -> (String, conformance::wire::target::SentR
         },
         heard,
     )
+}
+
+#[test]
+fn a_notification_the_edition_makes_optional_is_judged_when_it_comes_and_not_required() {
+    // The current edition's cancel answers completed; its own notification may still come
+    // (CONTRACT.md section 2): absent is a pass, present is judged like any other.
+    let case = corpus().case("call-cancelMediaProcessing", Edition::Current).expect("case");
+    assert!(case.notifications.is_empty() && case.optional_notifications.len() == 1);
+    let (call_id, req, obs, heard) = documented_exchange(&case);
+    let judged = |heard: &[Heard]| judge(&case, &call_id, &req, &obs, heard, 0).0;
+    let absent = judged(&[]);
+    assert!(absent.passed(), "absent: {:#?}", absent.findings);
+    let present = judged(&heard);
+    assert!(present.passed(), "as documented: {:#?}", present.findings);
+    let mut wrong: Value = serde_json::from_slice(&heard[0].body).expect("json");
+    wrong["value"][0]["resourceData"]["status"] = json!("failed");
+    let mangled = Heard {
+        body: wrong.to_string().into_bytes(),
+        ..heard[0].clone()
+    };
+    let v = judged(&[mangled]);
+    assert!(
+        v.findings
+            .iter()
+            .any(|f| f.check == Check::DocumentedValue && f.subject.contains("may come or not")),
+        "a wrong status in the optional notification must fail: {:#?}",
+        v.findings
+    );
 }
 
 #[test]
