@@ -333,19 +333,33 @@ def run_ivr(double: str) -> None:
         ok(name, f"its bot answered, played two prompts, heard a key and hung up ({len(IVR_STEPS)} steps in order)")
 
 
-async def current_edition(target: str, hook: str, callback: str) -> None:
-    """The current edition's cancelMediaProcessing answers 200 with a cancelMediaProcessingOperation."""
+async def current_edition(target: str, hook: str, callback: str, inboxes: Inboxes) -> None:
+    """The current edition's cancelMediaProcessing answers 200 with a cancelMediaProcessingOperation,
+    and the prompts it ended are notified failed."""
     name = "cancelMediaProcessing (current edition)"
     call = provision(hook, "established", f"{callback}/current")
-    op = await client_for(target).communications.calls.by_call_id(call).cancel_media_processing.post(
-        CancelMediaProcessingPostRequestBody(client_context="interop-current")
-    )
+    on_call = client_for(target).communications.calls.by_call_id(call)
+    # Two prompts queued first: the cancel ends the one playing and the one waiting (CONTRACT.md 7.3).
+    prompt = MediaPrompt(media_info=MediaInfo(uri="https://cdn.contoso.com/beep.wav", resource_id="1D6DE2D4-CD51-4309-8DAA-70768651088E"))
+    for cc in ("interop-first", "interop-second"):
+        await on_call.play_prompt.post(PlayPromptPostRequestBody(prompts=[prompt], client_context=cc))
+    op = await on_call.cancel_media_processing.post(CancelMediaProcessingPostRequestBody(client_context="interop-current"))
     if op is None:
         problem(name, "no cancelMediaProcessingOperation in the answer")
     elif op.id is None or op.status is None or op.client_context != "interop-current":
         problem(name, f"the answer read as id {op.id!r}, status {op.status!r}, clientContext {op.client_context!r}")
     else:
         ok(name, f"operation {op.id}, status {op.status.value}, clientContext {op.client_context!r}")
+    name = "the prompts a cancel ended"
+    items = await wait_for(inboxes, "/current", 2)
+    ended = {p.client_context: p for i in items if isinstance(p := read_resource(MODELS, name, i), PlayPromptOperation)}
+    for cc in ("interop-first", "interop-second"):
+        p = ended.get(cc)
+        info = p.result_info if p else None
+        if p is None or p.status is None or p.status.value.lower() != "failed" or info is None or (info.code, info.subcode) != (400, 8508):
+            problem(name, f"{cc}: read as status {getattr(p, 'status', None)!r}, resultInfo {info!r} (heard {len(items)})")
+        else:
+            ok(name, f"{cc}: status {p.status.value}, resultInfo {info.code}/{info.subcode} {info.message!r}")
 
 
 def main() -> int:
@@ -363,7 +377,7 @@ def main() -> int:
         double.kill()
     current, target, hook = start_double("current")
     try:
-        asyncio.run(current_edition(target, hook, callback))
+        asyncio.run(current_edition(target, hook, callback, inboxes))
     except Exception as e:
         problem("the exchange (current edition)", f"{type(e).__name__}: {e}")
     finally:
