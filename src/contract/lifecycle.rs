@@ -59,6 +59,16 @@ impl CallState {
         matches!(self, CallState::Incoming | CallState::Established)
     }
 
+    /// The word the hook, the fixtures and a call's `state` use for a live state; `None` for one
+    /// that is not live.
+    pub fn live_name(self) -> Option<&'static str> {
+        match self {
+            CallState::Incoming => Some(Live::Incoming.name()),
+            CallState::Established => Some(Live::Established.name()),
+            CallState::Ended(_) | CallState::Unknown => None,
+        }
+    }
+
     /// A word for messages.
     pub fn name(self) -> &'static str {
         match self {

@@ -57,6 +57,10 @@ pub enum Operation {
     #[serde(rename = "recordResponse")]
     #[strum(serialize = "recordResponse")]
     RecordResponse,
+    /// `GET /communications/calls/{id}` (CONTRACT.md 7.2, `graph-docs/api/call-get.md`).
+    #[serde(rename = "get")]
+    #[strum(serialize = "get")]
+    Get,
 }
 
 impl Operation {
@@ -146,6 +150,8 @@ pub enum Body {
     None,
     /// A commsOperation (or a subtype), named by the `Location` header.
     Operation,
+    /// The call itself, as it is now.
+    Call,
 }
 
 /// What the contract says of an operation on a live call in a state it is not valid in.

@@ -259,6 +259,12 @@ pub enum Fault {
     CancelNotifiesButMediaPlays,
     /// A new media operation plays at once, interrupting the one playing, which plays on after it.
     MediaNewestFirst,
+    /// get reports the state the call was provisioned in, not the state it is in.
+    GetStaleState,
+    /// get finds an ended call: 200 with `state: terminated` instead of 404.
+    GetFindsEndedCall,
+    /// get spells the call's state in PascalCase.
+    GetStatePascal,
 }
 
 const RECORDING: &[&str] = &[
@@ -274,6 +280,7 @@ const PROMPTS: &[&str] = &["call-playPrompt"];
 const TONES: &[&str] = &["call-subscribeToTone"];
 const DTMF: &[&str] = &["call-sendDtmfTones"];
 const RECORD: &[&str] = &["call-recordResponse"];
+const GET: &[&str] = &["get-call-1"];
 const ANSWERS: &[&str] = &["call-answer", "call-answer-service-hosted-media", "call-answer-app-hosted-media"];
 /// Generated programs (`cargo test explore`): what state across requests on one call takes to see.
 const EXPLORE: &[&str] = &["explore"];
@@ -714,6 +721,21 @@ impl Fault {
                 "a new media operation plays at once, interrupting the one playing, which plays on after it (a stack, not a queue): a bot's second prompt is heard, and completed, before its first",
                 C::MediaInOrder,
                 BOTH,
+            ),
+            Fault::GetStaleState => (
+                "get reports the call as it was provisioned (a cache the answer never updated): a bot that answered reads its call as still incoming",
+                C::DocumentedValue,
+                BOTH,
+            ),
+            Fault::GetFindsEndedCall => (
+                "get still finds an ended call, 200 with state terminated, instead of 404 for ever (CONTRACT.md section 1)",
+                C::ErrorStatus,
+                EXPLORE,
+            ),
+            Fault::GetStatePascal => (
+                "get spells the call's state \"Established\": the metadata's callState members are camelCase",
+                C::BodySchema,
+                GET,
             ),
             Fault::CancelEndsToneSubscription => (
                 "cancelMediaProcessing also ends the call's tone subscription (CONTRACT.md 7.3 says it does not): the IVR goes deaf after a barge-in",

@@ -33,14 +33,19 @@ struct Outgoing {
     fault: Option<Fault>,
     /// Its handle: taken back, it does not go out.
     withdrawable: Withdrawable,
+    /// A batch that must have gone out (or been taken back) before this one goes: one call's media
+    /// completions, in the order accepted, however the runtime schedules their timers.
+    after: Option<Withdrawable>,
 }
 
 /// A batch the double may take back until it starts going out: a media operation's completion,
 /// which a cancel or the call's end takes back while the prompt still plays.
 #[derive(Debug, Clone)]
 pub(super) struct Withdrawable {
-    /// `WAITING`, `SENDING` or `WITHDRAWN`.
+    /// `WAITING`, `SENDING`, `WITHDRAWN` or `OVER`.
     state: Arc<AtomicU8>,
+    /// Told when it is withdrawn or has gone out.
+    over: Arc<Notify>,
     ticket: u64,
     in_flight: Arc<InFlight>,
 }
@@ -48,6 +53,7 @@ pub(super) struct Withdrawable {
 const WAITING: u8 = 0;
 const SENDING: u8 = 1;
 const WITHDRAWN: u8 = 2;
+const OVER: u8 = 3;
 
 impl Withdrawable {
     /// Takes the batch back; whether it was still waiting (`false`: it is going out or has gone).
@@ -59,8 +65,28 @@ impl Withdrawable {
             .is_ok();
         if taken {
             self.in_flight.close(self.ticket);
+            self.over.notify_waiters();
         }
         taken
+    }
+
+    /// Waits until it has been withdrawn or has gone out.
+    async fn finished(&self) {
+        loop {
+            let over = self.over.notified();
+            tokio::pin!(over);
+            over.as_mut().enable();
+            if matches!(self.state.load(Ordering::Acquire), WITHDRAWN | OVER) {
+                return;
+            }
+            over.await;
+        }
+    }
+
+    /// Marks it gone out.
+    fn done(&self) {
+        self.state.store(OVER, Ordering::Release);
+        self.over.notify_waiters();
     }
 
     /// Whether it is still waiting to go out.
@@ -116,6 +142,9 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>, log: bool, undelive
             if !out.delay.is_zero() {
                 tokio::time::sleep(out.delay).await;
             }
+            if let Some(before) = out.after.take() {
+                before.finished().await;
+            }
             if !out.withdrawable.start() {
                 return;
             }
@@ -126,6 +155,7 @@ async fn dispatch(mut rx: mpsc::UnboundedReceiver<Outgoing>, log: bool, undelive
                     undelivered.fetch_add(1, Ordering::Relaxed);
                 }
             }
+            out.withdrawable.done();
         });
     }
 }
@@ -277,21 +307,38 @@ impl Outbox {
     /// Queues `bodies` for `callback`, in order, after `delay`. Counted in flight before it returns,
     /// so before the answer to the request that caused it leaves the double.
     pub(super) fn send(&self, callback: &str, bodies: Vec<Value>, delay: Duration, fault: Option<Fault>) {
-        self.queue(callback, bodies, delay, delay, fault);
+        self.queue(callback, bodies, delay, delay, fault, None);
     }
 
     /// [`Outbox::send`] for what is meant on time though it goes out after `delay` (a prompt's
     /// completion once it has played): owed from now, so a wait waits for it, until it is taken back
     /// with the handle.
-    pub(super) fn send_withdrawable(&self, callback: &str, bodies: Vec<Value>, delay: Duration, fault: Option<Fault>) -> Withdrawable {
-        self.queue(callback, bodies, delay, Duration::ZERO, fault)
+    /// `after`: a batch that goes (or is taken back) first.
+    pub(super) fn send_withdrawable(
+        &self,
+        callback: &str,
+        bodies: Vec<Value>,
+        delay: Duration,
+        fault: Option<Fault>,
+        after: Option<Withdrawable>,
+    ) -> Withdrawable {
+        self.queue(callback, bodies, delay, Duration::ZERO, fault, after)
     }
 
-    /// Queues `bodies` to go out after `delay`, owed to the account from `due` on.
-    fn queue(&self, callback: &str, bodies: Vec<Value>, delay: Duration, due: Duration, fault: Option<Fault>) -> Withdrawable {
+    /// Queues `bodies` to go out after `delay` (and after `after`), owed to the account from `due` on.
+    fn queue(
+        &self,
+        callback: &str,
+        bodies: Vec<Value>,
+        delay: Duration,
+        due: Duration,
+        fault: Option<Fault>,
+        after: Option<Withdrawable>,
+    ) -> Withdrawable {
         let ticket = self.in_flight.open(callback, Instant::now() + due);
         let handle = Withdrawable {
             state: Arc::new(AtomicU8::new(WAITING)),
+            over: Arc::new(Notify::new()),
             ticket,
             in_flight: self.in_flight.clone(),
         };
@@ -302,6 +349,7 @@ impl Outbox {
             delay,
             fault,
             withdrawable: handle.clone(),
+            after,
         };
         if self.tx.send(out).is_err() {
             self.in_flight.close(ticket);

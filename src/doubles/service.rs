@@ -82,6 +82,8 @@ pub const LATE_BY: std::time::Duration = std::time::Duration::from_secs(12);
 #[derive(Debug, Clone)]
 struct Call {
     state: CallState,
+    /// The state it was provisioned in (what a stale cache reports).
+    provisioned: CallState,
     callback: String,
     /// How many operations succeeded on it (what the state faults key on).
     operations: u32,
@@ -123,6 +125,7 @@ impl Call {
     fn new(state: CallState, callback: String) -> Call {
         Call {
             state,
+            provisioned: state,
             callback,
             operations: 0,
             recording: None,
@@ -599,6 +602,7 @@ fn perform(s: &State, operation: Operation, req: &Request, at: &Addressed) -> Re
         Operation::SubscribeToTone => body_object(s, req).and_then(|b| subscribe_to_tone(s, &b, at)),
         Operation::SendDtmfTones => body_object(s, req).and_then(|b| send_dtmf_tones(s, &b, at)),
         Operation::RecordResponse => body_object(s, req).and_then(|b| record_response(s, &b, at)),
+        Operation::Get => get_call(s, at),
     }
 }
 
@@ -733,6 +737,37 @@ fn acknowledge(s: &State, row: &OperationRow, at: &Addressed) -> Result<Response
     }
 }
 
+/// get: the call as it is now, 200: its id, its state, where its notifications go.
+fn get_call(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let calls = s.calls.lock().unwrap_or_else(|e| e.into_inner());
+    let call = match calls.get(&at.call_id) {
+        Some(c) if !c.state.live() && s.is(Fault::GetFindsEndedCall) => c.clone(),
+        _ => {
+            drop(calls);
+            live_call(s, at)?
+        }
+    };
+    let state = match call.state {
+        _ if !call.state.live() => "terminated",
+        _ if s.is(Fault::GetStaleState) => call.provisioned.live_name().unwrap_or("incoming"),
+        other => other.live_name().unwrap_or("terminated"),
+    };
+    let state = if s.is(Fault::GetStatePascal) {
+        let mut cs = state.chars();
+        cs.next()
+            .map(|c| c.to_ascii_uppercase().to_string() + cs.as_str())
+            .unwrap_or_default()
+    } else {
+        state.to_string()
+    };
+    let body = json!({"@odata.type": "#microsoft.graph.call",
+        "@odata.context": format!("{}/{}/$metadata#communications/calls/$entity", s.uri, at.version),
+        "id": at.call_id, "state": state, "direction": "incoming", "callbackUri": call.callback,
+        "requestedModalities": ["audio"], "myParticipantId": s.new_id(),
+        "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"}});
+    Ok(json_response(200, &body))
+}
+
 /// Under `Fault::RefusedRequestNotifies`: the failed operation a service that started before it
 /// validated would notify, on a live call.
 fn notify_refused(s: &State, at: &Addressed) {
@@ -815,22 +850,24 @@ fn queue_media(s: &State, at: &Addressed, callback: &str, kind: MediaKind, compl
     let Some(c) = calls.get_mut(&at.call_id) else { return };
     c.media.retain(|m| m.completion.waiting());
     let runs = s.options.media;
-    let schedule = |bodies: Vec<Value>, until: tokio::time::Instant| {
+    let schedule = |bodies: Vec<Value>, until: tokio::time::Instant, after: Option<Withdrawable>| {
         s.outbox
-            .send_withdrawable(callback, bodies, until - now + s.options.latency, s.options.fault)
+            .send_withdrawable(callback, bodies, until - now + s.options.latency, s.options.fault, after)
     };
-    let until = if s.is(Fault::MediaNewestFirst) {
+    // Each completion goes out after the one before it, however the timers are scheduled.
+    let (until, after) = if s.is(Fault::MediaNewestFirst) {
         for m in c.media.iter_mut().filter(|m| m.completion.withdraw()) {
             m.until += runs;
-            m.completion = schedule(m.bodies.clone(), m.until);
+            m.completion = schedule(m.bodies.clone(), m.until, None);
         }
-        now + runs
+        (now + runs, None)
     } else {
-        c.media.last().map_or(now, |last| last.until.max(now)) + runs
+        let last = c.media.last();
+        (last.map_or(now, |l| l.until.max(now)) + runs, last.map(|l| l.completion.clone()))
     };
     c.media.push(Media {
         kind,
-        completion: schedule(completion.clone(), until),
+        completion: schedule(completion.clone(), until, after),
         bodies: completion,
         until,
         cancelled,

@@ -118,6 +118,7 @@ pub fn judge_with(
         operation_id: None,
         request_body: req.body.as_ref(),
         corpus: corpus(),
+        call_state: Some(case.fixture.call.name()),
     };
     let response = check_response(case, schemas(), &mut facts, obs, &mut verdict);
     let notifications = check_notifications(expected, schemas(), &facts, heard, waited_ms, &mut verdict);

@@ -155,6 +155,7 @@ pub fn judge_answer(plan: &Plan, call_id: &str, req: &SentRequest, obs: &Observe
                 operation_id: None,
                 request_body: req.body.as_ref(),
                 corpus: corpus(),
+                call_state: plan.expectation.after.live_name(),
             };
             check_response(case, schemas(), &mut facts, obs, v);
             facts.operation_id
@@ -302,6 +303,7 @@ pub fn judge_call_notifications(
             operation_id: s.operation_id.clone(),
             request_body: s.request.body.as_ref(),
             corpus: corpus(),
+            call_state: None,
         };
         let came = s.operation_id.as_deref().and_then(|op| naming(&items, &claimed, call_id, op));
         let expected = expected_for(&s.plan, fate, came).to_vec();

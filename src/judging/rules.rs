@@ -41,6 +41,11 @@ pub enum Rule {
     /// An operation's result: a resultInfo with the documented code (200: it succeeded), any
     /// subcode and message (the service words them).
     OperationResult,
+    /// The id of the call the case acted on (ids compared across the dialects' spellings).
+    CallId,
+    /// The state the call is in, as the case provisioned it or the model follows it (`established`
+    /// also reads `establishing`, which may still show right after an answer: CONTRACT.md 7.3).
+    CallState,
 }
 
 /// A rule and whether the property may be absent.
@@ -71,6 +76,8 @@ impl RuleSpec {
             "termination-reason" => Rule::TerminationReason,
             "operation-status" => Rule::OperationStatus,
             "operation-result" => Rule::OperationResult,
+            "call-id" => Rule::CallId,
+            "call-state" => Rule::CallState,
             other => return Err(format!("unknown rule {other:?}")),
         };
         Ok(RuleSpec { rule, optional })
@@ -91,6 +98,8 @@ impl RuleSpec {
             Rule::OperationResult => {
                 "a resultInfo with the documented code, any subcode and message (a terminationReason in the legacy dialect)"
             }
+            Rule::CallId => "the id of the call acted on",
+            Rule::CallState => "the state the call is in",
         }
     }
 
@@ -103,7 +112,8 @@ impl RuleSpec {
             Rule::OperationOfCall => Check::Location,
             Rule::LocationOperationId => Check::OperationId,
             Rule::EchoRequest => Check::Echo,
-            Rule::CallResource | Rule::OperationResource => Check::Correlation,
+            Rule::CallResource | Rule::OperationResource | Rule::CallId => Check::Correlation,
+            Rule::CallState => Check::DocumentedValue,
             Rule::TerminationReason => Check::TerminationReason,
         }
     }
@@ -123,6 +133,8 @@ impl RuleSpec {
             Rule::OperationResource => json!("/calls/[call-id]/operations/[operation-id]"),
             Rule::TerminationReason => json!("[termination reason]"),
             Rule::OperationResult => json!({"resultInfo": {"code": code_of(expected.pointer("/resultInfo/code"))}}),
+            Rule::CallId => json!("[call-id]"),
+            Rule::CallState => json!("[the call's state]"),
         }
     }
 }
@@ -146,6 +158,8 @@ pub struct Facts<'a> {
     pub request_body: Option<&'a Value>,
     /// For the termination code table.
     pub corpus: &'a Corpus,
+    /// The state the call is in, where the suite knows it (`incoming`, `established`).
+    pub call_state: Option<&'a str>,
 }
 
 pub(super) fn apply(
@@ -174,6 +188,19 @@ pub(super) fn apply(
             .then_some(())
             .ok_or_else(|| "null or a resultInfo object".into()),
         Rule::ServerGenerated => (!actual.is_null()).then_some(()).ok_or_else(|| "a value".into()),
+        Rule::CallId => match actual.as_str() {
+            Some(a) if ids_equal(a, facts.call_id) => Ok(()),
+            _ => Err(format!("\"{}\" (the call acted on)", facts.call_id)),
+        },
+        Rule::CallState => {
+            let got = actual.as_str().unwrap_or_default();
+            match facts.call_state {
+                Some("established") if matches!(got, "established" | "establishing") => Ok(()),
+                Some(want) if got == want => Ok(()),
+                Some(want) => Err(format!("\"{want}\" (the state the call is in)")),
+                None => Err("a state the suite knows for this call (none was given)".into()),
+            }
+        }
         Rule::CallResource => match actual.as_str().and_then(resource_ids) {
             Some((call, None)) if ids_equal(&call, facts.call_id) => Ok(()),
             _ => Err(format!("a path naming call {} (…/calls/{})", facts.call_id, facts.call_id)),

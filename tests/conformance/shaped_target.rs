@@ -15,7 +15,8 @@
 //! answered without a completionReason, completed in the metadata's spelling with a resultInfo;
 //! media operations queued per call with durations of its own (a recording twice a prompt), the
 //! ones a cancel ends notified together in one envelope, and the ones still queued when the call
-//! ends notified failed too (CONTRACT.md 7.3 does not say whether they are).
+//! ends notified failed too (CONTRACT.md 7.3 does not say whether they are); get answering more of the
+//! call than the page shows, without its nulls.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -57,6 +58,9 @@ struct Call {
 struct MediaQueue {
     until: Option<tokio::time::Instant>,
     ops: Vec<(Arc<AtomicBool>, Value)>,
+    /// Closed once the last accepted one is over: the next one's completion waits for it, so two
+    /// completions never cross on the way, however their timers are scheduled.
+    last: Option<tokio::sync::oneshot::Receiver<()>>,
 }
 
 struct State {
@@ -82,9 +86,15 @@ impl State {
         queue.until = Some(until);
         let over = Arc::new(AtomicBool::new(false));
         queue.ops.push((over.clone(), failure));
+        let (done, next) = tokio::sync::oneshot::channel::<()>();
+        let before = queue.last.replace(next);
         let (client, callback) = (self.client.clone(), callback.to_string());
         tokio::spawn(async move {
+            let _done = done;
             tokio::time::sleep_until(until).await;
+            if let Some(before) = before {
+                let _ = before.await;
+            }
             if !over.swap(true, Ordering::AcqRel) {
                 let body = json!({"value": [completion], "@odata.type": "#microsoft.graph.commsNotifications"});
                 let _ = client
@@ -466,6 +476,16 @@ fn route(state: &State, req: &Req) -> Resp {
                     "@odata.type": "#microsoft.graph.playPromptOperation"}),
             )
         }
+        // get: the call in its own shape: more of it than the page, its own id spelling, no nulls.
+        ("GET", None) if prefix == "communications" => Resp {
+            status: 200,
+            headers: vec![],
+            body: Some(
+                json!({"chatInfo": {"threadId": "19:shaped"}, "id": call_id, "callChainId": "chain-1",
+                "state": if call.incoming { "incoming" } else { "established" }, "direction": "incoming",
+                "callbackUri": call.callback, "tenantId": "contoso", "@odata.type": "#microsoft.graph.call"}),
+            ),
+        },
         // keepAlive takes no body and causes no notification; any live call stays live.
         ("POST", Some("keepAlive")) if prefix == "communications" => resp(200),
         _ => error(400, "BadRequest", "operation not supported on this call"),

@@ -170,6 +170,14 @@ async def drive(target: str, hook: str, callback: str, inboxes: Inboxes) -> None
         else:
             problem(f"answer's {state}", f"not heard at the answer's callbackUri within {WAIT} s (heard {sorted(states)})")
 
+    # The answered call read back: the SDK's Call, its id and its state.
+    name = "get (the answered call)"
+    read = await calls.by_call_id(ringing).get()
+    if read is None or read.id != ringing or read.state is None or read.state.value not in ("established", "establishing"):
+        problem(name, f"read as id {getattr(read, 'id', None)!r}, state {getattr(read, 'state', None)!r}")
+    else:
+        ok(name, f"a Call, id {read.id}, state {read.state.value}")
+
     # The answered call plays a prompt: running at once, completed later, both read through the SDK.
     name = "playPrompt"
     prompt = MediaPrompt(media_info=MediaInfo(uri="https://cdn.contoso.com/beep.wav", resource_id="1D6DE2D4-CD51-4309-8DAA-70768651088E"))

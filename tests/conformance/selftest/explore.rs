@@ -129,20 +129,20 @@ fn the_saved_programs_pass_against_the_shaped_target_in_both_editions() {
 fn explore_the_same_seed_gives_the_same_programs() {
     let catalog = || Catalog::new(corpus(), Edition::Seeds, &[Family::Communications]).expect("catalog");
     let programs = |seed| -> Vec<String> {
-        let trees = generate(catalog(), 8, seed, 20).expect("programs");
+        let trees = generate(catalog(), 8, seed, 30).expect("programs");
         trees.iter().map(|t| serde_json::to_string(&program_of(t)).expect("json")).collect()
     };
     assert_eq!(programs(7), programs(7));
     assert_ne!(programs(7), programs(8));
     let all = programs(7).join("\n");
     for op in Operation::iter() {
-        assert!(all.contains(op.name()), "20 programs never use {}:\n{all}", op.name());
+        assert!(all.contains(op.name()), "30 programs never use {}:\n{all}", op.name());
     }
-    assert!(all.contains("\"bad\""), "20 programs send no bad input:\n{all}");
+    assert!(all.contains("\"bad\""), "30 programs send no bad input:\n{all}");
     for kind in ["tone", "hangup"] {
         assert!(
             all.contains(&format!("\"kind\":\"{kind}\"")),
-            "20 programs never ask for the {kind} stimulus:\n{all}"
+            "30 programs never ask for the {kind} stimulus:\n{all}"
         );
     }
 }
@@ -228,8 +228,8 @@ fn explore_a_failure_shrinks_to_a_small_program_that_names_its_rule() {
     let env = Arc::new(env);
     let exploration = explore(env.clone(), Budget { cases: 48, seed: 20261202 }).expect("explore");
     let (_, run, _) = exploration.shrunk.as_ref().expect("the fault is caught");
-    // The smallest failing program: one operation on a call, then its delete.
-    assert_eq!(run.program.steps.len(), 2, "{:#?}", run.program);
+    // The smallest failing program: one operation on a call (answered first if it rang), then its delete.
+    assert!(run.program.steps.len() <= 3, "{:#?}", run.program);
     assert_eq!(run.program.calls.len(), 1, "{:#?}", run.program);
     let msg = report::program_failure(run, "the test", &env.describe());
     for needle in [

@@ -114,8 +114,17 @@ fn documented_exchange(case: &Case) -> (String, conformance::wire::target::SentR
         .split("/calls/")
         .nth(1)
         .and_then(|rest| rest.split('/').next());
+    // A page that reads a call back (get) names it in the answer.
+    let answered = case
+        .response
+        .body
+        .as_ref()
+        .filter(|_| case.op.body == conformance::contract::operation::Body::Call)
+        .and_then(|b| b.get("id"))
+        .and_then(Value::as_str);
     let call_id = named
         .filter(|id| !id.starts_with('{'))
+        .or(answered)
         .unwrap_or("57dab8b1-894c-409a-b240-bd8beae78896")
         .to_string();
     let target = Target::new(
