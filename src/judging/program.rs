@@ -40,6 +40,9 @@ pub struct Plan {
     /// For a media operation the model expects to succeed, the notification it gets instead when a
     /// cancel ends it (its row's `cancelled`).
     pub cancelled: Option<ExpectedNotification>,
+    /// For a media operation a later step may end: what may become of it, and the program's index
+    /// of that step (set by [`note_media_fates`], for the message).
+    pub media_fate: Option<(MediaFate, usize)>,
 }
 
 impl Plan {
@@ -69,6 +72,7 @@ impl Plan {
             negative,
             notifications,
             cancelled,
+            media_fate: None,
         })
     }
 
@@ -97,7 +101,22 @@ impl Plan {
                 .collect();
             format!(", then {}", n.join(" then "))
         };
-        format!("{answer}{notes}; call {} is then {}", self.step.call, self.expectation.after.name())
+        let fate = match (self.media_fate, &self.cancelled) {
+            (Some((MediaFate::CompletesOrCancelled { .. }, by)), Some(c)) => format!(
+                " (or, if the cancel of step {} ended it first, {} with status failed, resultInfo 400/8508)",
+                by + 1,
+                c.kind()
+            ),
+            (Some((MediaFate::Unsaid { .. }, by)), _) => {
+                format!(" (or nothing, if it still ran when step {} ended the call: not said)", by + 1)
+            }
+            _ => String::new(),
+        };
+        format!(
+            "{answer}{notes}{fate}; call {} is then {}",
+            self.step.call,
+            self.expectation.after.name()
+        )
     }
 
     /// The rule of the contract the step is held to.
@@ -220,6 +239,29 @@ pub fn all_heard_on_call(steps: &[&StepRun], heard: &[Heard], call_id: &str) -> 
         }
     }
     true
+}
+
+/// Notes on each plan of a program's media operations what a later step on its call may make of it
+/// (a cancel, the call's end), for the failure message.
+pub fn note_media_fates(plans: &mut [Plan]) {
+    let mut roles: Vec<char> = plans.iter().map(|p| p.step.call).collect();
+    roles.sort_unstable();
+    roles.dedup();
+    for role in roles {
+        let on_call: Vec<usize> = (0..plans.len()).filter(|&i| plans[i].step.call == role).collect();
+        let rows: Vec<(Option<&crate::contract::operation::OperationRow>, &Expectation)> = on_call
+            .iter()
+            .map(|&i| (plans[i].step.sends().map(|op| corpus().operations.row(op)), &plans[i].expectation))
+            .collect();
+        let fates = media_fates(&rows);
+        for (n, fate) in fates.into_iter().enumerate() {
+            let by = match fate {
+                Some(MediaFate::CompletesOrCancelled { by } | MediaFate::Unsaid { by }) => on_call[by],
+                _ => continue,
+            };
+            plans[on_call[n]].media_fate = fate.map(|f| (f, by));
+        }
+    }
 }
 
 /// The fate of each step's media operation (`media_fates` over the steps of one call).

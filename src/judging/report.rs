@@ -156,7 +156,9 @@ pub fn program_failure(run: &ProgramRun, origin: &str, target: &str) -> String {
         let _ = writeln!(s, "    rule:    {}", step.plan.rule());
         match &step.response {
             Some(obs) if step.verdict.passed() => {
-                let _ = writeln!(s, "    came:    {}", obs.status);
+                // The operation id, so that a finding about its notifications names a step the reader sees.
+                let op = step.operation_id.as_deref().map(|o| format!(", operation {o}")).unwrap_or_default();
+                let _ = writeln!(s, "    came:    {}{op}", obs.status);
             }
             Some(obs) => {
                 let _ = writeln!(s, "    response:\n{}", indent(&obs.to_string(), "      "));

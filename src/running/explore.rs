@@ -21,7 +21,7 @@ use crate::contract::program::{compact, generate, program_of, shrink, Catalog};
 use crate::contract::steps::{role, role_index, Act, Program, Request, Step};
 use crate::judging::judge::setup_finding;
 use crate::judging::program::{
-    all_heard_on_call, check_fresh_operation_id, judge_answer, judge_call_notifications, Plan, ProgramRun, StepRun,
+    all_heard_on_call, check_fresh_operation_id, judge_answer, judge_call_notifications, note_media_fates, Plan, ProgramRun, StepRun,
 };
 use crate::judging::verdict::{Finding, Verdict};
 use crate::wire::target::{stimulus_answer, Observed, SentRequest};
@@ -108,6 +108,7 @@ fn plans(env: &Env, catalog: &Catalog, program: &Program) -> Result<(Vec<Plan>, 
         };
         out.push(Plan::new(step.clone(), expectation, case, negative)?);
     }
+    note_media_fates(&mut out);
     let starts = program.calls.iter().map(|s| CallState::from_start(*s)).collect();
     Ok((out, starts))
 }
