@@ -27,9 +27,9 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-/// How long its prompts and recordings play (not the double's: its own queue, its own pace).
+/// How long its prompts play by default (not the double's: its own queue, its own pace); a recording
+/// plays twice as long.
 const PROMPT_PLAYS: std::time::Duration = std::time::Duration::from_millis(90);
-const RECORDING_PLAYS: std::time::Duration = std::time::Duration::from_millis(180);
 
 const JSON_CT: &str = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
 
@@ -67,6 +67,7 @@ struct State {
     edition: Edition,
     calls: Mutex<HashMap<String, Call>>,
     media: Mutex<HashMap<String, MediaQueue>>,
+    prompt_plays: std::time::Duration,
     n: AtomicU64,
     client: reqwest::Client,
 }
@@ -141,6 +142,12 @@ impl State {
 
 /// Starts it on 127.0.0.1 in `edition`. Must run on the shared runtime, which keeps serving it.
 pub async fn start(edition: Edition) -> ShapedTarget {
+    start_playing(edition, PROMPT_PLAYS).await
+}
+
+/// [`start`], its prompts playing `prompt_plays` each (a test that must find them still queued on a
+/// loaded machine plays them long).
+pub async fn start_playing(edition: Edition, prompt_plays: std::time::Duration) -> ShapedTarget {
     let loopback = "127.0.0.1:0".parse().expect("addr");
     let listener = TcpListener::from_std(conformance::wire::bind::listen(loopback).expect("bind 127.0.0.1:0")).expect("listener");
     let addr = listener.local_addr().expect("local address");
@@ -148,6 +155,7 @@ pub async fn start(edition: Edition) -> ShapedTarget {
         edition,
         calls: Mutex::default(),
         media: Mutex::default(),
+        prompt_plays,
         n: AtomicU64::new(1),
         client: conformance::wire::target::http_client(std::time::Duration::from_secs(10), None).expect("client"),
     });
@@ -327,7 +335,7 @@ fn route(state: &State, req: &Req) -> Resp {
                 "completionReason": "operationCanceled", "resultInfo": {"code": 400, "subcode": 8508, "message": "Cancelled."},
                 "@odata.type": "#microsoft.graph.recordOperation"}),
             );
-            state.play(&call_id, &call.callback, RECORDING_PLAYS, completion, failure);
+            state.play(&call_id, &call.callback, state.prompt_plays * 2, completion, failure);
             operation_answer(
                 &prefix,
                 &call_id,
@@ -467,7 +475,7 @@ fn route(state: &State, req: &Req) -> Resp {
                 "status": "Failed", "clientContext": cc, "completionReason": "mediaOperationCanceled",
                 "resultInfo": {"code": 400, "subcode": 8508, "message": "Cancelled."}}),
             );
-            state.play(&call_id, &call.callback, PROMPT_PLAYS, completion, failure);
+            state.play(&call_id, &call.callback, state.prompt_plays, completion, failure);
             operation_answer(
                 &prefix,
                 &call_id,
