@@ -77,6 +77,7 @@ impl CallState {
             CallState::Ended(Ending::Deleted) => "ended (deleted)",
             CallState::Ended(Ending::Rejected) => "ended (rejected)",
             CallState::Ended(Ending::HungUp) => "ended (hung up by the far side)",
+            CallState::Ended(Ending::Redirected) => "ended (redirected)",
             CallState::Unknown => "unknown",
         }
     }

@@ -61,6 +61,10 @@ pub enum Operation {
     #[serde(rename = "get")]
     #[strum(serialize = "get")]
     Get,
+    /// `POST /communications/calls/{id}/redirect` (CONTRACT.md 7.2, `graph-docs/api/call-redirect.md`).
+    #[serde(rename = "redirect")]
+    #[strum(serialize = "redirect")]
+    Redirect,
 }
 
 impl Operation {
@@ -140,6 +144,8 @@ pub enum Ending {
     /// By the far side (the `hangup` stimulus of CONTRACT.md section 5).
     #[serde(rename = "hung-up")]
     HungUp,
+    /// By redirect, while it was incoming: handed to other targets.
+    Redirected,
 }
 
 /// What a successful answer carries.

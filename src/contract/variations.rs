@@ -256,6 +256,20 @@ pub fn bad_input(example: &Map<String, Value>, schema: &Value, seed: u64) -> Vec
                 ));
             }
         }
+        // An integer bounded tighter than its type (redirect's timeout, recordResponse's timeouts):
+        // one past each bound. Int32's own bounds are a type, not a rule a page states.
+        let int32 = |b: i64| b == i64::from(i32::MIN) || b == i64::from(i32::MAX);
+        for (bound, past, word) in [("minimum", -1, "below"), ("maximum", 1, "above")] {
+            let Some(b) = spec.get(bound).and_then(Value::as_i64).filter(|b| !int32(*b)) else {
+                continue;
+            };
+            out.push(bad(
+                format!("{key} {word} {b}"),
+                with(key, json!(b + past)),
+                None,
+                format!("{key} is {word} its bound {b}: out of range is answered 400 (CONTRACT.md section 7.2)"),
+            ));
+        }
         if let Some(values) = spec.pointer("/items/enum").and_then(Value::as_array) {
             let outside = outside_enum(values, seed);
             out.push(bad(

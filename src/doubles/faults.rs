@@ -265,6 +265,19 @@ pub enum Fault {
     GetFindsEndedCall,
     /// get spells the call's state in PascalCase.
     GetStatePascal,
+    /// get leaves out the bot's own participant id.
+    GetOmitsParticipant,
+    /// redirect answers 200 instead of 202.
+    #[strum(serialize = "redirect-answers-200")]
+    RedirectAnswers200,
+    /// redirect accepts more than 25 targets.
+    RedirectTargetCountUnchecked,
+    /// redirect accepts a timeout outside 15 to 90 seconds.
+    RedirectTimeoutUnchecked,
+    /// redirect notifies the call's end to the call's first callback, not the request's callbackUri.
+    RedirectIgnoresCallback,
+    /// redirect notifies the call's end but the call goes on answering as if alive.
+    RedirectLeavesCallAlive,
 }
 
 const RECORDING: &[&str] = &[
@@ -281,6 +294,9 @@ const TONES: &[&str] = &["call-subscribeToTone"];
 const DTMF: &[&str] = &["call-sendDtmfTones"];
 const RECORD: &[&str] = &["call-recordResponse"];
 const GET: &[&str] = &["get-call-1"];
+const REDIRECT: &[&str] = &["call-redirect", "call-redirect-1"];
+const REDIRECT_TARGETS: &[&str] = &["call-redirect ~ targets of 26 items", "call-redirect-1 ~ targets of 26 items"];
+const REDIRECT_TIMEOUT: &[&str] = &["call-redirect ~ timeout below 15", "call-redirect-1 ~ timeout above 90"];
 const ANSWERS: &[&str] = &["call-answer", "call-answer-service-hosted-media", "call-answer-app-hosted-media"];
 /// Generated programs (`cargo test explore`): what state across requests on one call takes to see.
 const EXPLORE: &[&str] = &["explore"];
@@ -700,27 +716,27 @@ impl Fault {
             Fault::CancelLeavesQueuedMedia => (
                 "cancelMediaProcessing stops the prompt playing and lets the queued ones play on (CONTRACT.md 7.3: it ends the queued ones too): the caller hears the menu the bot cancelled",
                 C::MediaInOrder,
-                BOTH,
+                SAVED,
             ),
             Fault::CancelSkipsRecordings => (
                 "cancelMediaProcessing cancels prompts only, as if it were a cancel of playPrompt: a queued recording starts after the bot cancelled it",
                 C::MediaInOrder,
-                BOTH,
+                SAVED,
             ),
             Fault::CancelledMediaNotNotified => (
                 "the prompts and recordings a cancel ends are never notified: a bot waiting for each to finish waits for ever",
                 C::NotificationArrives,
-                BOTH,
+                SAVED,
             ),
             Fault::CancelNotifiesButMediaPlays => (
                 "a cancel notifies each media operation failed but does not stop them: each is then notified completed too, and a bot acts on both",
                 C::OperationNotifiedOnce,
-                BOTH,
+                SAVED,
             ),
             Fault::MediaNewestFirst => (
                 "a new media operation plays at once, interrupting the one playing, which plays on after it (a stack, not a queue): a bot's second prompt is heard, and completed, before its first",
                 C::MediaInOrder,
-                BOTH,
+                SAVED,
             ),
             Fault::GetStaleState => (
                 "get reports the call as it was provisioned (a cache the answer never updated): a bot that answered reads its call as still incoming",
@@ -736,6 +752,32 @@ impl Fault {
                 "get spells the call's state \"Established\": the metadata's callState members are camelCase",
                 C::BodySchema,
                 GET,
+            ),
+            Fault::GetOmitsParticipant => (
+                "get leaves out myParticipantId: a bot cannot find itself in the roster",
+                C::DocumentedValue,
+                GET,
+            ),
+            Fault::RedirectAnswers200 => ("redirect answers 200 OK instead of 202 Accepted", C::Status, REDIRECT),
+            Fault::RedirectTargetCountUnchecked => (
+                "redirect takes 26 targets where the contract allows at most 25",
+                C::ErrorStatus,
+                REDIRECT_TARGETS,
+            ),
+            Fault::RedirectTimeoutUnchecked => (
+                "redirect takes a timeout outside 15 to 90 seconds: the caller rings for ever, or not at all",
+                C::ErrorStatus,
+                REDIRECT_TIMEOUT,
+            ),
+            Fault::RedirectIgnoresCallback => (
+                "redirect notifies the call's end to the call's first callback instead of the request's callbackUri: the bot that asked never hears it",
+                C::NotificationArrives,
+                REDIRECT,
+            ),
+            Fault::RedirectLeavesCallAlive => (
+                "redirect notifies the call's end, but the call goes on answering operations as if the bot still had it",
+                C::ErrorStatus,
+                EXPLORE,
             ),
             Fault::CancelEndsToneSubscription => (
                 "cancelMediaProcessing also ends the call's tone subscription (CONTRACT.md 7.3 says it does not): the IVR goes deaf after a barge-in",

@@ -603,6 +603,7 @@ fn perform(s: &State, operation: Operation, req: &Request, at: &Addressed) -> Re
         Operation::SendDtmfTones => body_object(s, req).and_then(|b| send_dtmf_tones(s, &b, at)),
         Operation::RecordResponse => body_object(s, req).and_then(|b| record_response(s, &b, at)),
         Operation::Get => get_call(s, at),
+        Operation::Redirect => body_object(s, req).and_then(|b| redirect(s, &b, at)),
     }
 }
 
@@ -711,6 +712,54 @@ fn answer(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Respon
     })
 }
 
+/// redirect: an incoming call is handed to its targets and ends for the bot: 202, then the call
+/// `deleted`, `terminated`, to the request's callbackUri (the call's own where it names none).
+fn redirect(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let most = if s.is(Fault::RedirectTargetCountUnchecked) {
+        usize::MAX
+    } else {
+        25
+    };
+    let target_ok = |t: &Value| t.get("identity").is_some_and(Value::is_object);
+    match body.get("targets").and_then(Value::as_array) {
+        Some(ts) if !ts.is_empty() && ts.len() <= most && ts.iter().all(target_ok) => {}
+        _ => {
+            return Err(refuse(
+                400,
+                "BadRequest",
+                "targets must hold 1 to 25 invitationParticipantInfos, each with an identity.",
+            ))
+        }
+    }
+    if !s.is(Fault::RedirectTimeoutUnchecked) {
+        optional_int(body, "timeout", 15..=90, "15 to 90 seconds")?;
+    }
+    let callback = match body.get("callbackUri") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(u)) if callback_allowed(u) => Some(u.clone()),
+        Some(_) => return Err(refuse(400, "BadRequest", "callbackUri must be https, or http to a loopback host.")),
+    };
+    let call = live_call(s, at)?;
+    if call.state != CallState::Incoming {
+        return Err(refuse(400, "BadRequest", "Only an incoming call can be redirected."));
+    }
+    if !s.is(Fault::RedirectLeavesCallAlive) {
+        end_call(s, at, Ending::Redirected);
+    }
+    let res = s.resource(at, &at.call_id, None);
+    let data = obj(
+        json!({"@odata.type": "#microsoft.graph.call", "@odata.id": res, "id": at.call_id, "state": "terminated",
+        "direction": "incoming",
+        "resultInfo": {"@odata.type": "#microsoft.graph.resultInfo", "code": 200, "subcode": 5021, "message": "The call was redirected."}}),
+    );
+    let to = match callback {
+        Some(cb) if !s.is(Fault::RedirectIgnoresCallback) => cb,
+        _ => call.callback.clone(),
+    };
+    s.send(&to, vec![s.envelope(at, "deleted", &res, data)]);
+    Ok(ResponseTemplate::new(if s.is(Fault::RedirectAnswers200) { 200 } else { 202 }))
+}
+
 /// An operation whose row says all there is to it: valid on a live call in the row's states, it
 /// answers the row's success status with no body and changes nothing.
 fn acknowledge(s: &State, row: &OperationRow, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
@@ -765,6 +814,12 @@ fn get_call(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
         "id": at.call_id, "state": state, "direction": "incoming", "callbackUri": call.callback,
         "requestedModalities": ["audio"], "myParticipantId": s.new_id(),
         "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"}});
+    let mut body = body;
+    if s.is(Fault::GetOmitsParticipant) {
+        if let Some(m) = body.as_object_mut() {
+            m.remove("myParticipantId");
+        }
+    }
     Ok(json_response(200, &body))
 }
 

@@ -125,7 +125,13 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     run.call_id = Some(call_id.clone());
     // A request that names its own callbackUri (answer) moves the call's notifications there: the
     // case listens on a second inbox, so a target that keeps notifying the first one fails.
-    let (callback, inbox) = if case.fixture.substitute.is_empty() {
+    // A variation without it (redirect's callbackUri is optional) leaves them at the call's own.
+    let names_own = case
+        .fixture
+        .substitute
+        .keys()
+        .any(|ptr| case.body.as_ref().is_some_and(|b| b.pointer(ptr).is_some()));
+    let (callback, inbox) = if !names_own {
         (callback, inbox)
     } else {
         env.listener.open(&format!("{}-own-callback", case.id()))

@@ -484,12 +484,32 @@ fn route(state: &State, req: &Req) -> Resp {
                     "@odata.type": "#microsoft.graph.playPromptOperation"}),
             )
         }
+        // redirect: the call ends for the bot, notified at the request's callbackUri in an envelope of
+        // its own shape, with the targets the call was handed to.
+        ("POST", Some("redirect")) if prefix == "communications" && call.incoming => {
+            if let Some(c) = state.calls.lock().unwrap().get_mut(&call_id) {
+                c.ended = true;
+            }
+            let to = body
+                .get("callbackUri")
+                .and_then(Value::as_str)
+                .unwrap_or(&call.callback)
+                .to_string();
+            state.notify(
+                &to,
+                json!({"value": [item("deleted", &resource, json!({"targets": body.get("targets"), "id": call_id,
+                "state": "terminated", "@odata.type": "#microsoft.graph.call",
+                "resultInfo": {"code": 200, "subcode": 7000, "message": "Redirected."}}))],
+                "@odata.type": "#microsoft.graph.commsNotifications"}),
+            );
+            resp(202)
+        }
         // get: the call in its own shape: more of it than the page, its own id spelling, no nulls.
         ("GET", None) if prefix == "communications" => Resp {
             status: 200,
             headers: vec![],
             body: Some(
-                json!({"chatInfo": {"threadId": "19:shaped"}, "id": call_id, "callChainId": "chain-1",
+                json!({"chatInfo": {"threadId": "19:shaped"}, "id": call_id, "callChainId": "chain-1", "myParticipantId": "p_bot",
                 "state": if call.incoming { "incoming" } else { "established" }, "direction": "incoming",
                 "callbackUri": call.callback, "tenantId": "contoso", "@odata.type": "#microsoft.graph.call"}),
             ),
@@ -565,8 +585,24 @@ fn validate(action: Option<&str>, raw: &[u8]) -> Result<serde_json::Map<String, 
             .is_none_or(|c| c.as_str().is_some_and(|c| c.chars().count() <= 256));
         prompts_ok && cc_ok
     };
+    let redirect_ok = || {
+        let targets_ok = body
+            .get("targets")
+            .and_then(Value::as_array)
+            .is_some_and(|t| (1..=25).contains(&t.len()) && t.iter().all(|x| x.get("identity").is_some_and(Value::is_object)));
+        let timeout_ok = body
+            .get("timeout")
+            .is_none_or(|v| v.as_i64().is_some_and(|n| (15..=90).contains(&n)));
+        let callback_ok = body.get("callbackUri").is_none_or(|c| {
+            c.as_str().is_some_and(|c| {
+                (c.starts_with("https://") && c.len() > 8) || c.starts_with("http://127.") || c.starts_with("http://localhost")
+            })
+        });
+        targets_ok && timeout_ok && callback_ok
+    };
     let ok = match action {
         Some("answer") => answer_ok(),
+        Some("redirect") => redirect_ok(),
         Some("playPrompt") => prompt_ok(),
         Some("recordResponse") => {
             let prompts_ok = body.get("prompts").is_none_or(|p| p.as_array().is_some_and(|p| p.len() <= 1));

@@ -246,6 +246,7 @@ fn every_response_and_notification_fixture_is_expected_by_a_case() {
         "call-reject--notification-incoming",
         "call-answer-service-hosted-media--notification-incoming",
         "call-answer-app-hosted-media--notification-incoming",
+        "call-redirect-simuring--notification-incoming",
         // sendDtmfTones' tones cancelled, or ended for an unknown reason: no request makes either.
         "call-sendDtmfTones--notification-error-case-1",
         "call-sendDtmfTones--notification-error-case-2",
