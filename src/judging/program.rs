@@ -321,6 +321,58 @@ fn expected_for(plan: &Plan, fate: Option<MediaFate>, came: Option<Came>) -> &[E
     }
 }
 
+/// Judges one step's notifications among a call's `items` (claiming what it takes): the documented
+/// ones, or for a media operation whichever final notification its fate allows, once; returns the
+/// media operation's outcome for the queue check.
+fn judge_step_notifications(
+    s: &mut StepRun,
+    fate: Option<MediaFate>,
+    items: &[((usize, usize), Value)],
+    claimed: &mut Vec<(usize, usize)>,
+    heard: &[Heard],
+    call_id: &str,
+    waited_ms: u128,
+) -> Option<Finished> {
+    let facts = Facts {
+        call_id,
+        operation_id: s.operation_id.clone(),
+        request_body: s.request.body.as_ref(),
+        corpus: corpus(),
+        call_state: None,
+    };
+    let came = s.operation_id.as_deref().and_then(|op| naming(items, claimed, call_id, op));
+    let expected = expected_for(&s.plan, fate, came).to_vec();
+    if let (Some(MediaFate::CompletesOrCancelled { .. }), None, Some(cancelled)) = (fate, came, &s.plan.cancelled) {
+        let completed: Vec<String> = s.plan.notifications.iter().map(|e| e.kind()).collect();
+        s.verdict.fail(
+            Aspect::Notifications,
+            Check::NotificationArrives,
+            format!("the final notification of operation {}", s.operation_id.as_deref().unwrap_or("?")),
+            format!(
+                "one, within {waited_ms} ms: {} as documented, or {} ({}) if the cancelMediaProcessing after it ended it — {}",
+                completed.join(" then "),
+                cancelled.kind(),
+                cancelled.id,
+                rules::MEDIA
+            ),
+            "not received",
+        );
+    } else {
+        check_notifications_claiming(&expected, &facts, items, claimed, waited_ms, &mut s.verdict);
+    }
+    let answered_final = s.plan.case.as_ref().is_some_and(|c| c.response.answers_final());
+    let answered = matches!(s.plan.expectation.answer, Answer::Documented);
+    if answered && (fate.is_some() || answered_final) {
+        check_operation_notified_once(&expected, heard, call_id, s.operation_id.as_deref(), answered_final, &mut s.verdict);
+    }
+    let (fate, op) = (fate?, s.operation_id.as_deref()?);
+    Some(Finished {
+        fate,
+        op: named_operation(s, op),
+        came,
+    })
+}
+
 /// Judges the notifications one call heard: each delivery, each step's expected notifications
 /// (added to that step's verdict), and, for a call the model says is still alive, that none says
 /// it ended (added to `after`).
@@ -340,45 +392,7 @@ pub fn judge_call_notifications(
     let fates = fates(steps.iter().map(|s| &**s));
     let mut finished = Vec::new();
     for (s, fate) in steps.iter_mut().zip(fates.iter().copied()) {
-        let facts = Facts {
-            call_id,
-            operation_id: s.operation_id.clone(),
-            request_body: s.request.body.as_ref(),
-            corpus: corpus(),
-            call_state: None,
-        };
-        let came = s.operation_id.as_deref().and_then(|op| naming(&items, &claimed, call_id, op));
-        let expected = expected_for(&s.plan, fate, came).to_vec();
-        if let (Some(MediaFate::CompletesOrCancelled { .. }), None, Some(cancelled)) = (fate, came, &s.plan.cancelled) {
-            let completed: Vec<String> = s.plan.notifications.iter().map(|e| e.kind()).collect();
-            s.verdict.fail(
-                Aspect::Notifications,
-                Check::NotificationArrives,
-                format!("the final notification of operation {}", s.operation_id.as_deref().unwrap_or("?")),
-                format!(
-                    "one, within {waited_ms} ms: {} as documented, or {} ({}) if the cancelMediaProcessing after it ended it — {}",
-                    completed.join(" then "),
-                    cancelled.kind(),
-                    cancelled.id,
-                    rules::MEDIA
-                ),
-                "not received",
-            );
-        } else {
-            check_notifications_claiming(&expected, &facts, &items, &mut claimed, waited_ms, &mut s.verdict);
-        }
-        let answered_final = s.plan.case.as_ref().is_some_and(|c| c.response.answers_final());
-        let answered = matches!(s.plan.expectation.answer, Answer::Documented);
-        if answered && (fate.is_some() || answered_final) {
-            check_operation_notified_once(&expected, heard, call_id, s.operation_id.as_deref(), answered_final, &mut s.verdict);
-        }
-        if let (Some(fate), Some(op)) = (fate, s.operation_id.as_deref()) {
-            finished.push(Finished {
-                fate,
-                op: named_operation(s, op),
-                came,
-            });
-        }
+        finished.extend(judge_step_notifications(s, fate, &items, &mut claimed, heard, call_id, waited_ms));
     }
     check_media_order(&finished, &items, call_id, after);
     // A key is notified once per press, and only on a call subscribed to tones: a tone no step

@@ -98,13 +98,7 @@ impl State {
             }
             if !over.swap(true, Ordering::AcqRel) {
                 let body = json!({"value": [completion], "@odata.type": "#microsoft.graph.commsNotifications"});
-                let _ = client
-                    .post(callback)
-                    .header("authorization", "Bearer shaped-target-notification-token")
-                    .header("content-type", "application/json; charset=utf-8")
-                    .body(body.to_string())
-                    .send()
-                    .await;
+                post(&client, callback, body).await;
             }
         });
     }
@@ -128,16 +122,20 @@ impl State {
 
     fn notify(&self, callback: &str, body: Value) {
         let (client, callback) = (self.client.clone(), callback.to_string());
-        tokio::spawn(async move {
-            let _ = client
-                .post(callback)
-                .header("authorization", "Bearer shaped-target-notification-token")
-                .header("content-type", "application/json; charset=utf-8")
-                .body(body.to_string())
-                .send()
-                .await;
-        });
+        tokio::spawn(async move { post(&client, callback, body).await });
     }
+}
+
+/// POSTs one notification as this target does (its own token, its own Content-Type); what the
+/// callback answers is not its concern.
+async fn post(client: &reqwest::Client, callback: String, body: Value) {
+    let _ = client
+        .post(callback)
+        .header("authorization", "Bearer shaped-target-notification-token")
+        .header("content-type", "application/json; charset=utf-8")
+        .body(body.to_string())
+        .send()
+        .await;
 }
 
 /// Starts it on 127.0.0.1 in `edition`. Must run on the shared runtime, which keeps serving it.
@@ -461,20 +459,17 @@ fn route(state: &State, req: &Req) -> Resp {
             let cc = body.get("clientContext").cloned().unwrap_or(Value::Null);
             // The documents' spelling in the answer, the metadata's in the notification; its own
             // wording of the result, and a completion reason the page does not show.
-            let completion = item(
-                "deleted",
-                &op_res,
-                json!({"@odata.type": "#microsoft.graph.playPromptOperation", "id": op,
-                "status": "Completed", "clientContext": cc, "completionReason": "completedSuccessfully",
-                "resultInfo": {"code": 200, "subcode": 8500, "message": "Prompt played."}}),
-            );
-            let failure = item(
-                "deleted",
-                &op_res,
-                json!({"@odata.type": "#microsoft.graph.playPromptOperation", "id": op,
-                "status": "Failed", "clientContext": cc, "completionReason": "mediaOperationCanceled",
-                "resultInfo": {"code": 400, "subcode": 8508, "message": "Cancelled."}}),
-            );
+            let ended = |status: &str, reason: &str, (code, subcode, message): (u16, u32, &str)| {
+                item(
+                    "deleted",
+                    &op_res,
+                    json!({"@odata.type": "#microsoft.graph.playPromptOperation", "id": op, "status": status,
+                    "clientContext": cc, "completionReason": reason,
+                    "resultInfo": {"code": code, "subcode": subcode, "message": message}}),
+                )
+            };
+            let completion = ended("Completed", "completedSuccessfully", (200, 8500, "Prompt played."));
+            let failure = ended("Failed", "mediaOperationCanceled", (400, 8508, "Cancelled."));
             state.play(&call_id, &call.callback, state.prompt_plays, completion, failure);
             operation_answer(
                 &prefix,
