@@ -81,6 +81,8 @@ pub const LATE_BY: std::time::Duration = std::time::Duration::from_secs(12);
 
 #[derive(Debug, Clone)]
 struct Call {
+    /// The bot's own participant in it (`myParticipantId`), the same for the call's life.
+    participant: String,
     state: CallState,
     /// The state it was provisioned in (what a stale cache reports).
     provisioned: CallState,
@@ -122,8 +124,9 @@ enum MediaKind {
 }
 
 impl Call {
-    fn new(state: CallState, callback: String) -> Call {
+    fn new(state: CallState, callback: String, participant: String) -> Call {
         Call {
+            participant,
             state,
             provisioned: state,
             callback,
@@ -812,7 +815,7 @@ fn get_call(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
     let body = json!({"@odata.type": "#microsoft.graph.call",
         "@odata.context": format!("{}/{}/$metadata#communications/calls/$entity", s.uri, at.version),
         "id": at.call_id, "state": state, "direction": "incoming", "callbackUri": call.callback,
-        "requestedModalities": ["audio"], "myParticipantId": s.new_id(),
+        "requestedModalities": ["audio"], "myParticipantId": call.participant,
         "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"}});
     let mut body = body;
     if s.is(Fault::GetOmitsParticipant) {
@@ -851,7 +854,7 @@ fn provision(s: &State, req: &Request, rid: &str) -> ResponseTemplate {
     s.calls
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(id.clone(), Call::new(state, callback.to_string()));
+        .insert(id.clone(), Call::new(state, callback.to_string(), s.new_id()));
     if state == CallState::Incoming {
         // Announce it the way seed 003 shows, as a real service would (CONTRACT.md section 5 allows it).
         let at = Addressed {

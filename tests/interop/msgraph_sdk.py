@@ -47,6 +47,7 @@ from msgraph.generated.communications.calls.item.cancel_media_processing.cancel_
     CancelMediaProcessingPostRequestBody,
 )
 from msgraph.generated.communications.calls.item.play_prompt.play_prompt_post_request_body import PlayPromptPostRequestBody
+from msgraph.generated.communications.calls.item.redirect.redirect_post_request_body import RedirectPostRequestBody
 from msgraph.generated.communications.calls.item.reject.reject_post_request_body import RejectPostRequestBody
 from msgraph.generated.communications.calls.item.record_response.record_response_post_request_body import RecordResponsePostRequestBody
 from msgraph.generated.communications.calls.item.send_dtmf_tones.send_dtmf_tones_post_request_body import SendDtmfTonesPostRequestBody
@@ -59,6 +60,9 @@ from msgraph.generated.communications.calls.item.update_recording_status.update_
 from msgraph.generated.models.call import Call
 from msgraph.generated.models.cancel_media_processing_operation import CancelMediaProcessingOperation
 from msgraph.generated.models.comms_operation import CommsOperation
+from msgraph.generated.models.identity import Identity
+from msgraph.generated.models.identity_set import IdentitySet
+from msgraph.generated.models.invitation_participant_info import InvitationParticipantInfo
 from msgraph.generated.models.media_info import MediaInfo
 from msgraph.generated.models.media_prompt import MediaPrompt
 from msgraph.generated.models.modality import Modality
@@ -296,6 +300,18 @@ async def drive(target: str, hook: str, callback: str, inboxes: Inboxes) -> None
     else:
         parsed = read_resource(MODELS, "reject's deleted notification", rejected[0])
         ok("reject's deleted notification", f"a {type(parsed).__name__}")
+
+    # A ringing call redirected to a phone number: 202 (the SDK returns nothing), then the call's end
+    # at the redirect's own callbackUri, read through the SDK's Call.
+    name = "redirect"
+    ringing_too = provision(hook, "incoming", f"{callback}/to-redirect")
+    phone = InvitationParticipantInfo(identity=IdentitySet(additional_data={"phone": {"@odata.type": "#microsoft.graph.identity", "id": "+12345678901"}}))
+    await calls.by_call_id(ringing_too).redirect.post(RedirectPostRequestBody(targets=[phone], callback_uri=f"{callback}/redirected"))
+    ended = [c for i in await wait_for(inboxes, "/redirected", 1) if isinstance(c := read_resource(MODELS, name, i), Call)]
+    if not ended or ended[0].state is None or ended[0].state.value != "terminated":
+        problem(name, f"no terminated Call heard at the redirect's callbackUri within {WAIT} s")
+    else:
+        ok(name, f"the call ended for the bot: state {ended[0].state.value}, at the redirect's callbackUri")
 
 
 def run_example(double: str) -> None:
