@@ -168,7 +168,7 @@ impl Catalog {
             let row = self.rows.row(op);
             let subscribes = row.subscribes.is_some() && state.tones.is_none();
             // Once a media operation is queued, another queued behind it or a cancel is where the
-            // queue's faults show (a cancel that leaves the queue playing, media run at once).
+            // queue's faults show (a cancel that leaves the queue playing, a stack for a queue).
             // A cancel the more, the more there is queued to cancel.
             let queues = match (row.queue, row.cancels) {
                 _ if state.media == 0 => 1,

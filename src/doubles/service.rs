@@ -799,11 +799,8 @@ fn get_call(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
             live_call(s, at)?
         }
     };
-    let state = match call.state {
-        _ if !call.state.live() => "terminated",
-        _ if s.is(Fault::GetStaleState) => call.provisioned.live_name().unwrap_or("incoming"),
-        other => other.live_name().unwrap_or("terminated"),
-    };
+    let now = if s.is(Fault::GetStaleState) { call.provisioned } else { call.state };
+    let state = now.live_name().unwrap_or("terminated");
     let state = if s.is(Fault::GetStatePascal) {
         let mut cs = state.chars();
         cs.next()
@@ -812,12 +809,11 @@ fn get_call(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
     } else {
         state.to_string()
     };
-    let body = json!({"@odata.type": "#microsoft.graph.call",
+    let mut body = json!({"@odata.type": "#microsoft.graph.call",
         "@odata.context": format!("{}/{}/$metadata#communications/calls/$entity", s.uri, at.version),
         "id": at.call_id, "state": state, "direction": "incoming", "callbackUri": call.callback,
         "requestedModalities": ["audio"], "myParticipantId": call.participant,
         "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"}});
-    let mut body = body;
     if s.is(Fault::GetOmitsParticipant) {
         if let Some(m) = body.as_object_mut() {
             m.remove("myParticipantId");

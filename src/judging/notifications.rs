@@ -172,14 +172,7 @@ pub fn find_heard<'i>(
         .filter(|(pos, a)| !claimed.contains(pos) && expected.matches(a, call_id))
         .peekable();
     let first = candidates.peek().copied();
-    let names_operation = |a: &Value| {
-        let op = a
-            .pointer("/resource")
-            .and_then(Value::as_str)
-            .and_then(resource_ids)
-            .and_then(|(_, op)| op);
-        matches!((op, operation_id), (Some(op), Some(want)) if ids_equal(&op, want))
-    };
+    let names_operation = |a: &Value| operation_id.is_some_and(|want| names_operation(a, call_id, want));
     // Keys pressed one after another are separate deliveries, whose order is not promised (CONTRACT.md
     // 7.3): a tone claims the one with its sequenceId.
     let same_tone = |a: &Value| {
@@ -298,12 +291,7 @@ pub fn check_operation_notified_once(
     v: &mut Verdict,
 ) {
     let Some(op) = operation_id else { return };
-    let names_op = |item: &Value| {
-        item.pointer("/resource")
-            .and_then(Value::as_str)
-            .and_then(resource_ids)
-            .is_some_and(|(c, o)| ids_equal(&c, call_id) && o.is_some_and(|o| ids_equal(&o, op)))
-    };
+    let names_op = |item: &Value| names_operation(item, call_id, op);
     let allowed = expected.iter().filter(|e| names_op_pattern(&e.item)).count();
     let about: Vec<String> = heard_items(heard)
         .into_iter()
@@ -399,6 +387,14 @@ pub fn check_delivery(h: &Heard, schemas: &Schemas, v: &mut Verdict) {
 /// Whether a heard item is a `deleted` notification for call `call_id`.
 pub fn is_call_deleted(item: &Value, call_id: &str) -> bool {
     item.pointer("/changeType").and_then(Value::as_str) == Some("deleted") && names(item, call_id, false)
+}
+
+/// Whether a (neutral) item's resource is operation `op` of call `call_id`.
+pub fn names_operation(item: &Value, call_id: &str, op: &str) -> bool {
+    item.pointer("/resource")
+        .and_then(Value::as_str)
+        .and_then(resource_ids)
+        .is_some_and(|(c, o)| ids_equal(&c, call_id) && o.is_some_and(|o| ids_equal(&o, op)))
 }
 
 /// Whether `item`'s resource is call `call_id` itself (`operation` false) or one of its operations.

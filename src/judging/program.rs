@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 
 use super::judge::request_notifications;
 use super::notifications::{
-    check_delivery, check_notifications_claiming, check_operation_notified_once, find_heard, heard_items, says_ended, ExpectedNotification,
+    check_delivery, check_notifications_claiming, check_operation_notified_once, find_heard, heard_items, names_operation, says_ended,
+    ExpectedNotification,
 };
 use super::response::{check_error_answer, check_response};
 use super::rules::Facts;
@@ -216,20 +217,20 @@ pub fn check_fresh_operation_id(operation_id: Option<&str>, earlier: &[StepRun],
 pub fn all_heard_on_call(steps: &[&StepRun], heard: &[Heard], call_id: &str) -> bool {
     let items = heard_items(heard);
     let mut claimed = Vec::new();
-    let fates = fates(steps.iter().copied());
+    let fates = fates(steps.iter().map(|s| &s.plan));
     for (s, fate) in steps.iter().zip(fates) {
         match (fate, s.operation_id.as_deref()) {
-            // Completed or cancelled: whichever came is its final notification; an ended call's
-            // media operation may get none.
-            (Some(MediaFate::CompletesOrCancelled { .. }), Some(op)) => match naming(&items, &claimed, call_id, op) {
-                Some(came) => claimed.push(came.pos),
-                None => return false,
-            },
-            (Some(MediaFate::Unsaid { .. }), _) => continue,
-            _ => {}
-        }
-        if !matches!(fate, None | Some(MediaFate::Completes)) {
-            continue;
+            // Completed or cancelled: whichever came is its final notification.
+            (Some(MediaFate::CompletesOrCancelled { .. }), Some(op)) => {
+                match naming(&items, &claimed, call_id, op) {
+                    Some(came) => claimed.push(came.pos),
+                    None => return false,
+                }
+                continue;
+            }
+            // An ended call's media operation may get none.
+            (Some(MediaFate::CompletesOrCancelled { .. } | MediaFate::Unsaid { .. }), _) => continue,
+            (None | Some(MediaFate::Completes), _) => {}
         }
         for e in s.plan.notifications.iter().filter(|e| !e.optional) {
             match find_heard(e, &items, &claimed, call_id, s.operation_id.as_deref()) {
@@ -249,11 +250,7 @@ pub fn note_media_fates(plans: &mut [Plan]) {
     roles.dedup();
     for role in roles {
         let on_call: Vec<usize> = (0..plans.len()).filter(|&i| plans[i].step.call == role).collect();
-        let rows: Vec<(Option<&crate::contract::operation::OperationRow>, &Expectation)> = on_call
-            .iter()
-            .map(|&i| (plans[i].step.sends().map(|op| corpus().operations.row(op)), &plans[i].expectation))
-            .collect();
-        let fates = media_fates(&rows);
+        let fates = fates(on_call.iter().map(|&i| &plans[i]));
         for (n, fate) in fates.into_iter().enumerate() {
             let by = match fate {
                 Some(MediaFate::CompletesOrCancelled { by } | MediaFate::Unsaid { by }) => on_call[by],
@@ -264,10 +261,10 @@ pub fn note_media_fates(plans: &mut [Plan]) {
     }
 }
 
-/// The fate of each step's media operation (`media_fates` over the steps of one call).
-fn fates<'a>(steps: impl Iterator<Item = &'a StepRun>) -> Vec<Option<MediaFate>> {
-    let rows: Vec<(Option<&crate::contract::operation::OperationRow>, &Expectation)> = steps
-        .map(|s| (s.plan.step.sends().map(|op| corpus().operations.row(op)), &s.plan.expectation))
+/// The fate of each step's media operation (`media_fates` over the plans of one call's steps).
+fn fates<'a>(plans: impl Iterator<Item = &'a Plan>) -> Vec<Option<MediaFate>> {
+    let rows: Vec<(Option<&crate::contract::operation::OperationRow>, &Expectation)> = plans
+        .map(|p| (p.step.sends().map(|op| corpus().operations.row(op)), &p.expectation))
         .collect();
     media_fates(&rows)
 }
@@ -277,11 +274,7 @@ fn fates<'a>(steps: impl Iterator<Item = &'a StepRun>) -> Vec<Option<MediaFate>>
 fn naming(items: &[((usize, usize), Value)], claimed: &[(usize, usize)], call_id: &str, op: &str) -> Option<Came> {
     items
         .iter()
-        .filter(|(pos, _)| !claimed.contains(pos))
-        .find(|(_, a)| {
-            let named = a.pointer("/resource").and_then(Value::as_str).and_then(resource_ids);
-            named.is_some_and(|(c, o)| ids_equal(&c, call_id) && o.is_some_and(|o| ids_equal(&o, op)))
-        })
+        .find(|(pos, a)| !claimed.contains(pos) && names_operation(a, call_id, op))
         .map(|(pos, a)| Came {
             pos: *pos,
             failed: failed(a),
@@ -389,7 +382,7 @@ pub fn judge_call_notifications(
     }
     let items = heard_items(heard);
     let mut claimed = Vec::new();
-    let fates = fates(steps.iter().map(|s| &**s));
+    let fates = fates(steps.iter().map(|s| &s.plan));
     let mut finished = Vec::new();
     for (s, fate) in steps.iter_mut().zip(fates.iter().copied()) {
         finished.extend(judge_step_notifications(s, fate, &items, &mut claimed, heard, call_id, waited_ms));
