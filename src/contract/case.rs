@@ -51,8 +51,12 @@ impl<'c> Case<'c> {
         out
     }
 
-    /// The path to request, relative to the target's base URL.
+    /// The path to request, relative to the target's base URL: on call `call_id`, or on the
+    /// collection for an operation that makes a call (`call_id` is then unused).
     pub fn path_for(&self, family: Family, app_id: &str, call_id: &str) -> String {
+        if self.op.creates() {
+            return family.collection_path(app_id);
+        }
         let mut p = family.call_path(app_id, call_id);
         if let Some(action) = &self.op.action {
             p.push('/');
@@ -89,6 +93,9 @@ impl<'c> Case<'c> {
 
     /// A one-line name of the operation for messages: `call: cancelMediaProcessing (POST …/calls/{id}/cancelMediaProcessing)`.
     pub fn operation_line(&self) -> String {
+        if self.op.creates() {
+            return format!("calls: {} ({} …/calls)", self.operation.name(), self.op.method.as_str());
+        }
         let action = self.op.action.as_deref().map(|a| format!("/{a}")).unwrap_or_default();
         format!(
             "call: {} ({} …/calls/{{id}}{action})",
@@ -127,10 +134,11 @@ impl Corpus {
                 .collect::<Result<Vec<_>, _>>()
         };
         let mut notifications = resolve(&fixture.notifications)?;
-        let optional_notifications = match change {
+        let mut optional_notifications = match change {
             Some(c) if c.notifications_optional => std::mem::take(&mut notifications),
             _ => Vec::new(),
         };
+        optional_notifications.extend(resolve(&fixture.optional_notifications)?);
         let stimulus_notifications = resolve(fixture.stimulus.as_ref().map_or(&[][..], |s| &s.notifications))?;
         Ok(Case {
             fixture,

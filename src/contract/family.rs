@@ -32,6 +32,15 @@ impl Family {
         }
     }
 
+    /// The path of the calls themselves in this family (create call), relative to the target's base URL.
+    pub fn collection_path(self, app_id: &str) -> String {
+        match self {
+            Family::Communications => "/communications/calls".to_string(),
+            Family::App => "/app/calls".to_string(),
+            Family::Applications => format!("/applications/{app_id}/calls"),
+        }
+    }
+
     /// The path of call `id` in this family, relative to the target's base URL.
     pub fn call_path(self, app_id: &str, id: &str) -> String {
         match self {

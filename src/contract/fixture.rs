@@ -80,14 +80,19 @@ pub struct RequestFixture {
     /// Remarks about the example (slips in the page, how it was transcribed).
     #[serde(default)]
     pub notes: Option<String>,
-    /// The state the call must be in: `incoming` or `established`.
-    pub call: Live,
+    /// The state the call must be in: `incoming` or `established`; `null` for an operation on the
+    /// collection (create call), which needs no call and makes one.
+    pub call: Option<Live>,
     /// The request as documented.
     pub request: DocRequest,
     /// Id of the response fixture expected (seeds edition).
     pub response: String,
     /// Ids of the notification fixtures the exchange must cause, in order.
     pub notifications: Vec<String>,
+    /// Ids of the notification fixtures the exchange may cause or not (create call's `establishing`:
+    /// "may be omitted", CONTRACT.md 7.2), each judged when it comes.
+    #[serde(default)]
+    pub optional_notifications: Vec<String>,
     /// Values of the documented body the suite supplies when it sends it, by JSON pointer (answer's
     /// `/callbackUri` is where the call's notifications go: the suite's own listener).
     #[serde(default)]
@@ -828,7 +833,12 @@ impl Corpus {
             if !self.responses.contains_key(&req.response) {
                 return bad(format!("response {:?} is not a fixture", req.response));
             }
-            if let Some(n) = req.notifications.iter().find(|n| !self.notifications.contains_key(*n)) {
+            if let Some(n) = req
+                .notifications
+                .iter()
+                .chain(&req.optional_notifications)
+                .find(|n| !self.notifications.contains_key(*n))
+            {
                 return bad(format!("notification {n:?} is not a fixture"));
             }
             let op = req.provenance.operation;
@@ -842,13 +852,26 @@ impl Corpus {
                     row.success
                 ));
             }
-            if !row.valid_in.contains(&req.call) {
-                return bad(format!(
-                    "call {:?}: the row of {} in data/operations.json makes it valid in {:?} only",
-                    req.call.name(),
-                    op.name(),
-                    row.valid_in
-                ));
+            match req.call {
+                Some(call) if !row.valid_in.contains(&call) => {
+                    return bad(format!(
+                        "call {:?}: the row of {} in data/operations.json makes it valid in {:?} only",
+                        call.name(),
+                        op.name(),
+                        row.valid_in
+                    ));
+                }
+                Some(_) if row.creates() => {
+                    return bad(format!(
+                        "call {:?}: {} is on the collection and needs no call (\"call\": null)",
+                        req.call.map(Live::name).unwrap_or_default(),
+                        op.name()
+                    ));
+                }
+                None if !row.creates() => {
+                    return bad(format!("\"call\" is null, but {} acts on a call: name its state", op.name()));
+                }
+                _ => {}
             }
         }
         for (op, row) in self.operations.iter() {
@@ -870,6 +893,11 @@ impl Corpus {
                 if !self.invalid.contains_key(id) {
                     return bad(format!("body.invalid {id:?} is not a fixture"));
                 }
+            }
+            if let Some(op) = neg.operations.iter().find(|op| self.operations.row(**op).creates()) {
+                return bad(format!(
+                    "{op} is on the collection: a negative prepares a call, and {op} takes none (its bad input is generated from its schema)"
+                ));
             }
         }
         for (name, ed) in &self.editions {

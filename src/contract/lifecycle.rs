@@ -21,6 +21,8 @@ pub enum Start {
     Established,
     /// Never provisioned: a well-formed id no target has.
     Unknown,
+    /// Placed by the program itself: its first step on it is create call, whose answer names it.
+    Placed,
 }
 
 /// A call's state in the model.
@@ -34,6 +36,8 @@ pub enum CallState {
     Ended(Ending),
     /// A call id the target never had.
     Unknown,
+    /// A call the program is yet to place (create call): it has no id, and only create acts on it.
+    Unplaced,
 }
 
 impl CallState {
@@ -43,6 +47,7 @@ impl CallState {
             Start::Incoming => CallState::Incoming,
             Start::Established => CallState::Established,
             Start::Unknown => CallState::Unknown,
+            Start::Placed => CallState::Unplaced,
         }
     }
 
@@ -65,7 +70,7 @@ impl CallState {
         match self {
             CallState::Incoming => Some(Live::Incoming.name()),
             CallState::Established => Some(Live::Established.name()),
-            CallState::Ended(_) | CallState::Unknown => None,
+            CallState::Ended(_) | CallState::Unknown | CallState::Unplaced => None,
         }
     }
 
@@ -79,6 +84,7 @@ impl CallState {
             CallState::Ended(Ending::HungUp) => "ended (hung up by the far side)",
             CallState::Ended(Ending::Redirected) => "ended (redirected)",
             CallState::Unknown => "unknown",
+            CallState::Unplaced => "not placed yet",
         }
     }
 }
@@ -150,6 +156,9 @@ pub struct ModelCall {
     /// How many media operations it accepted since its last cancel (at most [`MEDIA_QUEUED`]):
     /// generation queues more and cancels them more often once one is queued.
     pub media: u8,
+    /// Whether its last step moved it to another live state (answered, placed): generation reads
+    /// it back more often then, where a service that keeps a stale copy shows it.
+    pub moved: bool,
 }
 
 /// The most media operations `ModelCall::media` counts.
@@ -163,6 +172,7 @@ impl ModelCall {
             tones: None,
             last_example: None,
             media: 0,
+            moved: false,
         }
     }
 
@@ -188,6 +198,7 @@ impl ModelCall {
             tones,
             last_example: None,
             media,
+            moved: e.after.live() && e.after != self.state,
         }
     }
 }
@@ -219,6 +230,10 @@ pub mod rules {
 /// (unless the row says the call only stays alive), and bad input on a call that has ended or never
 /// existed (whether 404 or the input's own status comes first is not said). Such a step is not
 /// generated.
+///
+/// create call acts on a call not placed yet and on nothing else (it makes a new call: on a role
+/// already placed it would be another call), and nothing else acts on one not placed yet (there is
+/// no id to address).
 pub fn expect(state: CallState, row: &OperationRow, sent: Sent) -> Option<Expectation> {
     let same = |answer, rule: &str| {
         Some(Expectation {
@@ -228,7 +243,11 @@ pub fn expect(state: CallState, row: &OperationRow, sent: Sent) -> Option<Expect
             far: None,
         })
     };
+    if row.creates() != (state == CallState::Unplaced) {
+        return None;
+    }
     let live = match state {
+        CallState::Unplaced => return placed(row, sent),
         CallState::Ended(_) if sent == Sent::Valid => return same(Answer::Error(404), rules::ENDED),
         CallState::Unknown if sent == Sent::Valid => return same(Answer::Error(404), rules::UNKNOWN),
         CallState::Ended(_) | CallState::Unknown => return None,
@@ -251,6 +270,21 @@ pub fn expect(state: CallState, row: &OperationRow, sent: Sent) -> Option<Expect
             far: None,
         }),
     }
+}
+
+/// What create call (`row`) sent as `sent` does to a call not placed yet: a success places it, in
+/// the live state its row names; bad input places nothing.
+fn placed(row: &OperationRow, sent: Sent) -> Option<Expectation> {
+    let (answer, after, rule) = match sent {
+        Sent::Valid => (Answer::Documented, CallState::from_live(row.becomes?), row.rule.clone()),
+        Sent::Invalid { status } => (Answer::Error(status), CallState::Unplaced, rules::REFUSED.to_string()),
+    };
+    Some(Expectation {
+        answer,
+        after,
+        rule,
+        far: None,
+    })
 }
 
 /// What the contract says of `stimulus` on `call`. `None` where it is silent: a stimulus on a call

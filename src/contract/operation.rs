@@ -65,6 +65,11 @@ pub enum Operation {
     #[serde(rename = "redirect")]
     #[strum(serialize = "redirect")]
     Redirect,
+    /// `POST /communications/calls` (CONTRACT.md 7.2, `graph-docs/api/application-post-calls.md`):
+    /// the bot places a call or joins a meeting; the one operation on the collection.
+    #[serde(rename = "create")]
+    #[strum(serialize = "create")]
+    Create,
 }
 
 impl Operation {
@@ -168,12 +173,27 @@ pub struct Elsewhere {
     pub rule: String,
 }
 
+/// What an operation's path names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum On {
+    /// A call: `…/calls/{id}` and the action after it.
+    #[default]
+    Call,
+    /// The calls themselves: `…/calls` (create call). No call is provisioned for it: its answer
+    /// names the call it makes (`Location`), and that call's notifications follow.
+    Collection,
+}
+
 /// One row of the table of operations.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OperationRow {
     /// HTTP method.
     pub method: Method,
+    /// What its path names: a call (the default) or the collection.
+    #[serde(default)]
+    pub on: On,
     /// The action segment after the call (`cancelMediaProcessing`), or `null` for the call itself.
     pub action: Option<String>,
     /// The families its documents list.
@@ -189,14 +209,15 @@ pub struct OperationRow {
     pub success: u16,
     /// What its successful answer carries.
     pub body: Body,
-    /// The live states it is valid in.
+    /// The live states it is valid in (empty for an operation on the collection: it needs no call).
     pub valid_in: Vec<Live>,
     /// On a live call in another state: `null` where the contract is silent (such a step is never
     /// generated), or the rule that says only that the call stays alive.
     pub elsewhere: Option<Elsewhere>,
     /// How a success ends the call; `null` where the call stays as it was.
     pub ends: Option<Ending>,
-    /// The live state a success leaves the call in (answer: `established`); `null` where it stays as it was.
+    /// The live state a success leaves the call in (answer: `established`; create: the new call's);
+    /// `null` where it stays as it was.
     #[serde(default)]
     pub becomes: Option<Live>,
     /// Whether the notifications a success causes may arrive in any order (answer's establishing and
@@ -241,9 +262,15 @@ pub enum Queue {
 }
 
 impl OperationRow {
-    /// Whether a success ends the call: such a case is never aimed at production by accident.
+    /// Whether a success ends a call or places one (a real person's phone rings): such a case is
+    /// never aimed at production by accident.
     pub fn destructive(&self) -> bool {
-        self.ends.is_some()
+        self.ends.is_some() || self.creates()
+    }
+
+    /// Whether a success makes a new call (create: an operation on the collection).
+    pub fn creates(&self) -> bool {
+        self.on == On::Collection
     }
 
     /// The state a case or a negative provisions its call in: the first state the operation is valid in.
@@ -288,11 +315,26 @@ impl Operations {
             return Err(format!("no row for {}: every operation has one", missing.join(", ")));
         }
         for (op, row) in &table.operations {
-            if row.valid_in.is_empty() {
-                return Err(format!(
-                    "{}: \"valid_in\" is empty: an operation is valid in some live state",
-                    op.name()
-                ));
+            match (row.on, row.valid_in.is_empty()) {
+                (On::Call, true) => {
+                    return Err(format!(
+                        "{}: \"valid_in\" is empty: an operation on a call is valid in some live state",
+                        op.name()
+                    ))
+                }
+                (On::Collection, false) => {
+                    return Err(format!(
+                        "{}: \"valid_in\" names states, but the operation is on the collection: it needs no call",
+                        op.name()
+                    ))
+                }
+                (On::Collection, _) if row.becomes.is_none() || row.action.is_some() => {
+                    return Err(format!(
+                        "{}: an operation on the collection makes a call: it \"becomes\" a live state, and has no \"action\"",
+                        op.name()
+                    ))
+                }
+                _ => {}
             }
             if row.families.is_empty() {
                 return Err(format!("{}: \"families\" is empty", op.name()));

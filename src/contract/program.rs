@@ -17,7 +17,7 @@ use super::edition::Edition;
 use super::family::Family;
 use super::fixture::{Corpus, ExpectedStatus, NegativeCall};
 use super::lifecycle::{expect, expect_stimulus, CallState, Expectation, Far, ModelCall, Operation, Sent, Start};
-use super::operation::Operations;
+use super::operation::{Body, Operations};
 use super::steps::{role, role_index, Act, Program, Request, Step};
 use super::stimulus::{Stimulus, TONES};
 
@@ -176,7 +176,12 @@ impl Catalog {
                 (_, Some(_)) => MEDIA_FOCUS * u32::from(state.media),
                 _ => 1,
             };
-            let each = PER_EXAMPLE * if subscribes { 2 } else { 1 } * queues;
+            let reads_back = if state.moved && row.body == Body::Call {
+                READ_BACK_FOCUS
+            } else {
+                1
+            };
+            let each = PER_EXAMPLE * if subscribes { 2 } else { 1 } * queues * reads_back;
             for ex in self.examples.get(&op).into_iter().flatten() {
                 let step = Step::operation(
                     role(call),
@@ -235,6 +240,10 @@ const REPEAT_FOCUS: u32 = 3;
 /// How much more often a media operation is drawn on a call with a media operation queued since
 /// its last cancel (a cancel: this many times the number queued).
 const MEDIA_FOCUS: u32 = 4;
+
+/// How much more often the call is read back (get) right after it moved to another live state
+/// (answered, placed): a service that keeps a stale copy of the call shows it only then.
+const READ_BACK_FOCUS: u32 = 3;
 
 /// How much more often a step on a call subscribed to tones is drawn than one on another call.
 const SUBSCRIBED_FOCUS: u32 = 4;
@@ -307,15 +316,23 @@ pub type Tree = SequentialValueTree<Calls, Step, <BoxedStrategy<Calls> as Strate
 /// The strategy of programs of 1 to `max_steps` steps over one to three calls that `catalog` can send.
 pub fn generator(catalog: Catalog, max_steps: usize) -> Generator {
     let catalog = Arc::new(catalog);
+    let places = catalog.examples.keys().any(|op| catalog.rows.row(*op).creates());
     let (pre, next, gen) = (catalog.clone(), catalog.clone(), catalog);
     Sequential::new(
         (1..=max_steps.max(1)).into(),
-        || {
-            let start = prop_oneof![
-                4 => Just(ModelCall::from_start(Start::Established)),
-                3 => Just(ModelCall::from_start(Start::Incoming)),
-                1 => Just(ModelCall::from_start(Start::Unknown)),
+        move || {
+            let mut starts = vec![
+                (8, Just(ModelCall::from_start(Start::Established))),
+                (6, Just(ModelCall::from_start(Start::Incoming))),
+                (2, Just(ModelCall::from_start(Start::Unknown))),
             ];
+            // A call the program places itself: create call first, then an established call like
+            // the others (what it does after is what the others explore already). Only where the
+            // run's families offer create call (`/communications` alone): else nothing acts on it.
+            if places {
+                starts.push((1, Just(ModelCall::from_start(Start::Placed))));
+            }
+            let start = proptest::strategy::Union::new_weighted(starts);
             // One call more often than two, two than three: the state faults live in what one call
             // goes through, and every added operation thins each call's share of the steps.
             let calls = prop_oneof![3 => Just(1usize), 2 => Just(2usize), 1 => Just(3usize)];
@@ -361,7 +378,8 @@ pub fn program_of(tree: &Tree) -> Program {
         .map(|c| match c.state {
             CallState::Incoming => Start::Incoming,
             CallState::Unknown => Start::Unknown,
-            _ => Start::Established,
+            CallState::Unplaced => Start::Placed,
+            CallState::Established | CallState::Ended(_) => Start::Established,
         })
         .collect();
     Program { calls, steps }

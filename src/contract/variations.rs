@@ -113,20 +113,48 @@ fn properties(schema: &Value) -> (Map<String, Value>, Vec<&str>) {
     (props, required)
 }
 
-/// The valid forms of `example` (an object body) that its request `schema` allows.
+/// The alternatives a schema's `anyOf` of `required` lists (create call: `targets` for a
+/// peer-to-peer call, or `meetingInfo` to join a meeting): a body holds all of one of them.
+fn alternatives(schema: &Value) -> Vec<Vec<&str>> {
+    let branches = schema.get("anyOf").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    branches
+        .iter()
+        .filter_map(|b| b.get("required").and_then(Value::as_array))
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .collect()
+}
+
+/// `body` with its optional properties left out: a valid form where it still holds one of the
+/// schema's alternatives, else bad input (neither alternative is there).
+fn without(name: String, body: Map<String, Value>, alternatives: &[Vec<&str>]) -> Variation {
+    let holds = |alt: &Vec<&str>| alt.iter().all(|k| body.contains_key(*k));
+    if alternatives.is_empty() || alternatives.iter().any(holds) {
+        return valid(name, body);
+    }
+    let names: Vec<String> = alternatives.iter().map(|a| a.join(" and ")).collect();
+    let rule = format!(
+        "a body holds {}: one with none of them is answered 400 (CONTRACT.md section 7.2)",
+        names.join(" or ")
+    );
+    bad(name, Some(Value::Object(body)), None, rule)
+}
+
+/// The valid forms of `example` (an object body) that its request `schema` allows, and the bad
+/// input its leaving out makes where the schema asks for one of several alternatives.
 pub fn valid_forms(example: &Map<String, Value>, schema: &Value) -> Vec<Variation> {
     let (props, required) = properties(schema);
+    let alternatives = alternatives(schema);
     let mut out = Vec::new();
     let optional: Vec<&String> = example.keys().filter(|k| !required.contains(&k.as_str())).collect();
     for key in &optional {
         let mut body = example.clone();
         body.remove(*key);
-        out.push(valid(format!("without {key}"), body));
+        out.push(without(format!("without {key}"), body, &alternatives));
     }
     if optional.len() > 1 {
         let mut body = example.clone();
         body.retain(|k, _| required.contains(&k.as_str()));
-        out.push(valid("without any optional property", body));
+        out.push(without("without any optional property".to_string(), body, &alternatives));
     }
     for (key, spec) in &props {
         for value in spec.get("enum").and_then(Value::as_array).into_iter().flatten() {

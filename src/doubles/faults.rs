@@ -278,6 +278,25 @@ pub enum Fault {
     RedirectIgnoresCallback,
     /// redirect notifies the call's end but the call goes on answering as if alive.
     RedirectLeavesCallAlive,
+    /// create call answers 200 instead of 201.
+    #[strum(serialize = "create-answers-200")]
+    CreateAnswers200,
+    /// create call's answer has no Location.
+    CreateNoLocation,
+    /// create call's Location names another call than the one it made (its body's id, its notifications).
+    CreateLocationOtherCall,
+    /// create call never notifies the call established.
+    CreateSkipsEstablished,
+    /// create call notifies the new call as incoming (the bot's own call, seen from the far side).
+    CreateNotifiesIncoming,
+    /// create call accepts a body with neither targets nor meetingInfo.
+    CreateNobodyToCall,
+    /// create call accepts an http callbackUri to a host that is not loopback.
+    CreateCallbackUnchecked,
+    /// create call starts placing the call (notified establishing) before it validates the body.
+    CreateRingsBeforeValidating,
+    /// create call answers 201 but keeps no call: every operation on it is 404.
+    CreateForgetsCall,
 }
 
 const RECORDING: &[&str] = &[
@@ -297,6 +316,10 @@ const GET: &[&str] = &["get-call-1"];
 const REDIRECT: &[&str] = &["call-redirect", "call-redirect-1"];
 const REDIRECT_TARGETS: &[&str] = &["call-redirect ~ targets of 26 items", "call-redirect-1 ~ targets of 26 items"];
 const REDIRECT_TIMEOUT: &[&str] = &["call-redirect ~ timeout below 15", "call-redirect-1 ~ timeout above 90"];
+const CREATES: &[&str] = &[
+    "create-call-service-hosted-media-1",
+    "join-meeting-with-join-meeting-id-and-without-passcode",
+];
 const ANSWERS: &[&str] = &["call-answer", "call-answer-service-hosted-media", "call-answer-app-hosted-media"];
 /// Generated programs (`cargo test explore`): what state across requests on one call takes to see.
 const EXPLORE: &[&str] = &["explore"];
@@ -777,6 +800,50 @@ impl Fault {
             Fault::RedirectLeavesCallAlive => (
                 "redirect notifies the call's end, but the call goes on answering operations as if the bot still had it",
                 C::ErrorStatus,
+                EXPLORE,
+            ),
+            Fault::CreateAnswers200 => ("create call answers 200 OK instead of 201 Created", C::Status, CREATES),
+            Fault::CreateNoLocation => (
+                "create call's 201 has no Location: the bot cannot address the call it made",
+                C::Location,
+                CREATES,
+            ),
+            Fault::CreateLocationOtherCall => (
+                "create call's Location names another call than the one it made (its body's id, its notifications)",
+                C::Correlation,
+                CREATES,
+            ),
+            Fault::CreateSkipsEstablished => (
+                "create call notifies establishing but never established: the bot waits for ever to play its prompt",
+                C::NotificationArrives,
+                CREATES,
+            ),
+            Fault::CreateNotifiesIncoming => (
+                "create call notifies the bot's own outgoing call as incoming, as if the far side had called",
+                C::NotificationArrives,
+                CREATES,
+            ),
+            Fault::CreateNobodyToCall => (
+                "create call takes a body with neither targets nor meetingInfo, a call to nobody",
+                C::ErrorStatus,
+                &["create-call-service-hosted-media-1 ~ without targets"],
+            ),
+            Fault::CreateCallbackUnchecked => (
+                "create call takes an http callbackUri to a host that is not loopback: the call's notifications travel in clear",
+                C::ErrorStatus,
+                &[
+                    "create-call-service-hosted-media-1 ~ callbackUri http to a host that is not loopback",
+                    "join-meeting-with-join-meeting-id-and-without-passcode ~ callbackUri http to a host that is not loopback",
+                ],
+            ),
+            Fault::CreateRingsBeforeValidating => (
+                "create call starts placing the call (notified establishing) before it validates the body, then refuses it: the bot hears of a call that does not exist",
+                C::NoNotificationWhenRefused,
+                &["create-call-service-hosted-media-1 ~ requestedModalities empty"],
+            ),
+            Fault::CreateForgetsCall => (
+                "create call answers 201 and notifies, but keeps no call: every operation on the call it made is 404",
+                C::Status,
                 EXPLORE,
             ),
             Fault::CancelEndsToneSubscription => (

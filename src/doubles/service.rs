@@ -86,6 +86,8 @@ struct Call {
     state: CallState,
     /// The state it was provisioned in (what a stale cache reports).
     provisioned: CallState,
+    /// Whether the bot placed it (create call) rather than was called.
+    outgoing: bool,
     callback: String,
     /// How many operations succeeded on it (what the state faults key on).
     operations: u32,
@@ -129,6 +131,7 @@ impl Call {
             participant,
             state,
             provisioned: state,
+            outgoing: false,
             callback,
             operations: 0,
             recording: None,
@@ -295,7 +298,8 @@ fn route(row: &OperationRow) -> String {
         .as_deref()
         .map(|a| format!(r"/(microsoft\.graph\.)?{a}"))
         .unwrap_or_default();
-    format!(r"^/(beta|v1\.0)/({})/calls/[^/]+{action}$", families.join("|"))
+    let call = if row.creates() { "" } else { "/[^/]+" };
+    format!(r"^/(beta|v1\.0)/({})/calls{call}{action}$", families.join("|"))
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -334,7 +338,8 @@ fn address(req: &Request) -> Option<Addressed> {
         version,
         prefix,
         family,
-        call_id: rest.first()?.to_string(),
+        // Empty on the collection (create call): the call is yet to be made.
+        call_id: rest.first().map(|s| s.to_string()).unwrap_or_default(),
     })
 }
 
@@ -607,6 +612,7 @@ fn perform(s: &State, operation: Operation, req: &Request, at: &Addressed) -> Re
         Operation::RecordResponse => body_object(s, req).and_then(|b| record_response(s, &b, at)),
         Operation::Get => get_call(s, at),
         Operation::Redirect => body_object(s, req).and_then(|b| redirect(s, &b, at)),
+        Operation::Create => body_object(s, req).and_then(|b| create(s, &b, at)),
     }
 }
 
@@ -715,6 +721,151 @@ fn answer(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Respon
     })
 }
 
+/// The modalities a bot may request of a call it places (the metadata's `modality`, less
+/// `unknownFutureValue`).
+const REQUESTED_MODALITIES: [&str; 4] = ["audio", "video", "videoBasedScreenSharing", "data"];
+
+/// Create call's body, checked as its page, the metadata and CONTRACT.md section 7.2 say: the
+/// callbackUri the new call's notifications go to.
+fn create_body(s: &State, body: &Map<String, Value>) -> Result<String, Refusal> {
+    let callback = match body.get("callbackUri") {
+        Some(Value::String(u)) if callback_allowed(u) || s.is(Fault::CreateCallbackUnchecked) => u.clone(),
+        Some(Value::String(_)) => {
+            return Err(refuse(400, "BadRequest", "callbackUri must be https, or http to a loopback host."));
+        }
+        _ => return Err(refuse(400, "BadRequest", "callbackUri is required and must be a string.")),
+    };
+    let known = |m: &Value| m.as_str().is_some_and(|m| REQUESTED_MODALITIES.contains(&m));
+    match body.get("requestedModalities").and_then(Value::as_array) {
+        Some(ms) if !ms.is_empty() && ms.iter().all(known) => {}
+        _ => {
+            return Err(refuse(
+                400,
+                "BadRequest",
+                "requestedModalities must list one or more of audio, video, videoBasedScreenSharing, data.",
+            ))
+        }
+    }
+    let media_type = body
+        .get("mediaConfig")
+        .and_then(Value::as_object)
+        .and_then(|m| m.get("@odata.type"))
+        .and_then(Value::as_str);
+    if !media_type.is_some_and(|t| MEDIA_CONFIGS.contains(&t)) {
+        return Err(refuse(
+            400,
+            "BadRequest",
+            "mediaConfig is required: an appHostedMediaConfig or a serviceHostedMediaConfig.",
+        ));
+    }
+    let targets = match body.get("targets") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(ts)) if !ts.is_empty() && ts.iter().all(|t| t.get("identity").is_some_and(Value::is_object)) => Some(ts),
+        Some(_) => {
+            return Err(refuse(
+                400,
+                "BadRequest",
+                "targets must list one or more invitationParticipantInfo, each with an identity.",
+            ))
+        }
+    };
+    for key in ["meetingInfo", "chatInfo", "source", "callOptions"] {
+        if !matches!(body.get(key), None | Some(Value::Null) | Some(Value::Object(_))) {
+            return Err(refuse(400, "BadRequest", format!("{key} must be an object.")));
+        }
+    }
+    for key in ["tenantId", "subject"] {
+        if !matches!(body.get(key), None | Some(Value::Null) | Some(Value::String(_))) {
+            return Err(refuse(400, "BadRequest", format!("{key} must be a string.")));
+        }
+    }
+    let meeting = body.get("meetingInfo").is_some_and(Value::is_object);
+    if targets.is_none() && !meeting && !s.is(Fault::CreateNobodyToCall) {
+        return Err(refuse(
+            400,
+            "BadRequest",
+            "A call needs targets (a peer-to-peer call) or meetingInfo (a meeting to join).",
+        ));
+    }
+    Ok(callback)
+}
+
+/// create call: a new call, 201 with its Location and the call as it is (establishing), then
+/// notified `establishing` and `established` to the request's callbackUri.
+fn create(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let id = s.new_id();
+    let at = Addressed {
+        call_id: id.clone(),
+        ..at.clone()
+    };
+    let res = s.resource(&at, &id, None);
+    let state = |st: &str| {
+        s.envelope(
+            &at,
+            "updated",
+            &res,
+            obj(json!({"@odata.type": "#microsoft.graph.call", "@odata.id": res, "@odata.etag": s.etag(), "state": st, "direction": "outgoing", "id": id})),
+        )
+    };
+    if s.is(Fault::CreateRingsBeforeValidating) {
+        if let Some(callback) = body.get("callbackUri").and_then(Value::as_str).filter(|c| c.starts_with("http")) {
+            s.send(callback, vec![state("establishing")]);
+        }
+    }
+    let callback = create_body(s, body)?;
+    let participant = s.new_id();
+    if !s.is(Fault::CreateForgetsCall) {
+        let mut call = Call::new(CallState::Established, callback.clone(), participant.clone());
+        call.outgoing = true;
+        call.addressed = Some(at.clone());
+        s.calls.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), call);
+    }
+    let mut bodies = vec![state("establishing"), state("established")];
+    match s.options.fault {
+        Some(Fault::CreateSkipsEstablished) => bodies.truncate(1),
+        Some(Fault::CreateNotifiesIncoming) => bodies[1] = state("incoming"),
+        Some(Fault::CreateRingsBeforeValidating) => {
+            bodies.remove(0);
+        }
+        _ => {}
+    }
+    s.send(&callback, bodies);
+    let mut answer = json!({"@odata.type": "#microsoft.graph.call",
+        "@odata.context": format!("{}/{}/$metadata#communications/calls/$entity", s.uri, at.version),
+        "id": id, "state": "establishing", "direction": "outgoing", "callbackUri": callback,
+        "myParticipantId": participant,
+        "source": {"@odata.type": "#microsoft.graph.participantInfo", "identity": {"@odata.type": "#microsoft.graph.identitySet",
+            "application": {"@odata.type": "#microsoft.graph.identity", "displayName": "Calling Bot", "id": "2891555a-92ff-42e6-80fa-6e1300c6b5c6"}}}});
+    if let Some(m) = answer.as_object_mut() {
+        // The call as asked for: what the request set is what the call is.
+        for key in [
+            "targets",
+            "requestedModalities",
+            "mediaConfig",
+            "meetingInfo",
+            "chatInfo",
+            "tenantId",
+            "subject",
+            "callOptions",
+        ] {
+            if let Some(v) = body.get(key).filter(|v| !v.is_null()) {
+                m.insert(key.to_string(), v.clone());
+            }
+        }
+    }
+    let location = match s.options.fault {
+        Some(Fault::CreateLocationOtherCall) => format!("{}/{}/{}/calls/{}", s.uri, at.version, at.prefix, s.new_id()),
+        _ => format!("{}/{}/{}/calls/{id}", s.uri, at.version, at.prefix),
+    };
+    let status = if s.is(Fault::CreateAnswers200) { 200 } else { 201 };
+    let response = json_response(status, &answer);
+    Ok(if s.is(Fault::CreateNoLocation) {
+        response
+    } else {
+        response.insert_header("Location", location.as_str())
+    })
+}
+
 /// redirect: an incoming call is handed to its targets and ends for the bot: 202, then the call
 /// `deleted`, `terminated`, to the request's callbackUri (the call's own where it names none).
 fn redirect(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
@@ -811,7 +962,7 @@ fn get_call(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
     };
     let mut body = json!({"@odata.type": "#microsoft.graph.call",
         "@odata.context": format!("{}/{}/$metadata#communications/calls/$entity", s.uri, at.version),
-        "id": at.call_id, "state": state, "direction": "incoming", "callbackUri": call.callback,
+        "id": at.call_id, "state": state, "direction": if call.outgoing { "outgoing" } else { "incoming" }, "callbackUri": call.callback,
         "requestedModalities": ["audio"], "myParticipantId": call.participant,
         "mediaConfig": {"@odata.type": "#microsoft.graph.serviceHostedMediaConfig"}});
     if s.is(Fault::GetOmitsParticipant) {

@@ -11,6 +11,7 @@ use super::rules::Facts;
 use super::verdict::{Aspect, Check, Finding, Verdict};
 use crate::contract::case::Case;
 use crate::contract::family::Family;
+use crate::contract::operation::Live;
 use crate::contract::{corpus, schemas};
 use crate::wire::listener::Heard;
 use crate::wire::secret::redact_header;
@@ -118,7 +119,7 @@ pub fn judge_with(
         operation_id: None,
         request_body: req.body.as_ref(),
         corpus: corpus(),
-        call_state: Some(case.fixture.call.name()),
+        call_state: case.fixture.call.map(Live::name),
     };
     let response = check_response(case, schemas(), &mut facts, obs, &mut verdict);
     let notifications = check_notifications(expected, schemas(), &facts, heard, waited_ms, &mut verdict);
@@ -134,21 +135,34 @@ pub fn judge_with(
 }
 
 /// The whole exchange as the snapshot pins it: family, ids and hosts replaced by placeholders.
-fn projection(case: &Case, req: &SentRequest, response: Value, notifications: Vec<Value>) -> Value {
+fn projection(case: &Case, req: &SentRequest, mut response: Value, notifications: Vec<Value>) -> Value {
     let action = case.op.action.as_deref().map(|a| format!("/{a}")).unwrap_or_default();
+    let path = if case.op.creates() {
+        "[family]/calls".to_string()
+    } else {
+        format!("[family]/calls/[call-id]{action}")
+    };
     let mut headers = serde_json::Map::new();
     for (k, v) in &req.headers {
         headers.insert(k.clone(), json!(redact_header(k, v)));
     }
     // The callback the suite put in the body (answer's callbackUri) is its listener's, different every run.
+    // An answer that echoes it (create call's call) echoes that same value.
     let mut body = req.body.clone();
     for pointer in case.fixture.substitute.keys() {
+        let sent = body.as_ref().and_then(|b| b.pointer(pointer)).cloned();
         if let Some(slot) = body.as_mut().and_then(|b| b.pointer_mut(pointer)) {
+            *slot = json!("[the suite's callback]");
+        }
+        if let Some(slot) = response
+            .pointer_mut(&format!("/body{pointer}"))
+            .filter(|v| sent.as_ref() == Some(&**v))
+        {
             *slot = json!("[the suite's callback]");
         }
     }
     json!({
-        "request": {"method": req.method, "path": format!("[family]/calls/[call-id]{action}"), "headers": headers, "body": body},
+        "request": {"method": req.method, "path": path, "headers": headers, "body": body},
         "response": response,
         "notifications": notifications,
     })

@@ -51,7 +51,11 @@ fn titled_failure(case: &Case, title: &str, rule: Option<&str>, run: &CaseRun, t
     let _ = writeln!(s, "  edition:   {}{change}", case.edition.name());
     let _ = writeln!(s, "  target:    {target}");
     if let Some(id) = &run.call_id {
-        let _ = writeln!(s, "  call:      {id} (provisioned {})", case.fixture.call);
+        let how = match case.fixture.call {
+            Some(state) => format!("provisioned {state}"),
+            None => "made by the request: its Location".to_string(),
+        };
+        let _ = writeln!(s, "  call:      {id} ({how})");
     }
     exchange(&mut s, run);
     redact(&s)

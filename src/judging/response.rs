@@ -10,7 +10,7 @@ use crate::contract::schema::Schemas;
 use crate::wire::secret::redact;
 use crate::wire::target::{preview, Observed};
 
-use super::rules::{location_operation, parse_rules, Facts, Rule, RuleSpec, Walk};
+use super::rules::{location_call, location_operation, parse_rules, Facts, Rule, RuleSpec, Walk};
 use super::verdict::{Aspect, Check, Verdict};
 
 /// What to report as actual when a `Content-Type` is not `application/json` (parameters such as
@@ -22,6 +22,16 @@ pub(super) fn not_json(content_type: Option<&str>) -> Option<String> {
         "" => Some("absent".into()),
         _ => Some(media),
     }
+}
+
+/// The call an answer to create call names: its `Location`'s, else its body's `id` (so that its
+/// notifications are still judged when `Location` is what failed); `None` when it names none.
+pub fn created_call(obs: &Observed) -> Option<String> {
+    if let Some(id) = obs.header("location").and_then(|l| location_call(l).ok()) {
+        return Some(id);
+    }
+    let body: Value = serde_json::from_slice(&obs.body).ok()?;
+    body.get("id").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// The response half of an exchange, checked and projected.
@@ -59,7 +69,21 @@ pub fn check_response(case: &Case, schemas: &Schemas, facts: &mut Facts, obs: &O
             );
             continue;
         };
-        let projected = if spec.rule == Rule::OperationOfCall {
+        let projected = if spec.rule == Rule::NewCall {
+            match location_call(actual) {
+                Ok(_) => spec.placeholder(&Value::Null, &Value::Null),
+                Err(why) => {
+                    v.fail(
+                        Aspect::Headers,
+                        Check::Location,
+                        format!("header {name}"),
+                        format!("{} — {why}", spec.describe()),
+                        actual,
+                    );
+                    json!(redact(actual))
+                }
+            }
+        } else if spec.rule == Rule::OperationOfCall {
             match location_operation(actual, facts.call_id) {
                 Ok(op) => {
                     facts.operation_id = Some(op);

@@ -21,6 +21,8 @@ pub enum Rule {
     Exact,
     /// Header: an absolute URL of an operation of this call, `…/calls/{call}/operations/{op}`.
     OperationOfCall,
+    /// Header: an absolute URL of the call the request made, `…/calls/{call}` (create call).
+    NewCall,
     /// Equal to the operationId in `Location`.
     LocationOperationId,
     /// Equal to the request body's property of the same name.
@@ -67,6 +69,7 @@ impl RuleSpec {
         let rule = match name {
             "exact" => Rule::Exact,
             "operation-of-call" => Rule::OperationOfCall,
+            "new-call" => Rule::NewCall,
             "location-operation-id" => Rule::LocationOperationId,
             "echo-request" => Rule::EchoRequest,
             "null-or-resultInfo" => Rule::NullOrResultInfo,
@@ -87,6 +90,7 @@ impl RuleSpec {
         match self.rule {
             Rule::Exact => "the documented value",
             Rule::OperationOfCall => "an absolute URL …/calls/{this call}/operations/{operationId}",
+            Rule::NewCall => "an absolute URL …/calls/{id} of the call the request made",
             Rule::LocationOperationId => "the operationId of the Location header",
             Rule::EchoRequest => "the request's value, echoed",
             Rule::NullOrResultInfo => "null or a resultInfo object",
@@ -109,7 +113,7 @@ impl RuleSpec {
             Rule::Exact | Rule::NullOrResultInfo | Rule::ServerGenerated | Rule::OperationStatus | Rule::OperationResult => {
                 Check::DocumentedValue
             }
-            Rule::OperationOfCall => Check::Location,
+            Rule::OperationOfCall | Rule::NewCall => Check::Location,
             Rule::LocationOperationId => Check::OperationId,
             Rule::EchoRequest => Check::Echo,
             Rule::CallResource | Rule::OperationResource | Rule::CallId => Check::Correlation,
@@ -126,6 +130,7 @@ impl RuleSpec {
             Rule::OperationStatus => expected.clone(),
             Rule::Exact | Rule::EchoRequest => actual.clone(),
             Rule::OperationOfCall => json!("[base]/calls/[call-id]/operations/[operation-id]"),
+            Rule::NewCall => json!("[base]/calls/[call-id]"),
             Rule::LocationOperationId => json!("[operation-id]"),
             Rule::NullOrResultInfo => json!("[null or resultInfo]"),
             Rule::ServerGenerated => json!("[server-generated]"),
@@ -247,6 +252,11 @@ pub(super) fn apply(
             .ok_or_else(|| "a URL".to_string())
             .and_then(|a| location_operation(a, facts.call_id))
             .map(|_| ()),
+        Rule::NewCall => actual
+            .as_str()
+            .ok_or_else(|| "a URL".to_string())
+            .and_then(location_call)
+            .map(|_| ()),
     }
 }
 
@@ -363,6 +373,18 @@ impl Walk<'_, '_> {
                 Some(actual.clone())
             }
         }
+    }
+}
+
+/// Parses `Location` as a call (`…/calls/{id}`, the answer to create call); returns its id.
+pub fn location_call(location: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(location).map_err(|_| "it is not an absolute URL".to_string())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("scheme {:?} is not http(s)", url.scheme()));
+    }
+    match resource_ids(url.path()) {
+        Some((call, None)) => Ok(call),
+        _ => Err("its path does not end in /calls/{id}".into()),
     }
 }
 

@@ -23,6 +23,7 @@ use crate::judging::judge::setup_finding;
 use crate::judging::program::{
     all_heard_on_call, check_fresh_operation_id, judge_answer, judge_call_notifications, note_media_fates, Plan, ProgramRun, StepRun,
 };
+use crate::judging::response::created_call;
 use crate::judging::verdict::{Finding, Verdict};
 use crate::wire::target::{stimulus_answer, Observed, SentRequest};
 
@@ -218,6 +219,8 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
         let (callback, inbox) = env.listener.open(&format!("{label}-{}", role(i)));
         let id = match start {
             Start::Unknown => Ok(UNKNOWN_CALL.to_string()),
+            // Its id is the one create call's answer names, once it has.
+            Start::Placed => Ok(String::new()),
             Start::Incoming => env.target.provision("incoming", &callback).await,
             Start::Established => env.target.provision("established", &callback).await,
         };
@@ -259,6 +262,14 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
                     run.setup = Some(*not_offered);
                     break;
                 }
+                let places = plan.step.sends().is_some_and(|op| corpus().operations.row(op).creates());
+                let call_id = match created_call(&obs) {
+                    Some(id) if places && states[i] == CallState::Unplaced => {
+                        run.call_ids[i] = id.clone();
+                        id
+                    }
+                    _ => call_id,
+                };
                 let op = judge_answer(&plan, &call_id, &request, &obs, &mut verdict);
                 check_fresh_operation_id(op.as_deref(), &run.steps, &mut verdict);
                 (Some(obs), op)

@@ -24,7 +24,7 @@ use crate::contract::variations::{bad_input, valid_forms, Expect, Variation, HTT
 use crate::contract::{corpus, schemas};
 use crate::judging::judge::{expected_notifications, judge_with, setup_finding, CaseRun};
 use crate::judging::notifications::{all_heard, effect_of_an_operation, heard_items, is_call_deleted};
-use crate::judging::response::check_error_answer;
+use crate::judging::response::{check_error_answer, created_call};
 use crate::judging::verdict::{Aspect, Check, Finding, Verdict};
 use crate::wire::listener::{Heard, Inbox};
 use crate::wire::target::{Observed, SentRequest};
@@ -92,7 +92,7 @@ pub const PRODUCTION_HOSTS: [&str; 4] = [
 pub(crate) fn production_refusal(env: &Env, destructive: bool, what: &str) -> Option<String> {
     let host = reqwest::Url::parse(&env.target.base).ok()?.host_str()?.to_ascii_lowercase();
     (destructive && !env.config.allow_production && PRODUCTION_HOSTS.contains(&host.as_str())).then(|| {
-        format!("refused: {what} ends calls on the Microsoft production host {host}; set CONFORMANCE_ALLOW_PRODUCTION=1 if that is really meant")
+        format!("refused: {what} ends or places calls on the Microsoft production host {host}; set CONFORMANCE_ALLOW_PRODUCTION=1 if that is really meant")
     })
 }
 
@@ -115,14 +115,15 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
         }
     };
     let (callback, inbox) = env.listener.open(case.id());
-    let call_id = match env.target.provision(case.fixture.call.name(), &callback).await {
+    let provisioned = match provision_for(env, case, &callback).await {
         Ok(id) => id,
         Err(e) => {
-            setup(&mut run, "provisioning", &format!("a provisioned {} call", case.fixture.call), e);
+            let state = case.fixture.call.map(Live::name).unwrap_or_default();
+            setup(&mut run, "provisioning", &format!("a provisioned {state} call"), e);
             return run;
         }
     };
-    run.call_id = Some(call_id.clone());
+    run.call_id = provisioned.clone();
     // A request that names its own callbackUri (answer) moves the call's notifications there: the
     // case listens on a second inbox, so a target that keeps notifying the first one fails.
     // A variation without it (redirect's callbackUri is optional) leaves them at the call's own.
@@ -138,7 +139,7 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     };
     let req = env.target.request(
         case.op.method.as_str(),
-        &case.path_for(family, &env.target.app_id, &call_id),
+        &case.path_for(family, &env.target.app_id, provisioned.as_deref().unwrap_or_default()),
         case.substituted(case.body.clone(), &callback),
     );
     run.request = Some(req.clone());
@@ -149,6 +150,9 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
             return run;
         }
     };
+    // create call names the call it made in its answer; every other case acts on the one provisioned.
+    let call_id = provisioned.or_else(|| created_call(&obs)).unwrap_or_default();
+    run.call_id = Some(call_id.clone());
     run.verdict.infos.extend(throttle_note(&obs));
     run.response = Some(obs.clone());
     if let Some(step) = &case.fixture.stimulus {
@@ -179,6 +183,14 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     run.heard = heard;
     run.projection = projection;
     run
+}
+
+/// The call `case` acts on, provisioned in its state; `None` for one that makes its own (create call).
+async fn provision_for(env: &Env, case: &Case<'_>, callback: &str) -> Result<Option<String>, String> {
+    match case.fixture.call {
+        Some(state) => env.target.provision(state.name(), callback).await.map(Some),
+        None => Ok(None),
+    }
 }
 
 /// What a stimulus came to when it was not done: the target does not offer it (what needs it is
@@ -266,21 +278,20 @@ async fn run_bad_input(env: &Env, case: &Case<'_>, variation: &Variation, rule: 
         return run;
     }
     let (callback, inbox) = env.listener.open(case.id());
-    let call_id = match env.target.provision(case.fixture.call.name(), &callback).await {
+    let call_id = match provision_for(env, case, &callback).await {
         Ok(id) => id,
         Err(e) => {
-            run.verdict.findings.push(setup_finding(
-                "provisioning",
-                &format!("a provisioned {} call", case.fixture.call),
-                e,
-            ));
+            let state = case.fixture.call.map(Live::name).unwrap_or_default();
+            run.verdict
+                .findings
+                .push(setup_finding("provisioning", &format!("a provisioned {state} call"), e));
             return run;
         }
     };
-    run.call_id = Some(call_id.clone());
+    run.call_id = call_id.clone();
     let mut req = env.target.request(
         case.op.method.as_str(),
-        &case.path_for(family, &env.target.app_id, &call_id),
+        &case.path_for(family, &env.target.app_id, call_id.as_deref().unwrap_or_default()),
         case.substituted(variation.body.clone(), &callback),
     );
     if let Some(raw) = &variation.raw {
@@ -294,7 +305,7 @@ async fn run_bad_input(env: &Env, case: &Case<'_>, variation: &Variation, rule: 
             check_error_answer(rule, Some(400), schemas(), &obs, &mut run.verdict);
             run.verdict.infos.extend(throttle_note(&obs));
             if obs.status >= 400 {
-                run.heard = listen_quietly(env, &inbox, before, &call_id, &mut run.verdict).await;
+                run.heard = listen_quietly(env, &inbox, before, call_id.as_deref(), &mut run.verdict).await;
             }
             run.response = Some(obs);
         }
@@ -306,22 +317,24 @@ async fn run_bad_input(env: &Env, case: &Case<'_>, variation: &Variation, rule: 
 /// After a refused request to call `call_id`: listens for `CONFORMANCE_QUIET_MS` and fails every
 /// notification since the inbox held `before` deliveries that an operation causes (one of an
 /// operation, or one saying the call ended): a refused request causes none (CONTRACT.md section 3).
-/// A call's own announcement may still come (section 5). Returns everything heard.
-async fn listen_quietly(env: &Env, inbox: &Inbox, before: usize, call_id: &str, verdict: &mut Verdict) -> Vec<Heard> {
+/// A call's own announcement may still come (section 5). With no call (a refused create call),
+/// every notification is one the refusal caused: no call was made. Returns everything heard.
+async fn listen_quietly(env: &Env, inbox: &Inbox, before: usize, call_id: Option<&str>, verdict: &mut Verdict) -> Vec<Heard> {
     let heard = env.listen(inbox, env.config.quiet).await;
     let caused: Vec<&Heard> = heard.iter().filter(|h| h.seq > before).collect();
     let owned: Vec<Heard> = caused.iter().map(|h| (*h).clone()).collect();
     for ((seq, i), item) in heard_items(&owned)
         .into_iter()
-        .filter(|(_, item)| effect_of_an_operation(item, call_id))
+        .filter(|(_, item)| call_id.is_none_or(|id| effect_of_an_operation(item, id)))
     {
         verdict.fail(
             Aspect::Notifications,
             Check::NoNotificationWhenRefused,
             format!("notification #{seq}.{i} after the refused request"),
             format!(
-                "none within {} ms (CONFORMANCE_QUIET_MS) for call {call_id}: a refused request causes no notification (CONTRACT.md section 3)",
-                env.config.quiet.as_millis()
+                "none within {} ms (CONFORMANCE_QUIET_MS) for {}: a refused request causes no notification (CONTRACT.md section 3)",
+                env.config.quiet.as_millis(),
+                call_id.map_or("any call (none was made)".to_string(), |id| format!("call {id}"))
             ),
             item.to_string(),
         );
@@ -466,7 +479,8 @@ pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: Operation
         return run;
     }
     let (callback, inbox) = env.listener.open(&neg.id);
-    let call_id = match prepare_call(env, neg, case.fixture.call, &callback, &inbox).await {
+    let ready = case.fixture.call.unwrap_or_else(|| case.op.ready());
+    let call_id = match prepare_call(env, neg, ready, &callback, &inbox).await {
         Ok(id) => id,
         Err(e) => {
             run.verdict
@@ -496,7 +510,7 @@ pub async fn run_negative(env: &Env, neg: &NegativeFixture, operation: Operation
     let refused = obs.status >= 400;
     run.response = Some(obs);
     if refused && neg.then.is_none() {
-        run.heard = listen_quietly(env, &inbox, before, &call_id, &mut run.verdict).await;
+        run.heard = listen_quietly(env, &inbox, before, Some(&call_id), &mut run.verdict).await;
     }
     if let Some(then) = &neg.then {
         if then.call_alive {

@@ -16,7 +16,8 @@
 //! media operations queued per call with durations of its own (a recording twice a prompt), the
 //! ones a cancel ends notified together in one envelope, and the ones still queued when the call
 //! ends notified failed too (CONTRACT.md 7.3 does not say whether they are); get answering more of the
-//! call than the page shows, without its nulls.
+//! call than the page shows, without its nulls; create call answered with its Location on its own host
+//! and the call in its own shape, notified `established` only (CONTRACT.md 7.2: `establishing` may be omitted).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -50,6 +51,8 @@ struct Call {
     tones: Option<u64>,
     /// The path prefix it was last addressed on (`communications` until then).
     prefix: String,
+    /// Placed by the bot (create call).
+    outgoing: bool,
 }
 
 /// A call's media queue: when the last accepted operation will have played, and each one not yet
@@ -297,6 +300,9 @@ fn route(state: &State, req: &Req) -> Resp {
         ["applications", app, "calls", tail @ ..] => (format!("applications/{app}"), tail),
         _ => return error(404, "itemNotFound", "no such path"),
     };
+    if tail.is_empty() && req.method == "POST" && prefix == "communications" {
+        return create(state, &req.body);
+    }
     let call_id = tail.first().copied().unwrap_or_default().to_string();
     let action = tail.get(1).map(|a| a.trim_start_matches("microsoft.graph.").to_string());
     let call = state.calls.lock().unwrap().get(&call_id).cloned().filter(|c| !c.ended);
@@ -505,13 +511,80 @@ fn route(state: &State, req: &Req) -> Resp {
             headers: vec![],
             body: Some(
                 json!({"chatInfo": {"threadId": "19:shaped"}, "id": call_id, "callChainId": "chain-1", "myParticipantId": "p_bot",
-                "state": if call.incoming { "incoming" } else { "established" }, "direction": "incoming",
+                "state": if call.incoming { "incoming" } else { "established" }, "direction": if call.outgoing { "outgoing" } else { "incoming" },
                 "callbackUri": call.callback, "tenantId": "contoso", "@odata.type": "#microsoft.graph.call"}),
             ),
         },
         // keepAlive takes no body and causes no notification; any live call stays live.
         ("POST", Some("keepAlive")) if prefix == "communications" => resp(200),
         _ => error(400, "BadRequest", "operation not supported on this call"),
+    }
+}
+
+/// create call (CONTRACT.md 7.2), read its own way: a call placed to its targets or into a meeting,
+/// 201 with the call in its own shape (its own id spelling, more of the call than the page) and its
+/// Location on a host of its own; notified `established` only, with the call's other properties.
+fn create(state: &State, raw: &[u8]) -> Resp {
+    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(raw) else {
+        return error(400, "InvalidRequest", "Request body must be a JSON object");
+    };
+    let callback = body.get("callbackUri").and_then(Value::as_str).unwrap_or_default().to_string();
+    let host = callback
+        .strip_prefix("http://")
+        .map(|r| r.split(['/', ':']).next().unwrap_or_default());
+    let callback_ok =
+        (callback.starts_with("https://") && callback.len() > 8) || host.is_some_and(|h| h == "localhost" || h.starts_with("127."));
+    let modalities_ok = body.get("requestedModalities").and_then(Value::as_array).is_some_and(|m| {
+        !m.is_empty()
+            && m.iter()
+                .all(|x| matches!(x.as_str(), Some("audio" | "video" | "videoBasedScreenSharing" | "data")))
+    });
+    let media_ok = matches!(
+        body.get("mediaConfig").and_then(|m| m.get("@odata.type")).and_then(Value::as_str),
+        Some("#microsoft.graph.appHostedMediaConfig" | "#microsoft.graph.serviceHostedMediaConfig")
+    );
+    let targets = body.get("targets");
+    let targets_ok = targets.is_none_or(|t| {
+        t.as_array()
+            .is_some_and(|t| !t.is_empty() && t.iter().all(|x| x.get("identity").is_some_and(Value::is_object)))
+    });
+    let objects_ok = ["meetingInfo", "chatInfo", "source", "callOptions"]
+        .iter()
+        .all(|k| body.get(*k).is_none_or(Value::is_object));
+    let strings_ok = ["tenantId", "subject"].iter().all(|k| body.get(*k).is_none_or(Value::is_string));
+    let someone = targets.is_some() || body.get("meetingInfo").is_some();
+    if !(callback_ok && modalities_ok && media_ok && targets_ok && objects_ok && strings_ok && someone) {
+        return error(400, "InvalidRequest", "A property has an invalid type or value");
+    }
+    let id = state.next("placed");
+    state.calls.lock().unwrap().insert(
+        id.clone(),
+        Call {
+            incoming: false,
+            ended: false,
+            callback: callback.clone(),
+            tones: None,
+            prefix: "communications".into(),
+            outgoing: true,
+        },
+    );
+    let resource = format!("/communications/calls/{id}");
+    state.notify(
+        &callback,
+        json!({"value": [item("updated", &resource, json!({"direction": "outgoing", "state": "established", "id": id,
+            "callChainId": "chain-2", "@odata.type": "#microsoft.graph.call"}))], "@odata.type": "#microsoft.graph.commsNotifications"}),
+    );
+    let mut call = json!({"myParticipantId": "p_bot", "id": id, "callChainId": "chain-2", "tenantId": "contoso",
+        "direction": "outgoing", "state": "establishing", "@odata.type": "#microsoft.graph.call"});
+    for (k, v) in &body {
+        if k != "@odata.type" {
+            call[k] = v.clone();
+        }
+    }
+    Resp {
+        status: 201,
+        headers: vec![("LOCATION", format!("https://calls.contoso.test/v1.0/communications/calls/{id}"))],
+        body: Some(call),
     }
 }
 
@@ -727,6 +800,7 @@ fn provision(state: &State, req: &Req) -> Resp {
             callback: cb.to_string(),
             tones: None,
             prefix: "communications".into(),
+            outgoing: false,
         },
     );
     let resource = format!("/communications/calls/{id}");

@@ -232,6 +232,8 @@ fn every_response_and_notification_fixture_is_expected_by_a_case() {
     for (_, f) in c.requests.values() {
         used.insert(&f.response);
         used.extend(f.notifications.iter().map(String::as_str));
+        // Those a case judges when they come (create call's establishing) are expected too.
+        used.extend(f.optional_notifications.iter().map(String::as_str));
         used.extend(f.stimulus.iter().flat_map(|s| s.notifications.iter().map(String::as_str)));
     }
     for ed in c.editions.values() {
