@@ -844,7 +844,7 @@ impl Fault {
             Fault::CreateForgetsCall => (
                 "create call answers 201 and notifies, but keeps no call: every operation on the call it made is 404",
                 C::Status,
-                EXPLORE,
+                BOTH,
             ),
             Fault::CancelEndsToneSubscription => (
                 "cancelMediaProcessing also ends the call's tone subscription (CONTRACT.md 7.3 says it does not): the IVR goes deaf after a barge-in",

@@ -313,6 +313,32 @@ async def drive(target: str, hook: str, callback: str, inboxes: Inboxes) -> None
     else:
         ok(name, f"the call ended for the bot: state {ended[0].state.value}, at the redirect's callbackUri")
 
+    # The bot places a call (create call, the collection's POST): the SDK reads the answer as its Call
+    # (id, state establishing, direction outgoing), the call is established at the request's
+    # callbackUri, and it reads back as the SDK's Call by the id the answer gave.
+    name = "create call"
+    john = InvitationParticipantInfo(identity=IdentitySet(user=Identity(display_name="John", id="112f7296-5fa4-42ca-bae8-6a692b15d4b8")))
+    placed = await calls.post(
+        Call(callback_uri=f"{callback}/placed", targets=[john], requested_modalities=[Modality.Audio], media_config=ServiceHostedMediaConfig())
+    )
+    state = placed.state.value if placed is not None and placed.state is not None else None
+    direction = placed.direction.value if placed is not None and placed.direction is not None else None
+    if placed is None or not placed.id or state != "establishing" or direction != "outgoing" or not placed.my_participant_id:
+        problem(name, f"read as id {getattr(placed, 'id', None)!r}, state {state!r}, direction {direction!r}")
+    else:
+        ok(name, f"a Call, id {placed.id}, state {state}, direction {direction}, myParticipantId {placed.my_participant_id}")
+        heard = [c for i in await wait_for(inboxes, "/placed", 1) if isinstance(c := read_resource(MODELS, name, i), Call)]
+        if not any(c.state is not None and c.state.value == "established" for c in heard):
+            problem("create call's established", f"no established Call heard at the request's callbackUri within {WAIT} s")
+        else:
+            ok("create call's established", "a Call in state established, at the request's callbackUri")
+        read = await calls.by_call_id(placed.id).get()
+        if read is None or read.id != placed.id or read.direction is None or read.direction.value != "outgoing":
+            problem("get (the placed call)", f"read as id {getattr(read, 'id', None)!r}, direction {getattr(read, 'direction', None)!r}")
+        else:
+            ok("get (the placed call)", f"a Call, id {read.id}, direction {read.direction.value}")
+        await calls.by_call_id(placed.id).delete()
+
 
 def run_example(double: str) -> None:
     """The bot teams' quick start (examples/python_sdk_quickstart.py), as its page tells them to run it."""
