@@ -89,6 +89,11 @@ impl Withdrawable {
         self.over.notify_waiters();
     }
 
+    /// Whether it has not finished yet: waiting, or going out (its delivery may still be retrying).
+    pub(super) fn pending(&self) -> bool {
+        matches!(self.state.load(Ordering::Acquire), WAITING | SENDING)
+    }
+
     /// Whether it is still waiting to go out.
     pub(super) fn waiting(&self) -> bool {
         self.state.load(Ordering::Acquire) == WAITING

@@ -1053,7 +1053,9 @@ fn queue_media(s: &State, at: &Addressed, callback: &str, kind: MediaKind, compl
     let now = tokio::time::Instant::now();
     let mut calls = s.calls.lock().unwrap_or_else(|e| e.into_inner());
     let Some(c) = calls.get_mut(&at.call_id) else { return };
-    c.media.retain(|m| m.completion.waiting());
+    // One still going out stays: the next waits for it, though its delivery is slow or retried
+    // (under load a completion overtook one whose first attempt broke on the way).
+    c.media.retain(|m| m.completion.pending());
     let runs = s.options.media;
     let schedule = |bodies: Vec<Value>, until: tokio::time::Instant, after: Option<Withdrawable>| {
         s.outbox
@@ -1084,6 +1086,9 @@ fn queue_media(s: &State, at: &Addressed, callback: &str, kind: MediaKind, compl
 fn cancel_media(s: &State, at: &Addressed, callback: &str) {
     let mut calls = s.calls.lock().unwrap_or_else(|e| e.into_inner());
     let Some(c) = calls.get_mut(&at.call_id) else { return };
+    // One going out already completes; the cancelled ones are notified after it, in order.
+    c.media.retain(|m| m.completion.pending());
+    let going = c.media.iter().rfind(|m| !m.completion.waiting()).map(|m| m.completion.clone());
     c.media.retain(|m| m.completion.waiting());
     let mut ended = Vec::new();
     let mut kept = Vec::new();
@@ -1102,7 +1107,8 @@ fn cancel_media(s: &State, at: &Addressed, callback: &str) {
     c.media = kept;
     drop(calls);
     if !ended.is_empty() && !s.is(Fault::CancelledMediaNotNotified) {
-        s.send(callback, ended);
+        s.outbox
+            .send_withdrawable(callback, ended, s.options.latency, s.options.fault, going);
     }
 }
 

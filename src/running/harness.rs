@@ -182,7 +182,25 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     run.verdict.infos.extend(verdict.infos);
     run.heard = heard;
     run.projection = projection;
+    if case.op.creates() && obs.status < 300 && !call_id.is_empty() {
+        run.verdict.infos.push(hang_up_placed(env, family, &call_id).await);
+    }
     run
+}
+
+/// Hangs up a call a case placed (create call), once it is judged: a suite aimed at staging leaves
+/// no call of its own ringing someone. Not judged: delete has cases of its own; what came is noted.
+async fn hang_up_placed(env: &Env, family: Family, call_id: &str) -> String {
+    let path = family.call_path(&env.target.app_id, call_id);
+    match env.target.send(&env.target.request("DELETE", &path, None)).await {
+        Ok(obs) if obs.status < 300 => format!("hung up the call it placed (DELETE {path}: {})", obs.status),
+        Ok(obs) => format!(
+            "could not hang up the call it placed: DELETE {path} answered {} ({})",
+            obs.status,
+            obs.body_preview(200)
+        ),
+        Err(e) => format!("could not hang up the call it placed: DELETE {path}: {e}"),
+    }
 }
 
 /// The call `case` acts on, provisioned in its state; `None` for one that makes its own (create call).
@@ -306,6 +324,10 @@ async fn run_bad_input(env: &Env, case: &Case<'_>, variation: &Variation, rule: 
             run.verdict.infos.extend(throttle_note(&obs));
             if obs.status >= 400 {
                 run.heard = listen_quietly(env, &inbox, before, call_id.as_deref(), &mut run.verdict).await;
+            }
+            // Bad input taken (a finding above) placed a call all the same.
+            if let Some(placed) = created_call(&obs).filter(|_| case.op.creates() && obs.status < 300) {
+                run.verdict.infos.push(hang_up_placed(env, family, &placed).await);
             }
             run.response = Some(obs);
         }

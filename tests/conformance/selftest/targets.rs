@@ -310,6 +310,53 @@ fn a_destructive_case_is_refused_against_production_unless_allowed() {
 }
 
 #[test]
+fn placing_a_call_is_refused_against_production_unless_allowed() {
+    // create call rings a real person: refused as a call's end is, and nothing is sent.
+    let env = block_on(Env::start(config(&[
+        ("CONFORMANCE_TARGET", "https://graph.microsoft.com/v1.0"),
+        ("CONFORMANCE_PROVISION_URL", "https://graph.microsoft.com/none"),
+    ])))
+    .expect("env");
+    let case = corpus().case("create-call-service-hosted-media-1", Edition::Seeds).expect("case");
+    let run = block_on(async move { run_case(&env, &case, Family::Communications).await });
+    let refusal = &run.verdict.findings[0].actual;
+    assert!(
+        refusal.contains("places calls") && refusal.contains("CONFORMANCE_ALLOW_PRODUCTION=1"),
+        "{refusal}"
+    );
+    assert!(run.request.is_none(), "nothing may be sent");
+}
+
+#[test]
+fn a_call_a_case_placed_is_hung_up_once_judged() {
+    // Against staging the suite leaves no call of its own ringing: the call create call made is
+    // gone afterwards, as the target itself says (a get of it is 404).
+    let double = block_on(Double::start(DoubleOptions::default(), &conformance::contract::corpus().operations));
+    let env = block_on(Env::start(config(&[
+        ("CONFORMANCE_TARGET", &double.base),
+        ("CONFORMANCE_PROVISION_URL", &double.provision_url),
+    ])))
+    .expect("env");
+    let env = Arc::new(env);
+    let case = corpus().case("create-call-service-hosted-media-1", Edition::Seeds).expect("case");
+    let run = block_on({
+        let env = env.clone();
+        async move { run_case(&env, &case, Family::Communications).await }
+    });
+    assert!(run.verdict.passed(), "{:#?}", run.verdict.findings);
+    let placed = run.call_id.clone().expect("the call it placed");
+    let status = block_on({
+        let env = env.clone();
+        async move {
+            let req = env.target.request("GET", &Family::Communications.call_path("app", &placed), None);
+            env.target.send(&req).await.expect("an answer").status
+        }
+    });
+    assert_eq!(status, 404, "the placed call is still there: {:?}", run.verdict.infos);
+    drop(double);
+}
+
+#[test]
 fn a_failure_names_operation_example_request_expected_actual_and_schema_path_without_the_token() {
     // Arrange: the recording example answered with an upper-case status (neither conformant
     // spelling) and no Location.
