@@ -566,7 +566,9 @@ impl Fault {
             Fault::RecordingStatusSticky => (
                 "updateRecordingStatus to the status the call already has is refused with 400",
                 C::Status,
-                EXPLORE,
+                // The generated programs find it from most seeds (4 of seeds 1 to 6), not for certain from
+                // the default one as the catalog grows: the saved program repeats the same status for sure.
+                SAVED,
             ),
             Fault::NotifiesFirstOperationOnly => (
                 "only a call's first operation causes notifications: a later cancelMediaProcessing or delete is not notified",
