@@ -639,16 +639,27 @@ const MODALITIES: [&str; 3] = ["audio", "video", "videoBasedScreenSharing"];
 /// The media configurations answer takes.
 const MEDIA_CONFIGS: [&str; 2] = ["#microsoft.graph.appHostedMediaConfig", "#microsoft.graph.serviceHostedMediaConfig"];
 
+/// The callbackUri a body requires (answer, create call): `https`, or `http` to a loopback host;
+/// any string under a fault that leaves it `unchecked`.
+fn required_callback(body: &Map<String, Value>, unchecked: bool) -> Result<String, Refusal> {
+    match body.get("callbackUri") {
+        Some(Value::String(u)) if callback_allowed(u) || unchecked => Ok(u.clone()),
+        Some(Value::String(_)) => Err(refuse(400, "BadRequest", "callbackUri must be https, or http to a loopback host.")),
+        _ => Err(refuse(400, "BadRequest", "callbackUri is required and must be a string.")),
+    }
+}
+
+/// Whether a body's mediaConfig is one a call takes: app- or service-hosted.
+fn media_config_ok(body: &Map<String, Value>) -> bool {
+    let media = body.get("mediaConfig").and_then(Value::as_object);
+    let media_type = media.and_then(|m| m.get("@odata.type")).and_then(Value::as_str);
+    media_type.is_some_and(|t| MEDIA_CONFIGS.contains(&t))
+}
+
 /// Answer's body, checked as its page and CONTRACT.md section 7.2 say: the callbackUri the call's
 /// notifications go to from now on.
 fn answer_body(s: &State, body: &Map<String, Value>) -> Result<String, Refusal> {
-    let callback = match body.get("callbackUri") {
-        Some(Value::String(u)) if callback_allowed(u) || s.is(Fault::AnswerCallbackUnchecked) => u.clone(),
-        Some(Value::String(_)) => {
-            return Err(refuse(400, "BadRequest", "callbackUri must be https, or http to a loopback host."));
-        }
-        _ => return Err(refuse(400, "BadRequest", "callbackUri is required and must be a string.")),
-    };
+    let callback = required_callback(body, s.is(Fault::AnswerCallbackUnchecked))?;
     let modalities = body.get("acceptedModalities").and_then(Value::as_array);
     let known = |m: &Value| m.as_str().is_some_and(|m| MODALITIES.contains(&m));
     match modalities {
@@ -662,9 +673,7 @@ fn answer_body(s: &State, body: &Map<String, Value>) -> Result<String, Refusal> 
             ))
         }
     }
-    let media = body.get("mediaConfig").and_then(Value::as_object);
-    let media_type = media.and_then(|m| m.get("@odata.type")).and_then(Value::as_str);
-    if !media_type.is_some_and(|t| MEDIA_CONFIGS.contains(&t)) && !s.is(Fault::AnswerMediaConfigUnchecked) {
+    if !media_config_ok(body) && !s.is(Fault::AnswerMediaConfigUnchecked) {
         return Err(refuse(
             400,
             "BadRequest",
@@ -728,13 +737,7 @@ const REQUESTED_MODALITIES: [&str; 4] = ["audio", "video", "videoBasedScreenShar
 /// Create call's body, checked as its page, the metadata and CONTRACT.md section 7.2 say: the
 /// callbackUri the new call's notifications go to.
 fn create_body(s: &State, body: &Map<String, Value>) -> Result<String, Refusal> {
-    let callback = match body.get("callbackUri") {
-        Some(Value::String(u)) if callback_allowed(u) || s.is(Fault::CreateCallbackUnchecked) => u.clone(),
-        Some(Value::String(_)) => {
-            return Err(refuse(400, "BadRequest", "callbackUri must be https, or http to a loopback host."));
-        }
-        _ => return Err(refuse(400, "BadRequest", "callbackUri is required and must be a string.")),
-    };
+    let callback = required_callback(body, s.is(Fault::CreateCallbackUnchecked))?;
     let known = |m: &Value| m.as_str().is_some_and(|m| REQUESTED_MODALITIES.contains(&m));
     match body.get("requestedModalities").and_then(Value::as_array) {
         Some(ms) if !ms.is_empty() && ms.iter().all(known) => {}
@@ -746,12 +749,7 @@ fn create_body(s: &State, body: &Map<String, Value>) -> Result<String, Refusal> 
             ))
         }
     }
-    let media_type = body
-        .get("mediaConfig")
-        .and_then(Value::as_object)
-        .and_then(|m| m.get("@odata.type"))
-        .and_then(Value::as_str);
-    if !media_type.is_some_and(|t| MEDIA_CONFIGS.contains(&t)) {
+    if !media_config_ok(body) {
         return Err(refuse(
             400,
             "BadRequest",
