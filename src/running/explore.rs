@@ -263,12 +263,14 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
                     break;
                 }
                 let places = plan.step.sends().is_some_and(|op| corpus().operations.row(op).creates());
-                let call_id = match created_call(&obs) {
-                    Some(id) if places && states[i] == CallState::Unplaced => {
+                // Only create call's answer, on a call not placed yet, names the call from then on.
+                let placed = (places && states[i] == CallState::Unplaced).then(|| created_call(&obs)).flatten();
+                let call_id = match placed {
+                    Some(id) => {
                         run.call_ids[i] = id.clone();
                         id
                     }
-                    _ => call_id,
+                    None => call_id,
                 };
                 let op = judge_answer(&plan, &call_id, &request, &obs, &mut verdict);
                 check_fresh_operation_id(op.as_deref(), &run.steps, &mut verdict);
