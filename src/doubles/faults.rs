@@ -741,27 +741,27 @@ impl Fault {
             Fault::CancelLeavesQueuedMedia => (
                 "cancelMediaProcessing stops the prompt playing and lets the queued ones play on (CONTRACT.md 7.3: it ends the queued ones too): the caller hears the menu the bot cancelled",
                 C::MediaInOrder,
-                SAVED,
+                BOTH,
             ),
             Fault::CancelSkipsRecordings => (
                 "cancelMediaProcessing cancels prompts only, as if it were a cancel of playPrompt: a queued recording starts after the bot cancelled it",
                 C::MediaInOrder,
-                SAVED,
+                BOTH,
             ),
             Fault::CancelledMediaNotNotified => (
                 "the prompts and recordings a cancel ends are never notified: a bot waiting for each to finish waits for ever",
                 C::NotificationArrives,
-                SAVED,
+                BOTH,
             ),
             Fault::CancelNotifiesButMediaPlays => (
                 "a cancel notifies each media operation failed but does not stop them: each is then notified completed too, and a bot acts on both",
                 C::OperationNotifiedOnce,
-                SAVED,
+                BOTH,
             ),
             Fault::MediaNewestFirst => (
                 "a new media operation plays at once, interrupting the one playing, which plays on after it (a stack, not a queue): a bot's second prompt is heard, and completed, before its first",
                 C::MediaInOrder,
-                SAVED,
+                BOTH,
             ),
             Fault::GetStaleState => (
                 "get reports the call as it was provisioned (a cache the answer never updated): a bot that answered reads its call as still incoming",

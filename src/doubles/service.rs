@@ -56,7 +56,7 @@ pub struct DoubleOptions {
 /// How long a media operation runs in the double by default: long enough that a cancel sent right
 /// after three of them finds them still queued on a loaded machine, short enough that a prompt's
 /// case costs little.
-pub const MEDIA_RUNS: std::time::Duration = std::time::Duration::from_millis(250);
+pub const MEDIA_RUNS: std::time::Duration = std::time::Duration::from_millis(1000);
 
 impl Default for DoubleOptions {
     fn default() -> Self {

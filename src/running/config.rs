@@ -73,6 +73,9 @@ pub struct Config {
     pub bot_double_fault: Option<String>,
     /// `CONFORMANCE_DOUBLE_LATENCY_MS`: delay the embedded double adds to every answer and notification.
     pub double_latency: Duration,
+    /// `CONFORMANCE_DOUBLE_MEDIA_MS`: how long each prompt or recording plays in the embedded double
+    /// (`None`: the double's own pace).
+    pub double_media: Option<Duration>,
     /// `CONFORMANCE_DOUBLE_THROTTLE`: the embedded double answers every Nth request `429`/`503` with
     /// `Retry-After` (0: never).
     pub double_throttle: u64,
@@ -98,7 +101,7 @@ impl std::error::Error for ConfigError {}
 
 /// Every variable the suite reads: what it is, and its default. A `CONFORMANCE_*` variable not
 /// listed here is refused (`Config::from_vars`), so a misspelt one cannot quietly test something else.
-pub const VARIABLES: [(&str, &str, &str); 24] = [
+pub const VARIABLES: [(&str, &str, &str); 25] = [
     (
         "CONFORMANCE_TARGET",
         "base URL of the implementation, with version segment",
@@ -166,6 +169,11 @@ pub const VARIABLES: [(&str, &str, &str); 24] = [
         "CONFORMANCE_DOUBLE_LATENCY_MS",
         "delay the embedded double adds to each answer and notification",
         "0",
+    ),
+    (
+        "CONFORMANCE_DOUBLE_MEDIA_MS",
+        "how long each prompt or recording plays in the embedded double",
+        "1500",
     ),
     (
         "CONFORMANCE_DOUBLE_THROTTLE",
@@ -270,6 +278,14 @@ impl Config {
                     .parse()
                     .map(Duration::from_millis)
                     .map_err(|_| ConfigError(format!("CONFORMANCE_DOUBLE_LATENCY_MS={v:?}: expected a number of milliseconds")))?,
+            },
+            double_media: match get("CONFORMANCE_DOUBLE_MEDIA_MS") {
+                None => None,
+                Some(v) => Some(
+                    v.parse()
+                        .map(Duration::from_millis)
+                        .map_err(|_| ConfigError(format!("CONFORMANCE_DOUBLE_MEDIA_MS={v:?}: expected a number of milliseconds")))?,
+                ),
             },
         })
     }

@@ -13,7 +13,7 @@ use crate::contract::corpus;
 use crate::doubles::bot::BotDouble;
 use crate::doubles::bot_faults::BotFault;
 use crate::doubles::faults::Fault;
-use crate::doubles::service::{Double, DoubleOptions};
+use crate::doubles::service::{Double, DoubleOptions, MEDIA_RUNS};
 use crate::wire::listener::{Heard, Inbox, Listener};
 use crate::wire::target::Target;
 
@@ -39,6 +39,9 @@ fn concurrency(config: &Config) -> usize {
 /// How much longer than its timeout a wait goes on while the embedded double is still sending:
 /// past every retry of one delivery (10 s and three pauses), twice.
 pub const SENDING_CAP: Duration = Duration::from_secs(30);
+/// How many more notification windows [`Env::hear_run`] waits while notifications keep coming: a
+/// program has at most eight steps, so no call queues more media operations than that.
+pub const MORE_WINDOWS: usize = 8;
 
 /// Requests in flight to the embedded double unless `CONFORMANCE_CONCURRENCY` says otherwise.
 pub const EMBEDDED_CONCURRENCY: usize = 256;
@@ -76,6 +79,7 @@ impl Env {
                         fault: double_fault,
                         latency: config.double_latency,
                         throttle_every: config.double_throttle,
+                        media: config.double_media.unwrap_or(MEDIA_RUNS),
                         ..DoubleOptions::default()
                     },
                     &corpus().operations,
@@ -144,6 +148,24 @@ impl Env {
             }
             None => heard,
         }
+    }
+
+    /// [`Env::hear`] for a run of notifications that follow one another, as a call's queued media
+    /// operations complete one after the other (CONTRACT.md 7.3): a wait that ran out with something
+    /// new heard in it waits once more, for `window`, as long as notifications keep coming (at most
+    /// [`MORE_WINDOWS`] more). A real service's prompts play for seconds each, so a queue of them
+    /// outlasts any one budget; a target that stops sending still fails after one quiet `window`.
+    pub async fn hear_run(&self, inbox: &Inbox, first: Duration, window: Duration, done: impl Fn(&[Heard]) -> bool) -> Vec<Heard> {
+        let mut before = inbox.snapshot().len();
+        let mut heard = self.hear(inbox, first, &done).await;
+        for _ in 0..MORE_WINDOWS {
+            if done(&heard) || heard.len() == before {
+                break;
+            }
+            before = heard.len();
+            heard = self.hear(inbox, window, &done).await;
+        }
+        heard
     }
 
     /// Listens to `inbox` for `window`, for what must not come: [`Env::hear`] waiting for nothing.

@@ -303,7 +303,8 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
         let call_id = run.call_ids[i].clone();
         let on_call: Vec<&StepRun> = run.steps.iter().filter(|s| heard_for(s, i)).collect();
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        env.hear(inbox, left, |h| all_heard_on_call(&on_call, h, &call_id)).await;
+        env.hear_run(inbox, left, waited, |h| all_heard_on_call(&on_call, h, &call_id))
+            .await;
     }
     // What must not come (a stray ended notification, one for a refused step) is listened for.
     tokio::time::sleep(waits.settle).await;

@@ -436,8 +436,9 @@ fn serve_double(args: ServeArgs) -> ExitCode {
         log: true,
         throttle_every: config.double_throttle,
         stimuli: true,
-        media: conformance::doubles::service::MEDIA_RUNS,
+        media: config.double_media.unwrap_or(conformance::doubles::service::MEDIA_RUNS),
     };
+    let media = options.media;
     block_on(async move {
         let double = Double::start(options, &conformance::contract::corpus().operations).await;
         println!("target:    {}", double.base);
@@ -448,7 +449,7 @@ fn serve_double(args: ServeArgs) -> ExitCode {
         );
         println!(
             "media:     each prompt or recording plays {} ms, one at a time per call; cancelMediaProcessing ends the running and the queued ones",
-            conformance::doubles::service::MEDIA_RUNS.as_millis()
+            media.as_millis()
         );
         println!(
             "edition:   {}{}",

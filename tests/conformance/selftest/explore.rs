@@ -269,3 +269,48 @@ fn explore_a_failure_shrinks_to_a_small_program_that_names_its_rule() {
         assert!(msg.contains(needle), "the message lacks {needle:?}:\n{msg}");
     }
 }
+
+/// The saved program with a queue of four media operations after its cancel, run against `env`.
+fn long_queue_run(env: Env) -> conformance::judging::program::ProgramRun {
+    let env = Arc::new(env);
+    let catalog = Arc::new(Catalog::new(corpus(), env.config.edition, &env.config.families).expect("catalog"));
+    let id = "two-long-queues-and-a-cancel-between";
+    let (_, fixture) = corpus().programs.get(id).expect("the saved program");
+    block_on(async move { run_program(&env, &catalog, &fixture.program, id, Waits::full(&env.config)).await })
+}
+
+#[test]
+fn explore_a_queue_that_outlasts_one_notification_wait_passes_while_its_notifications_keep_coming() {
+    // The shaped target plays prompts 700 ms and recordings 1.4 s: the three recordings and the prompt
+    // queued after the cancel complete 4.9 s after the last step, far past a 2 s wait, each within 2 s of
+    // the one before. The wait goes on while completions come, as a real service's prompts (seconds
+    // each) complete one after another. Not a pass that heard nothing: every completion is judged.
+    let shaped = block_on(shaped_target::start_playing(Edition::Seeds, std::time::Duration::from_millis(700)));
+    let mut env = shaped_env(&shaped, Edition::Seeds);
+    env.config.notify_timeout = std::time::Duration::from_millis(2000);
+    let run = long_queue_run(env);
+    assert!(
+        run.passed(),
+        "{}",
+        report::program_failure(&run, "two-long-queues-and-a-cancel-between", "the shaped target, 700 ms a prompt")
+    );
+    let heard = run.heard.iter().map(|h| h.len()).sum::<usize>();
+    assert!(
+        heard >= 5,
+        "the cancel's notifications and four completions after it heard, got {heard}"
+    );
+    // And a queue that stops short still fails: the cancelled ones never come.
+    let lost = block_on(Env::start(config(&[
+        ("CONFORMANCE_NOTIFY_TIMEOUT_MS", "2000"),
+        ("CONFORMANCE_DOUBLE_FAULT", "cancelled-media-not-notified"),
+    ])))
+    .expect("the double starts");
+    let lost = long_queue_run(lost);
+    assert!(!lost.passed(), "a queue whose cancelled operations are never notified passed");
+    assert!(
+        lost.failed_checks()
+            .contains(&conformance::judging::verdict::Check::NotificationArrives),
+        "{:?}",
+        lost.failed_checks()
+    );
+}
