@@ -181,20 +181,27 @@ impl Catalog {
             } else {
                 1
             };
-            let each = PER_EXAMPLE * if subscribes { 2 } else { 1 } * queues * reads_back;
-            for ex in self.examples.get(&op).into_iter().flatten() {
-                let step = Step::operation(
-                    role(call),
-                    op,
-                    Request::Documented {
+            let weight = PER_OPERATION * if subscribes { 2 } else { 1 } * queues * reads_back;
+            let documented: Vec<_> = self
+                .examples
+                .get(&op)
+                .into_iter()
+                .flatten()
+                .map(|ex| {
+                    let request = Request::Documented {
                         example: ex.id.clone(),
                         set: BTreeMap::new(),
-                    },
-                );
-                if matches!(self.expect(state, &step), Ok(Some(_))) {
-                    let again = if state.last_example == Some(ex.number) { REPEAT_FOCUS } else { 1 };
-                    valid.push((step, ex.vary.clone(), each * again));
-                }
+                    };
+                    (ex, Step::operation(role(call), op, request))
+                })
+                .filter(|(_, step)| matches!(self.expect(state, step), Ok(Some(_))))
+                .collect();
+            // The operation's weight shared among its examples: an operation documented five times
+            // is drawn as often as one documented once, so adding an example thins no other operation.
+            let each = weight / u32::try_from(documented.len().max(1)).unwrap_or(1);
+            for (ex, step) in documented {
+                let again = if state.last_example == Some(ex.number) { REPEAT_FOCUS } else { 1 };
+                valid.push((step, ex.vary.clone(), each.max(1) * again));
             }
             for (id, _) in self.bad.get(&op).into_iter().flatten() {
                 let step = Step::operation(role(call), op, Request::Bad { negative: id.clone() });
@@ -229,8 +236,9 @@ impl Catalog {
 /// A step the model would generate, the body properties it varies, and how often it is drawn.
 type Choice = (Step, Vec<String>, u32);
 
-/// The weight of one documented example in a draw (the weights below are against it).
-const PER_EXAMPLE: u32 = 6;
+/// The weight of one operation in a draw, shared among its documented examples (the weights below
+/// are against it): divisible by every count of examples up to six.
+const PER_OPERATION: u32 = 60;
 
 /// How much more often the example a call was just sent is drawn again: every operation is
 /// repeatable, each repetition succeeding like the first (CONTRACT.md 7.3), and a repetition with
@@ -239,24 +247,24 @@ const REPEAT_FOCUS: u32 = 3;
 
 /// How much more often a media operation is drawn on a call with a media operation queued since
 /// its last cancel (a cancel: this many times the number queued).
-const MEDIA_FOCUS: u32 = 4;
+const MEDIA_FOCUS: u32 = 8;
 
 /// How much more often the call is read back (get) right after it moved to another live state
 /// (answered, placed): a service that keeps a stale copy of the call shows it only then.
-const READ_BACK_FOCUS: u32 = 3;
+const READ_BACK_FOCUS: u32 = 6;
 
 /// How much more often a step on a call subscribed to tones is drawn than one on another call.
 const SUBSCRIBED_FOCUS: u32 = 4;
 
-/// How often a stimulus is drawn, against [`PER_EXAMPLE`] for a documented example: a key on a call
+/// How often a stimulus is drawn, against [`PER_OPERATION`] for an operation: a key on a call
 /// subscribed to tones is a state only a sequence reaches (subscribe, then cancel or subscribe
-/// again, then a key), so it is drawn as often as a few examples together; any other stimulus as
-/// half an example (a hang-up ends the call, and with it the sequences that would have followed).
-/// Subscribing a call not yet subscribed is drawn twice as often as an example (`choices`).
+/// again, then a key), so it is drawn as often as three operations together; any other stimulus as
+/// half an operation (a hang-up ends the call, and with it the sequences that would have followed).
+/// Subscribing a call not yet subscribed is drawn twice as often as another operation (`choices`).
 fn stimulus_weight(e: &Expectation) -> u32 {
     match e.far {
-        Some(Far::Tone { .. }) => 3 * PER_EXAMPLE,
-        _ => PER_EXAMPLE / 2,
+        Some(Far::Tone { .. }) => 3 * PER_OPERATION,
+        _ => PER_OPERATION / 2,
     }
 }
 
@@ -330,7 +338,7 @@ pub fn generator(catalog: Catalog, max_steps: usize) -> Generator {
             // the others (what it does after is what the others explore already). Only where the
             // run's families offer create call (`/communications` alone): else nothing acts on it.
             if places {
-                starts.push((1, Just(ModelCall::from_start(Start::Placed))));
+                starts.push((2, Just(ModelCall::from_start(Start::Placed))));
             }
             let start = proptest::strategy::Union::new_weighted(starts);
             // One call more often than two, two than three: the state faults live in what one call

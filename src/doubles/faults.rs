@@ -351,6 +351,20 @@ impl Fault {
         self.def().2
     }
 
+    /// Whether what it breaks is the media queue's timing: it shows only where a cancel or a new
+    /// media operation finds others still playing or queued, so it is proven at the double's own
+    /// pace ([`crate::doubles::service::MEDIA_RUNS`]); what the others break shows at any pace.
+    pub fn in_the_queue(self) -> bool {
+        matches!(
+            self,
+            Fault::CancelLeavesQueuedMedia
+                | Fault::CancelSkipsRecordings
+                | Fault::CancelledMediaNotNotified
+                | Fault::CancelNotifiesButMediaPlays
+                | Fault::MediaNewestFirst
+        )
+    }
+
     /// Looks a fault up by name.
     pub fn parse(name: &str) -> Option<Fault> {
         Fault::iter().find(|f| f.name() == name)

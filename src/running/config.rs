@@ -21,7 +21,7 @@ pub const PLACEHOLDER_BOT_TOKEN: &str = "conformance-placeholder-bot-token";
 pub const PLACEHOLDER_APP_ID: &str = "2891555a-92ff-42e6-80fa-6e1300c6b5c6";
 
 /// How many generated programs run when `CONFORMANCE_EXPLORE_CASES` is unset.
-pub const DEFAULT_EXPLORE_CASES: usize = 96;
+pub const DEFAULT_EXPLORE_CASES: usize = 192;
 /// The seed programs are generated from when `CONFORMANCE_EXPLORE_SEED` is unset.
 pub const DEFAULT_EXPLORE_SEED: u64 = 20261202;
 
@@ -185,7 +185,7 @@ pub const VARIABLES: [(&str, &str, &str); 25] = [
         "PEM file of certificates trusted besides the platform's",
         "none",
     ),
-    ("CONFORMANCE_EXPLORE_CASES", "how many generated programs run", "96"),
+    ("CONFORMANCE_EXPLORE_CASES", "how many generated programs run", "192"),
     ("CONFORMANCE_EXPLORE_SEED", "the seed they are generated from", "20261202"),
 ];
 

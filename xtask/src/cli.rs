@@ -43,6 +43,8 @@ pub enum Command {
     ShardCheck(ShardArgs),
     /// The whole `cargo test`, N times in a row, idle and beside busy loops: every failing run and test
     Reliability(ReliabilityArgs),
+    /// How many generated programs catch each fault the detection matrix holds to them, seed by seed (the margin behind `explore` in the matrix)
+    Reach(ReachArgs),
 }
 
 /// What a run is aimed at.
@@ -71,7 +73,7 @@ pub struct Aim {
 /// The generated programs' budget.
 #[derive(Debug, Args, Default, Clone)]
 pub struct Budget {
-    /// How many generated programs run [default: 96]
+    /// How many generated programs run [default: 192]
     #[arg(long, value_name = "N", env = "CONFORMANCE_EXPLORE_CASES", hide_env_values = true)]
     pub cases: Option<String>,
     /// The seed they are generated from [default: 20261202]
@@ -182,6 +184,20 @@ pub struct ReliabilityArgs {
     /// The loads: how many busy loops run beside the tests (0 is idle)
     #[arg(long, value_name = "N,N", value_delimiter = ',', default_value = "0,2,6")]
     pub loads: Vec<usize>,
+}
+
+/// `reach`.
+#[derive(Debug, Args)]
+pub struct ReachArgs {
+    /// Seeds 1 to N besides the default seed
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub seeds: u64,
+    /// Programs per seed [default: the default budget's]
+    #[arg(long, value_name = "N")]
+    pub cases: Option<usize>,
+    /// Only these faults [default: every fault whose row names `explore`]
+    #[arg(long, value_name = "NAME")]
+    pub fault: Vec<String>,
 }
 
 /// A variable and the value a flag (or clap's reading of the variable) gave it.

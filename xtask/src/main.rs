@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::BenchLatency(a) => bench_latency(a),
         Command::ShardCheck(a) => shard_check(a.partitions),
         Command::Reliability(a) => reliability(a.runs, &a.loads),
+        Command::Reach(a) => reach(a),
     }
 }
 
@@ -711,6 +712,73 @@ fn collect_json(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// `cargo xtask reach`: for each fault the detection matrix holds to the generated programs, how
+/// many of the default budget's programs fail under it, for the default seed and seeds 1 to N. A
+/// fault caught by one or two programs is caught by luck: the next example added to the catalog
+/// reshuffles the draws and can leave it unfound. Notification waits and media paces are the matrix's.
+fn reach(args: cli::ReachArgs) -> ExitCode {
+    use conformance::doubles::faults::Fault;
+    use strum::IntoEnumIterator;
+    let faults: Vec<Fault> = if args.fault.is_empty() {
+        Fault::iter().filter(|f| f.caught_by().contains(&"explore")).collect()
+    } else {
+        match args.fault.iter().map(|n| Fault::parse(n).ok_or(n)).collect() {
+            Ok(f) => f,
+            Err(n) => {
+                eprintln!("reach: no fault {n:?} in the catalog");
+                return ExitCode::from(2);
+            }
+        }
+    };
+    let default = Config::defaults().explore_seed;
+    let seeds: Vec<u64> = std::iter::once(default).chain(1..=args.seeds).collect();
+    let cases = args.cases.unwrap_or(Config::defaults().explore_cases);
+    println!(
+        "| fault | {} | fewest |",
+        seeds.iter().map(|s| format!("seed {s}")).collect::<Vec<_>>().join(" | ")
+    );
+    println!("|---|{}---|", "---|".repeat(seeds.len()));
+    let mut weakest = usize::MAX;
+    for fault in faults {
+        let seeds = seeds.clone();
+        let counts: Vec<usize> = block_on(async move {
+            let mut tasks = tokio::task::JoinSet::new();
+            for (i, &seed) in seeds.iter().enumerate() {
+                tasks.spawn(async move {
+                    let config = Config::from_lookup(|k| match k {
+                        "CONFORMANCE_DOUBLE_FAULT" => Some(fault.name().to_string()),
+                        "CONFORMANCE_NOTIFY_TIMEOUT_MS" => Some("3000".to_string()),
+                        // The matrix's paces: the queue's faults at the double's own, the rest at 250 ms.
+                        "CONFORMANCE_DOUBLE_MEDIA_MS" => (!fault.in_the_queue()).then(|| "250".to_string()),
+                        _ => None,
+                    })
+                    .expect("a valid configuration");
+                    let env = Arc::new(Env::start(config).await.expect("the double starts"));
+                    let runs = conformance::running::explore::run_generated(env, Budget { seed, cases })
+                        .await
+                        .expect("programs are generated");
+                    (i, runs.iter().filter(|r| !r.passed()).count())
+                });
+            }
+            let mut out = vec![0; seeds.len()];
+            while let Some(joined) = tasks.join_next().await {
+                let (i, n) = joined.expect("a seed's run");
+                out[i] = n;
+            }
+            out
+        });
+        let fewest = counts.iter().copied().min().unwrap_or(0);
+        weakest = weakest.min(fewest);
+        println!(
+            "| {} | {} | {fewest} |",
+            fault.name(),
+            counts.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" | ")
+        );
+    }
+    println!("\nfewest failing programs of any fault and seed: {weakest}");
+    ExitCode::SUCCESS
 }
 
 /// `cargo xtask explore`: a deep exploration with a progress line.

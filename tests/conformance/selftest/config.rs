@@ -26,7 +26,7 @@ fn defaults_aim_at_the_double_in_the_seeds_edition() {
     assert_eq!(c.snapshots, "docs");
     assert_eq!(c.bot_url, None);
     assert!(!c.allow_production);
-    assert_eq!((c.explore_cases, c.explore_seed), (96, 20261202));
+    assert_eq!((c.explore_cases, c.explore_seed), (192, 20261202));
 }
 
 #[test]
@@ -193,7 +193,10 @@ fn cargo_test_says_what_it_tested_even_when_every_case_passes() {
     assert!(
         text.contains("conformance: testing the embedded double at http://127.0.0.1:")
             && text.contains("(seeds edition) on the communications family; bot: the embedded bot double at")
-            && text.contains("explore: 96 programs from seed 7"),
+            && text.contains(&format!(
+                "explore: {} programs from seed 7",
+                conformance::running::config::DEFAULT_EXPLORE_CASES
+            )),
         "the start-up line is missing:\n{text}"
     );
     assert!(text.contains("1 passed"), "{text}");

@@ -61,7 +61,13 @@ fn passes_many_seeds(what: &str, env: Env) {
 #[test]
 fn explore_the_double_passes_many_seeds_in_both_editions() {
     for edition in Edition::iter() {
-        let env = block_on(Env::start(config(&[("CONFORMANCE_EDITION", edition.name())]))).expect("the double starts");
+        // Prompts of 150 ms, not the default 1 s: another pace than the cases' (the model holds at any),
+        // and 400 programs' queues waited out at 1 s would make this the suite's longest test.
+        let env = block_on(Env::start(config(&[
+            ("CONFORMANCE_EDITION", edition.name()),
+            ("CONFORMANCE_DOUBLE_MEDIA_MS", "150"),
+        ])))
+        .expect("the double starts");
         passes_many_seeds(&format!("the double ({} edition)", edition.name()), env);
     }
 }
@@ -70,7 +76,11 @@ fn explore_the_double_passes_many_seeds_in_both_editions() {
 fn explore_the_double_in_the_legacy_dialect_passes_many_seeds() {
     // On /app the double notifies in the legacy dialect (resource, terminationReason, compact
     // upper-case GUIDs), as seeds 000 and 004 show: the other dialect from /communications.
-    let env = block_on(Env::start(config(&[("CONFORMANCE_PATH_FAMILIES", "app")]))).expect("the double starts");
+    let env = block_on(Env::start(config(&[
+        ("CONFORMANCE_PATH_FAMILIES", "app"),
+        ("CONFORMANCE_DOUBLE_MEDIA_MS", "150"),
+    ])))
+    .expect("the double starts");
     passes_many_seeds("the double in the legacy dialect (app family)", env);
 }
 
@@ -181,7 +191,8 @@ fn explore_the_default_budget_presses_keys_on_subscribed_and_unsubscribed_calls(
     // that did not, a hang-up). A key after a cancel is rarer: the saved program
     // tones-after-a-cancel-then-the-caller-hangs-up holds it.
     let catalog = Catalog::new(corpus(), Edition::Seeds, &[Family::Communications]).expect("catalog");
-    let trees = generate(catalog.clone(), 8, 20261202, 96).expect("programs");
+    let budget = conformance::running::config::DEFAULT_EXPLORE_CASES;
+    let trees = generate(catalog.clone(), 8, 20261202, budget).expect("programs");
     let (mut notified, mut silent, mut hung_up) = (0, 0, 0);
     for tree in &trees {
         let program = program_of(tree);
@@ -197,7 +208,7 @@ fn explore_the_default_budget_presses_keys_on_subscribed_and_unsubscribed_calls(
     }
     assert!(
         notified > 0 && silent > 0 && hung_up > 0,
-        "the default 96 programs press keys notified {notified}, not notified {silent}, hang up {hung_up}: each must happen"
+        "the default {budget} programs press keys notified {notified}, not notified {silent}, hang up {hung_up}: each must happen"
     );
 }
 
@@ -251,7 +262,12 @@ fn explore_the_model_agrees_with_the_single_cases_fixtures() {
 
 #[test]
 fn explore_a_failure_shrinks_to_a_small_program_that_names_its_rule() {
-    let env = block_on(Env::start(config(&[("CONFORMANCE_DOUBLE_FAULT", "used-call-not-deletable")]))).expect("the double starts");
+    // Prompts of 100 ms: the fault is no media one, and shrinking waits for every candidate's queue.
+    let env = block_on(Env::start(config(&[
+        ("CONFORMANCE_DOUBLE_FAULT", "used-call-not-deletable"),
+        ("CONFORMANCE_DOUBLE_MEDIA_MS", "100"),
+    ])))
+    .expect("the double starts");
     let env = Arc::new(env);
     let exploration = explore(env.clone(), Budget { cases: 96, seed: 20261202 }).expect("explore");
     let (_, run, _) = exploration.shrunk.as_ref().expect("the fault is caught");
@@ -302,6 +318,7 @@ fn explore_a_queue_that_outlasts_one_notification_wait_passes_while_its_notifica
     // And a queue that stops short still fails: the cancelled ones never come.
     let lost = block_on(Env::start(config(&[
         ("CONFORMANCE_NOTIFY_TIMEOUT_MS", "2000"),
+        ("CONFORMANCE_DOUBLE_MEDIA_MS", "300"),
         ("CONFORMANCE_DOUBLE_FAULT", "cancelled-media-not-notified"),
     ])))
     .expect("the double starts");

@@ -232,7 +232,12 @@ fn two_targets_side_by_side_show_each_ones_result_per_case() {
 
 #[test]
 fn report_the_exploration_row_fails_by_its_aspect_and_carries_the_shrunk_program() {
-    let vars: HashMap<&str, &str> = HashMap::from([("CONFORMANCE_DOUBLE_FAULT", "repeat-refused"), ("CONFORMANCE_TOKEN", TOKEN)]);
+    // Prompts of 100 ms: the fault is no media one, and shrinking waits for every candidate's queue.
+    let vars: HashMap<&str, &str> = HashMap::from([
+        ("CONFORMANCE_DOUBLE_FAULT", "repeat-refused"),
+        ("CONFORMANCE_TOKEN", TOKEN),
+        ("CONFORMANCE_DOUBLE_MEDIA_MS", "100"),
+    ]);
     let config = Config::from_lookup(|k| vars.get(k).map(|v| v.to_string())).expect("config");
     let env = Arc::new(block_on(Env::start(config)).expect("env"));
     let exploration = explore(env.clone(), Budget::of(&env.config)).expect("explore");
