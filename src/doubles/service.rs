@@ -102,6 +102,10 @@ struct Call {
     addressed: Option<Addressed>,
     /// Its media operations, running or queued, in the order accepted.
     media: Vec<Media>,
+    /// What a cancel last sent (the cancelled ones' notification, or the completion going out it
+    /// spared): a media operation accepted after the cancel completes after it, however slow its
+    /// delivery (under load a completion once overtook a retried one the cancel left going out).
+    media_tail: Option<Withdrawable>,
 }
 
 /// A media operation accepted on a call: its completion, on its way unless taken back.
@@ -139,6 +143,7 @@ impl Call {
             tones: None,
             addressed: None,
             media: Vec::new(),
+            media_tail: None,
         }
     }
 }
@@ -1068,7 +1073,11 @@ fn queue_media(s: &State, at: &Addressed, callback: &str, kind: MediaKind, compl
         (now + runs, None)
     } else {
         let last = c.media.last();
-        (last.map_or(now, |l| l.until.max(now)) + runs, last.map(|l| l.completion.clone()))
+        let tail = c.media_tail.clone().filter(Withdrawable::pending);
+        (
+            last.map_or(now, |l| l.until.max(now)) + runs,
+            last.map(|l| l.completion.clone()).or(tail),
+        )
     };
     c.media.push(Media {
         kind,
@@ -1103,10 +1112,12 @@ fn cancel_media(s: &State, at: &Addressed, callback: &str) {
         }
     }
     c.media = kept;
-    drop(calls);
+    c.media_tail = going.clone();
     if !ended.is_empty() && !s.is(Fault::CancelledMediaNotNotified) {
-        s.outbox
+        let sent = s
+            .outbox
             .send_withdrawable(callback, ended, s.options.latency, s.options.fault, going);
+        c.media_tail = Some(sent);
     }
 }
 
