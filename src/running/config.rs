@@ -173,7 +173,7 @@ pub const VARIABLES: [(&str, &str, &str); 25] = [
     (
         "CONFORMANCE_DOUBLE_MEDIA_MS",
         "how long each prompt or recording plays in the embedded double",
-        "1500",
+        "1000",
     ),
     (
         "CONFORMANCE_DOUBLE_THROTTLE",
@@ -272,21 +272,8 @@ impl Config {
             explore_seed: parse_number("CONFORMANCE_EXPLORE_SEED", get("CONFORMANCE_EXPLORE_SEED"), DEFAULT_EXPLORE_SEED)?,
             // Read when the client is built, which names the variable if the file cannot be used.
             ca_bundle: get("CONFORMANCE_CA_BUNDLE").map(std::path::PathBuf::from),
-            double_latency: match get("CONFORMANCE_DOUBLE_LATENCY_MS") {
-                None => Duration::ZERO,
-                Some(v) => v
-                    .parse()
-                    .map(Duration::from_millis)
-                    .map_err(|_| ConfigError(format!("CONFORMANCE_DOUBLE_LATENCY_MS={v:?}: expected a number of milliseconds")))?,
-            },
-            double_media: match get("CONFORMANCE_DOUBLE_MEDIA_MS") {
-                None => None,
-                Some(v) => Some(
-                    v.parse()
-                        .map(Duration::from_millis)
-                        .map_err(|_| ConfigError(format!("CONFORMANCE_DOUBLE_MEDIA_MS={v:?}: expected a number of milliseconds")))?,
-                ),
-            },
+            double_latency: parse_optional_ms("CONFORMANCE_DOUBLE_LATENCY_MS", get("CONFORMANCE_DOUBLE_LATENCY_MS"))?.unwrap_or(Duration::ZERO),
+            double_media: parse_optional_ms("CONFORMANCE_DOUBLE_MEDIA_MS", get("CONFORMANCE_DOUBLE_MEDIA_MS"))?,
         })
     }
 
@@ -358,6 +345,16 @@ fn parse_snapshot_set(v: Option<String>) -> Result<String, ConfigError> {
             "CONFORMANCE_SNAPSHOTS={v:?}: a set name is letters, digits, '-' and '_'"
         )))
     }
+}
+
+/// A duration in milliseconds, zero allowed, when `var` is set (`parse_ms` wants a positive one).
+fn parse_optional_ms(var: &str, v: Option<String>) -> Result<Option<Duration>, ConfigError> {
+    v.map(|v| {
+        v.parse()
+            .map(Duration::from_millis)
+            .map_err(|_| ConfigError(format!("{var}={v:?}: expected a number of milliseconds")))
+    })
+    .transpose()
 }
 
 fn parse_number<T: std::str::FromStr>(var: &str, v: Option<String>, default: T) -> Result<T, ConfigError> {

@@ -43,6 +43,21 @@ pub const SENDING_CAP: Duration = Duration::from_secs(30);
 /// program has at most eight steps, so no call queues more media operations than that.
 pub const MORE_WINDOWS: usize = 8;
 
+/// The configuration the detection matrix runs `fault` under (and `cargo xtask reach`, which
+/// measures its margin): notification waits of 3 s, what a fault that loses one costs; the media
+/// queue's faults at the double's own pace (room for a cancel on a loaded machine), the rest at
+/// 250 ms (they show at any pace, and the matrix waits out fewer prompts); `token` if given.
+pub fn fault_matrix_config(fault: Fault, token: Option<&str>) -> Config {
+    Config::from_lookup(|k| match k {
+        "CONFORMANCE_DOUBLE_FAULT" => Some(fault.name().to_string()),
+        "CONFORMANCE_TOKEN" => token.map(str::to_string),
+        "CONFORMANCE_NOTIFY_TIMEOUT_MS" => Some("3000".to_string()),
+        "CONFORMANCE_DOUBLE_MEDIA_MS" => (!fault.in_the_queue()).then(|| "250".to_string()),
+        _ => None,
+    })
+    .expect("the fault matrix's configuration is valid")
+}
+
 /// Requests in flight to the embedded double unless `CONFORMANCE_CONCURRENCY` says otherwise.
 pub const EMBEDDED_CONCURRENCY: usize = 256;
 

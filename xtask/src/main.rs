@@ -747,14 +747,7 @@ fn reach(args: cli::ReachArgs) -> ExitCode {
             let mut tasks = tokio::task::JoinSet::new();
             for (i, &seed) in seeds.iter().enumerate() {
                 tasks.spawn(async move {
-                    let config = Config::from_lookup(|k| match k {
-                        "CONFORMANCE_DOUBLE_FAULT" => Some(fault.name().to_string()),
-                        "CONFORMANCE_NOTIFY_TIMEOUT_MS" => Some("3000".to_string()),
-                        // The matrix's paces: the queue's faults at the double's own, the rest at 250 ms.
-                        "CONFORMANCE_DOUBLE_MEDIA_MS" => (!fault.in_the_queue()).then(|| "250".to_string()),
-                        _ => None,
-                    })
-                    .expect("a valid configuration");
+                    let config = conformance::running::embedded::fault_matrix_config(fault, None);
                     let env = Arc::new(Env::start(config).await.expect("the double starts"));
                     let runs = conformance::running::explore::run_generated(env, Budget { seed, cases })
                         .await

@@ -20,7 +20,7 @@ use conformance::judging::program::ProgramRun;
 use conformance::judging::report;
 use conformance::judging::verdict::Check;
 use conformance::running::config::Config;
-use conformance::running::embedded::{faults_of, Env};
+use conformance::running::embedded::{fault_matrix_config, faults_of, Env};
 use conformance::running::explore::{run_generated, run_program, Budget, Waits};
 use conformance::running::harness::{block_on, run_cases, Outcome};
 
@@ -32,21 +32,8 @@ const CANARY: &str = "fault-matrix-canary-token-3c7d";
 /// halves its time (46 s to 31 s alone, 2 cores: docs/performance.md) without a verdict changing.
 const AT_ONCE: usize = 16;
 
-/// How long a prompt plays under a fault not of the media queue's timing (`Fault::in_the_queue`).
-const QUICK_MEDIA_MS: u64 = 250;
-
 fn config_for(fault: Fault) -> Config {
-    Config::from_lookup(|k| match k {
-        "CONFORMANCE_DOUBLE_FAULT" => Some(fault.name().to_string()),
-        "CONFORMANCE_TOKEN" => Some(CANARY.to_string()),
-        // Faults that lose a notification make cases wait this long; what the double sends is waited for anyway.
-        "CONFORMANCE_NOTIFY_TIMEOUT_MS" => Some("3000".to_string()),
-        // The queue's faults at the double's own pace (room for a cancel on a loaded machine); the
-        // rest at a quarter of it: they show at any pace, and the matrix waits out fewer prompts.
-        "CONFORMANCE_DOUBLE_MEDIA_MS" => (!fault.in_the_queue()).then(|| QUICK_MEDIA_MS.to_string()),
-        _ => None,
-    })
-    .expect("a valid configuration")
+    fault_matrix_config(fault, Some(CANARY))
 }
 
 /// What the whole suite did under one fault: the cases' outcomes, and the generated programs'
