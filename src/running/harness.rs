@@ -615,16 +615,44 @@ pub struct Outcome {
 /// Runs every case of the corpus that applies to `env` (documented exchanges and negative cases, on
 /// every selected family their operation lists), concurrently; outcomes sorted by case and family.
 pub async fn run_suite(env: Arc<Env>) -> Vec<Outcome> {
-    run_cases(env, true, |_| {}).await
+    run_cases(env, Selection::All { variations: true }, |_| {}).await
 }
 
 /// [`run_suite`], calling `progress` as each run completes.
 pub async fn run_suite_with_progress(env: Arc<Env>, progress: impl Fn(&Outcome)) -> Vec<Outcome> {
-    run_cases(env, true, progress).await
+    run_cases(env, Selection::All { variations: true }, progress).await
 }
 
-/// [`run_suite_with_progress`], with the request variations only when `variations` (the detection
-/// matrix leaves them out for the faults no variation exists to catch: a suite run per fault).
+/// Which of the corpus's cases a run takes.
+#[derive(Debug, Clone, Copy)]
+pub enum Selection {
+    /// Every documented case and negative case, and the request variations when `variations`.
+    All { variations: bool },
+    /// Only the runs with these ids: documented cases, variations (`{case} ~ {variation}`) and
+    /// negative cases. The detection matrix runs a fault's own cases so (a suite run per fault
+    /// was most of its time).
+    Only(&'static [&'static str]),
+}
+
+impl Selection {
+    fn takes(self, id: &str) -> bool {
+        match self {
+            Selection::All { .. } => true,
+            Selection::Only(ids) => ids.contains(&id),
+        }
+    }
+
+    /// Whether any variation of case `case` is taken: they are generated only then.
+    fn takes_variations_of(self, case: &str) -> bool {
+        match self {
+            Selection::All { variations } => variations,
+            Selection::Only(ids) => ids
+                .iter()
+                .any(|id| id.strip_prefix(case).is_some_and(|rest| rest.starts_with(" ~ "))),
+        }
+    }
+}
+
 /// The failing row of a documented case that cannot run: `subject` was not as `expected`.
 fn unrunnable(id: &str, family: Family, subject: &str, expected: &str, actual: String) -> Outcome {
     let mut run = CaseRun::new(id.to_string(), family);
@@ -651,13 +679,13 @@ fn unrunnable(id: &str, family: Family, subject: &str, expected: &str, actual: S
     }
 }
 
-/// The cases, the variations (when `variations`) and the negatives, concurrently; a case that cannot
-/// run is a failing row saying why.
-pub async fn run_cases(env: Arc<Env>, variations: bool, progress: impl Fn(&Outcome)) -> Vec<Outcome> {
+/// The cases, variations and negatives `selection` takes, concurrently; a case that cannot run is a
+/// failing row saying why.
+pub async fn run_cases(env: Arc<Env>, selection: Selection, progress: impl Fn(&Outcome)) -> Vec<Outcome> {
     let edition = env.config.edition;
     let mut tasks = tokio::task::JoinSet::new();
     let mut out_of_reach = Vec::new();
-    for id in corpus().case_ids() {
+    for id in corpus().case_ids().into_iter().filter(|id| selection.takes(id)) {
         let case = match corpus().case(id, edition) {
             Ok(case) => case,
             Err(e) => {
@@ -707,13 +735,16 @@ pub async fn run_cases(env: Arc<Env>, variations: bool, progress: impl Fn(&Outco
             });
         }
     }
-    for id in corpus().case_ids().into_iter().filter(|_| variations) {
-        // A case that cannot be built or run on a selected family already has its failing row above.
+    for id in corpus().case_ids().into_iter().filter(|id| selection.takes_variations_of(id)) {
+        // A case that cannot be built or run on a selected family already has its failing row above
+        // (when it is selected itself).
         let Ok(case) = corpus().case(id, edition) else { continue };
         let Some(family) = case.families().into_iter().find(|f| env.config.families.contains(f)) else {
             continue;
         };
-        for variation in variations_of(&case) {
+        let variations = variations_of(&case);
+        let selected = variations.into_iter().filter(|v| selection.takes(&format!("{id} ~ {}", v.name)));
+        for variation in selected {
             let (env, case) = (env.clone(), case.clone());
             tasks.spawn(async move {
                 let started = std::time::Instant::now();
@@ -734,7 +765,7 @@ pub async fn run_cases(env: Arc<Env>, variations: bool, progress: impl Fn(&Outco
         }
     }
     for (path, neg) in corpus().negatives.values() {
-        if !applies(neg, &env) {
+        if !selection.takes(&neg.id) || !applies(neg, &env) {
             continue;
         }
         for &operation in &neg.operations {

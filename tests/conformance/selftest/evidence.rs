@@ -14,7 +14,7 @@ use conformance::doubles::faults::Fault;
 use conformance::judging::verdict::Check;
 use conformance::running::embedded::Env;
 use conformance::running::explore::{run_generated, Budget};
-use conformance::running::harness::{block_on, run_cases, Outcome};
+use conformance::running::harness::{block_on, run_cases, Outcome, Selection};
 
 use crate::selftest::config;
 
@@ -33,7 +33,7 @@ fn failures(outcomes: &[Outcome]) -> Vec<&str> {
 #[test]
 fn evidence_a_1_ms_budget_still_passes_every_case_and_program_against_the_correct_double() {
     let env = env_with(&[("CONFORMANCE_EXPLORE_CASES", "16")]);
-    let outcomes = block_on(run_cases(env.clone(), true, |_| {}));
+    let outcomes = block_on(run_cases(env.clone(), Selection::All { variations: true }, |_| {}));
     let failed = failures(&outcomes);
     assert!(
         failed.is_empty(),
@@ -69,7 +69,7 @@ fn caught(fault: Fault, outcomes: &[Outcome]) -> (BTreeSet<String>, BTreeSet<Str
 fn evidence_a_refused_request_that_notifies_is_caught_within_a_1_ms_quiet_window() {
     let fault = Fault::RefusedRequestNotifies;
     let env = env_with(&[("CONFORMANCE_DOUBLE_FAULT", fault.name())]);
-    let outcomes = block_on(run_cases(env, false, |_| {}));
+    let outcomes = block_on(run_cases(env, Selection::Only(fault.caught_by()), |_| {}));
     let (seen, missed) = caught(fault, &outcomes);
     assert_eq!(fault.check(), Check::NoNotificationWhenRefused);
     assert!(
@@ -84,7 +84,7 @@ fn evidence_a_notification_the_double_means_to_be_late_is_not_waited_for() {
     let fault = Fault::DeleteLate;
     let env = env_with(&[("CONFORMANCE_DOUBLE_FAULT", fault.name())]);
     let started = std::time::Instant::now();
-    let outcomes = block_on(run_cases(env, false, |_| {}));
+    let outcomes = block_on(run_cases(env, Selection::Only(fault.caught_by()), |_| {}));
     let (seen, missed) = caught(fault, &outcomes);
     assert!(
         missed.is_empty(),
