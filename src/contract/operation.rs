@@ -70,6 +70,11 @@ pub enum Operation {
     #[serde(rename = "create")]
     #[strum(serialize = "create")]
     Create,
+    /// `GET /communications/calls/{id}/participants` (CONTRACT.md 7.2, `graph-docs/api/call-list-participants.md`):
+    /// the call's roster.
+    #[serde(rename = "listParticipants")]
+    #[strum(serialize = "listParticipants")]
+    ListParticipants,
 }
 
 impl Operation {
@@ -163,6 +168,9 @@ pub enum Body {
     Operation,
     /// The call itself, as it is now.
     Call,
+    /// The call's roster (`{"value": [participant]}`), the bot's own participant (the call's
+    /// `myParticipantId`) among them.
+    Participants,
 }
 
 /// What the contract says of an operation on a live call in a state it is not valid in.
@@ -276,6 +284,12 @@ impl OperationRow {
     /// The state a case or a negative provisions its call in: the first state the operation is valid in.
     pub fn ready(&self) -> Live {
         self.valid_in.first().copied().unwrap_or(Live::Established)
+    }
+
+    /// Whether judging its answer needs the bot's own participant id (`myParticipantId`, read from
+    /// the call before the request): the roster must name it.
+    pub fn needs_my_participant(&self) -> bool {
+        self.body == Body::Participants
     }
 
     /// Whether a target reached under `families` can be asked for it.

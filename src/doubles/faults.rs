@@ -297,6 +297,14 @@ pub enum Fault {
     CreateRingsBeforeValidating,
     /// create call answers 201 but keeps no call: every operation on it is 404.
     CreateForgetsCall,
+    /// list participants leaves the bot's own participant out of the roster.
+    RosterOmitsBot,
+    /// list participants lists the bot's own participant twice.
+    RosterRepeatsBot,
+    /// list participants spells isMuted as a string.
+    RosterMutedAsString,
+    /// list participants answers 200 with a roster for an ended call.
+    RosterOfEndedCall,
 }
 
 const RECORDING: &[&str] = &[
@@ -313,6 +321,7 @@ const TONES: &[&str] = &["call-subscribeToTone"];
 const DTMF: &[&str] = &["call-sendDtmfTones"];
 const RECORD: &[&str] = &["call-recordResponse"];
 const GET: &[&str] = &["get-call-1"];
+const ROSTER: &[&str] = &["get-participants"];
 const REDIRECT: &[&str] = &["call-redirect", "call-redirect-1"];
 const REDIRECT_TARGETS: &[&str] = &["call-redirect ~ targets of 26 items", "call-redirect-1 ~ targets of 26 items"];
 const REDIRECT_TIMEOUT: &[&str] = &["call-redirect ~ timeout below 15", "call-redirect-1 ~ timeout above 90"];
@@ -919,6 +928,26 @@ impl Fault {
                 "answer's notifications go to the provisioning callback instead of the answer's callbackUri",
                 C::NotificationArrives,
                 ANSWERS,
+            ),
+            Fault::RosterOmitsBot => (
+                "list participants leaves the bot's own participant out of the roster: a bot cannot find itself (its mute state, its streams)",
+                C::Correlation,
+                ROSTER,
+            ),
+            Fault::RosterRepeatsBot => (
+                "list participants lists the bot's own participant twice (a roster merged from two sources): a bot counting the people in a call counts one too many",
+                C::Correlation,
+                ROSTER,
+            ),
+            Fault::RosterMutedAsString => (
+                "list participants spells isMuted as the string \"false\": a typed client cannot read the roster",
+                C::BodySchema,
+                ROSTER,
+            ),
+            Fault::RosterOfEndedCall => (
+                "list participants answers 200 with a roster for a call that has ended, as if it were alive",
+                C::ErrorStatus,
+                &["deleted-call"],
             ),
         }
     }

@@ -83,6 +83,8 @@ pub const LATE_BY: std::time::Duration = std::time::Duration::from_secs(12);
 struct Call {
     /// The bot's own participant in it (`myParticipantId`), the same for the call's life.
     participant: String,
+    /// The far side's participant (the caller, or whom the bot called), the same for the call's life.
+    caller: String,
     state: CallState,
     /// The state it was provisioned in (what a stale cache reports).
     provisioned: CallState,
@@ -130,9 +132,10 @@ enum MediaKind {
 }
 
 impl Call {
-    fn new(state: CallState, callback: String, participant: String) -> Call {
+    fn new(state: CallState, callback: String, participant: String, caller: String) -> Call {
         Call {
             participant,
+            caller,
             state,
             provisioned: state,
             outgoing: false,
@@ -618,6 +621,7 @@ fn perform(s: &State, operation: Operation, req: &Request, at: &Addressed) -> Re
         Operation::Get => get_call(s, at),
         Operation::Redirect => body_object(s, req).and_then(|b| redirect(s, &b, at)),
         Operation::Create => body_object(s, req).and_then(|b| create(s, &b, at)),
+        Operation::ListParticipants => list_participants(s, at),
     }
 }
 
@@ -818,7 +822,7 @@ fn create(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Respon
     let callback = create_body(s, body)?;
     let participant = s.new_id();
     if !s.is(Fault::CreateForgetsCall) {
-        let mut call = Call::new(CallState::Established, callback.clone(), participant.clone());
+        let mut call = Call::new(CallState::Established, callback.clone(), participant.clone(), s.new_id());
         call.outgoing = true;
         call.addressed = Some(at.clone());
         s.calls.lock().unwrap_or_else(|e| e.into_inner()).insert(id.clone(), call);
@@ -976,6 +980,40 @@ fn get_call(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
     Ok(json_response(200, &body))
 }
 
+/// The call's roster: the bot's own participant (an application) and the far side's (a user).
+fn list_participants(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let calls = s.calls.lock().unwrap_or_else(|e| e.into_inner());
+    let call = match calls.get(&at.call_id) {
+        Some(c) if !c.state.live() && s.is(Fault::RosterOfEndedCall) => c.clone(),
+        _ => {
+            drop(calls);
+            live_call(s, at)?
+        }
+    };
+    let member = |id: &str, kind: &str, name: &str| {
+        json!({"@odata.type": "#microsoft.graph.participant", "id": id,
+            "info": {"@odata.type": "#microsoft.graph.participantInfo",
+                "identity": {"@odata.type": "#microsoft.graph.identitySet", kind: {"@odata.type": "#microsoft.graph.identity", "displayName": name, "id": id}}},
+            "mediaStreams": [{"@odata.type": "#microsoft.graph.mediaStream", "mediaType": "audio", "sourceId": "1",
+                "direction": "sendReceive", "serverMuted": false, "label": null}],
+            "isMuted": if s.is(Fault::RosterMutedAsString) { json!("false") } else { json!(false) },
+            "isInLobby": false, "metadata": null})
+    };
+    let me = member(&call.participant, "application", "Calling Bot");
+    let mut value = vec![member(&call.caller, "user", "Caller")];
+    if !s.is(Fault::RosterOmitsBot) {
+        value.insert(0, me.clone());
+    }
+    if s.is(Fault::RosterRepeatsBot) {
+        value.push(me);
+    }
+    let context = format!(
+        "{}/{}/$metadata#communications/calls('{}')/participants",
+        s.uri, at.version, at.call_id
+    );
+    Ok(json_response(200, &json!({"@odata.context": context, "value": value})))
+}
+
 /// Under `Fault::RefusedRequestNotifies`: the failed operation a service that started before it
 /// validated would notify, on a live call.
 fn notify_refused(s: &State, at: &Addressed) {
@@ -1004,7 +1042,7 @@ fn provision(s: &State, req: &Request, rid: &str) -> ResponseTemplate {
     s.calls
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(id.clone(), Call::new(state, callback.to_string(), s.new_id()));
+        .insert(id.clone(), Call::new(state, callback.to_string(), s.new_id(), s.new_id()));
     if state == CallState::Incoming {
         // Announce it the way seed 003 shows, as a real service would (CONTRACT.md section 5 allows it).
         let at = Addressed {

@@ -71,7 +71,7 @@ pub fn setup_finding(subject: &str, expected: &str, actual: String) -> Finding {
 /// Pure: the same function judges a live target and the documents' own examples.
 pub fn judge(case: &Case, call_id: &str, req: &SentRequest, obs: &Observed, heard: &[Heard], waited_ms: u128) -> (Verdict, Value) {
     match expected_notifications(case) {
-        Ok(expected) => judge_with(case, &expected, call_id, req, obs, heard, waited_ms),
+        Ok(expected) => judge_with(case, &expected, (call_id, None), req, obs, heard, waited_ms),
         Err(e) => (
             Verdict {
                 findings: vec![setup_finding("the fixtures", "valid notification fixtures", e)],
@@ -103,11 +103,12 @@ pub fn request_notifications(case: &Case) -> Result<Vec<ExpectedNotification>, S
         .collect()
 }
 
-/// [`judge`] with the expected notifications already parsed (as `run_case` has them for its wait).
+/// [`judge`] with the expected notifications already parsed (as `run_case` has them for its wait),
+/// on `(call id, the bot's own participant in it where the suite read it)`.
 pub fn judge_with(
     case: &Case,
     expected: &[ExpectedNotification],
-    call_id: &str,
+    (call_id, my_participant): (&str, Option<&str>),
     req: &SentRequest,
     obs: &Observed,
     heard: &[Heard],
@@ -120,6 +121,7 @@ pub fn judge_with(
         request_body: req.body.as_ref(),
         corpus: corpus(),
         call_state: case.fixture.call.map(Live::name),
+        my_participant,
     };
     let response = check_response(case, schemas(), &mut facts, obs, &mut verdict);
     let notifications = check_notifications(expected, schemas(), &facts, heard, waited_ms, &mut verdict);

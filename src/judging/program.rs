@@ -176,6 +176,7 @@ pub fn judge_answer(plan: &Plan, call_id: &str, req: &SentRequest, obs: &Observe
                 request_body: req.body.as_ref(),
                 corpus: corpus(),
                 call_state: plan.expectation.after.live_name(),
+                my_participant: None,
             };
             check_response(case, schemas(), &mut facts, obs, v);
             facts.operation_id
@@ -332,6 +333,7 @@ fn judge_step_notifications(
         request_body: s.request.body.as_ref(),
         corpus: corpus(),
         call_state: None,
+        my_participant: None,
     };
     let came = s.operation_id.as_deref().and_then(|op| naming(items, claimed, call_id, op));
     let expected = expected_for(&s.plan, fate, came).to_vec();

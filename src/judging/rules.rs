@@ -48,6 +48,10 @@ pub enum Rule {
     /// The state the call is in, as the case provisioned it or the model follows it (`established`
     /// also reads `establishing`, which may still show right after an answer: CONTRACT.md 7.3).
     CallState,
+    /// A call's roster: an array of participants with distinct ids, the bot's own participant (the
+    /// call's `myParticipantId`, where the suite read it) among them. Which others a call has is
+    /// the target's.
+    Roster,
 }
 
 /// A rule and whether the property may be absent.
@@ -81,6 +85,7 @@ impl RuleSpec {
             "operation-result" => Rule::OperationResult,
             "call-id" => Rule::CallId,
             "call-state" => Rule::CallState,
+            "roster" => Rule::Roster,
             other => return Err(format!("unknown rule {other:?}")),
         };
         Ok(RuleSpec { rule, optional })
@@ -104,6 +109,7 @@ impl RuleSpec {
             }
             Rule::CallId => "the id of the call acted on",
             Rule::CallState => "the state the call is in",
+            Rule::Roster => "the call's roster: participants with distinct ids, the bot's own (myParticipantId) among them",
         }
     }
 
@@ -116,7 +122,7 @@ impl RuleSpec {
             Rule::OperationOfCall | Rule::NewCall => Check::Location,
             Rule::LocationOperationId => Check::OperationId,
             Rule::EchoRequest => Check::Echo,
-            Rule::CallResource | Rule::OperationResource | Rule::CallId => Check::Correlation,
+            Rule::CallResource | Rule::OperationResource | Rule::CallId | Rule::Roster => Check::Correlation,
             Rule::CallState => Check::DocumentedValue,
             Rule::TerminationReason => Check::TerminationReason,
         }
@@ -140,6 +146,7 @@ impl RuleSpec {
             Rule::OperationResult => json!({"resultInfo": {"code": code_of(expected.pointer("/resultInfo/code"))}}),
             Rule::CallId => json!("[call-id]"),
             Rule::CallState => json!("[the call's state]"),
+            Rule::Roster => json!("[the call's roster, the bot's own participant among them]"),
         }
     }
 }
@@ -165,6 +172,8 @@ pub struct Facts<'a> {
     pub corpus: &'a Corpus,
     /// The state the call is in, where the suite knows it (`incoming`, `established`).
     pub call_state: Option<&'a str>,
+    /// The bot's own participant in the call (`myParticipantId`), where the suite read it.
+    pub my_participant: Option<&'a str>,
 }
 
 pub(super) fn apply(
@@ -225,6 +234,7 @@ pub(super) fn apply(
             )),
         },
         Rule::TerminationReason => termination(actual, facts, infos),
+        Rule::Roster => roster(actual, facts.my_participant),
         // Notifications fold resultInfo into `termination` (`neutral_item`), answers do not.
         Rule::OperationResult => {
             let code = |v: &Value| code_of(v.pointer("/resultInfo/code").or_else(|| v.get("code")));
@@ -257,6 +267,28 @@ pub(super) fn apply(
             .ok_or_else(|| "a URL".to_string())
             .and_then(location_call)
             .map(|_| ()),
+    }
+}
+
+fn roster(actual: &Value, mine: Option<&str>) -> Result<(), String> {
+    let Some(members) = actual.as_array() else {
+        return Err("an array of participants".into());
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, member) in members.iter().enumerate() {
+        let Some(id) = member.get("id").and_then(Value::as_str).filter(|id| !id.is_empty()) else {
+            return Err(format!("participants, each with its id (member {i} has none)"));
+        };
+        if seen.iter().any(|s| ids_equal(s, id)) {
+            return Err(format!("participants with distinct ids ({id} is listed twice)"));
+        }
+        seen.push(id);
+    }
+    match mine {
+        Some(me) if !seen.iter().any(|id| ids_equal(id, me)) => {
+            Err(format!("the bot's own participant {me} (the call's myParticipantId) among them"))
+        }
+        _ => Ok(()),
     }
 }
 

@@ -53,7 +53,20 @@ where
     let rt = runtime();
     match rt.block_on(rt.spawn(fut)) {
         Ok(out) => out,
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) if e.is_panic() => {
+            // The panic hook printed the message on a runtime worker, whose output the test harness
+            // files under whichever test started the runtime: lost when that one passes (a failing
+            // test once showed no message at all). Panic again here, so the message is this test's.
+            let payload = e.into_panic();
+            let message = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|m| (*m).to_string()));
+            match message {
+                Some(m) => panic!("{m}"),
+                None => std::panic::resume_unwind(payload),
+            }
+        }
         Err(e) => panic!("a case's task was cancelled: {e}"),
     }
 }
@@ -124,6 +137,18 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
         }
     };
     run.call_id = provisioned.clone();
+    let mine = match provisioned.as_deref().filter(|_| case.op.needs_my_participant()) {
+        Some(call_id) => match my_participant(env, family, call_id).await {
+            Ok(id) => Some(id),
+            Err(e) => {
+                let expected =
+                    "the call's myParticipantId (GET …/calls/{id}, CONTRACT.md 7.2): the bot's own participant, which the answer must name";
+                setup(&mut run, "reading the call back", expected, e);
+                return run;
+            }
+        },
+        None => None,
+    };
     // A request that names its own callbackUri (answer) moves the call's notifications there: the
     // case listens on a second inbox, so a target that keeps notifying the first one fails.
     // A variation without it (redirect's callbackUri is optional) leaves them at the call's own.
@@ -174,7 +199,8 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
         env.hear(&inbox, env.config.notify_timeout, |h| all_heard(&expected, h, &call_id))
             .await
     };
-    let (verdict, projection) = judge_with(case, &expected, &call_id, &req, &obs, &heard, env.config.notify_timeout.as_millis());
+    let on = (call_id.as_str(), mine.as_deref());
+    let (verdict, projection) = judge_with(case, &expected, on, &req, &obs, &heard, env.config.notify_timeout.as_millis());
     if !all_heard(&expected, &heard, &call_id) {
         run.verdict.infos.extend(env.listener.strays().describe());
     }
@@ -186,6 +212,24 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
         run.verdict.infos.push(hang_up_placed(env, family, &call_id).await);
     }
     run
+}
+
+/// The bot's own participant in `call_id` (its `myParticipantId`), as the target reads the call back.
+pub(crate) async fn my_participant(env: &Env, family: Family, call_id: &str) -> Result<String, String> {
+    let path = family.call_path(&env.target.app_id, call_id);
+    let obs = env
+        .target
+        .send(&env.target.request("GET", &path, None))
+        .await
+        .map_err(|e| format!("GET {path}: {e}"))?;
+    if obs.status != 200 {
+        return Err(format!("GET {path} answered {} ({})", obs.status, obs.body_preview(200)));
+    }
+    serde_json::from_slice::<Value>(&obs.body)
+        .ok()
+        .and_then(|call| call.get("myParticipantId").and_then(Value::as_str).map(str::to_string))
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| format!("GET {path} answered a call without myParticipantId: {}", obs.body_preview(200)))
 }
 
 /// Hangs up a call a case placed (create call), once it is judged: a suite aimed at staging leaves

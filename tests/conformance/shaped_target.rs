@@ -17,7 +17,8 @@
 //! ones a cancel ends notified together in one envelope, and the ones still queued when the call
 //! ends notified failed too (CONTRACT.md 7.3 does not say whether they are); get answering more of the
 //! call than the page shows, without its nulls; create call answered with its Location on its own host
-//! and the call in its own shape, notified `established` only (CONTRACT.md 7.2: `establishing` may be omitted).
+//! and the call in its own shape, notified `established` only (CONTRACT.md 7.2: `establishing` may be omitted);
+//! the roster with the caller before the bot, members without `@odata.type`, with `@odata.count` beside it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -515,6 +516,21 @@ fn route(state: &State, req: &Req) -> Resp {
                 "callbackUri": call.callback, "tenantId": "contoso", "@odata.type": "#microsoft.graph.call"}),
             ),
         },
+        // list participants: the caller first and the bot after it, members without @odata.type
+        // (OData's minimal metadata: the declared type), a count and a sequence number beside them.
+        ("GET", Some("participants")) if prefix == "communications" && !call.incoming => {
+            let member = |id: &str, identity: Value| {
+                json!({"isInLobby": false, "id": id, "rosterSequenceNumber": 3, "isMuted": false,
+                    "info": {"identity": identity, "languageId": "en-US"}, "mediaStreams": []})
+            };
+            let caller = member("p_caller", json!({"user": {"id": "u-1", "displayName": "Caller"}}));
+            let bot = member("p_bot", json!({"application": {"id": "app", "displayName": null}}));
+            Resp {
+                status: 200,
+                headers: vec![],
+                body: Some(json!({"@odata.count": 2, "value": [caller, bot]})),
+            }
+        }
         // keepAlive takes no body and causes no notification; any live call stays live.
         ("POST", Some("keepAlive")) if prefix == "communications" => resp(200),
         _ => error(400, "BadRequest", "operation not supported on this call"),

@@ -75,6 +75,7 @@ fn allowances_the_service_side_forgives_every_shape_of_every_documented_notifica
                 request_body: request_body.as_ref(),
                 corpus: corpus(),
                 call_state: None,
+                my_participant: None,
             };
             let mut v = Verdict::default();
             check_notifications(std::slice::from_ref(&expected), schemas(), &facts, &[heard], 1000, &mut v);
