@@ -8,7 +8,8 @@ use serde_json::Value;
 use super::edition::Edition;
 use super::family::Family;
 use super::fixture::{Corpus, Level, NegativeFixture, NotificationFixture, RequestFixture, ResponseFixture, Substitute};
-use super::operation::{Operation, OperationRow};
+use super::ids::UNKNOWN_PARTICIPANT;
+use super::operation::{On, Operation, OperationRow};
 use super::variations::Variation;
 
 /// What one case sends and expects under one edition.
@@ -51,13 +52,18 @@ impl<'c> Case<'c> {
         out
     }
 
-    /// The path to request, relative to the target's base URL: on call `call_id`, or on the
-    /// collection for an operation that makes a call (`call_id` is then unused).
-    pub fn path_for(&self, family: Family, app_id: &str, call_id: &str) -> String {
+    /// The path to request, relative to the target's base URL: on call `call_id`, on its
+    /// participant `participant` for an operation on a participant (an unknown one when `None`), or
+    /// on the collection for an operation that makes a call (`call_id` is then unused).
+    pub fn path_for(&self, family: Family, app_id: &str, call_id: &str, participant: Option<&str>) -> String {
         if self.op.creates() {
             return family.collection_path(app_id);
         }
         let mut p = family.call_path(app_id, call_id);
+        if self.op.on == On::Participant {
+            p.push_str("/participants/");
+            p.push_str(participant.unwrap_or(UNKNOWN_PARTICIPANT));
+        }
         if let Some(action) = &self.op.action {
             p.push('/');
             p.push_str(action);
@@ -97,6 +103,13 @@ impl<'c> Case<'c> {
             return format!("calls: {} ({} …/calls)", self.operation.name(), self.op.method.as_str());
         }
         let action = self.op.action.as_deref().map(|a| format!("/{a}")).unwrap_or_default();
+        if self.op.on == On::Participant {
+            return format!(
+                "participant: {} ({} …/calls/{{id}}/participants/{{pid}}{action})",
+                self.operation.name(),
+                self.op.method.as_str()
+            );
+        }
         format!(
             "call: {} ({} …/calls/{{id}}{action})",
             self.operation.name(),

@@ -8,6 +8,10 @@ pub fn ids_equal(a: &str, b: &str) -> bool {
     !a.is_empty() && norm(a) == norm(b)
 }
 
+/// A well-formed participant id no target has: what a request on a participant names where the
+/// suite has no participant of the call to name (an ended or unknown call, the unknown-participant rule).
+pub const UNKNOWN_PARTICIPANT: &str = "0c0ffee0-0000-4000-8000-0000000fab1e";
+
 /// The call id and operation id a resource path names: `/app/calls/X/operations/Y` gives `(X, Some(Y))`.
 pub fn resource_ids(resource: &str) -> Option<(String, Option<String>)> {
     let path = resource.split(['?', '#']).next().unwrap_or_default();

@@ -75,6 +75,11 @@ pub enum Operation {
     #[serde(rename = "listParticipants")]
     #[strum(serialize = "listParticipants")]
     ListParticipants,
+    /// `GET /communications/calls/{id}/participants/{pid}` (CONTRACT.md 7.2, `graph-docs/api/participant-get.md`):
+    /// one participant, here the bot's own.
+    #[serde(rename = "getParticipant")]
+    #[strum(serialize = "getParticipant")]
+    GetParticipant,
 }
 
 impl Operation {
@@ -171,6 +176,8 @@ pub enum Body {
     /// The call's roster (`{"value": [participant]}`), the bot's own participant (the call's
     /// `myParticipantId`) among them.
     Participants,
+    /// One participant of the call.
+    Participant,
 }
 
 /// What the contract says of an operation on a live call in a state it is not valid in.
@@ -191,6 +198,10 @@ pub enum On {
     /// The calls themselves: `…/calls` (create call). No call is provisioned for it: its answer
     /// names the call it makes (`Location`), and that call's notifications follow.
     Collection,
+    /// A participant of a call: `…/calls/{id}/participants/{pid}` and the action after it. The
+    /// participant is the bot's own (the call's `myParticipantId`, read back before the request):
+    /// the one a suite can name in any call without searching the roster.
+    Participant,
 }
 
 /// One row of the table of operations.
@@ -289,7 +300,7 @@ impl OperationRow {
     /// Whether judging its answer needs the bot's own participant id (`myParticipantId`, read from
     /// the call before the request): the roster must name it.
     pub fn needs_my_participant(&self) -> bool {
-        self.body == Body::Participants
+        matches!(self.body, Body::Participants | Body::Participant) || self.on == On::Participant
     }
 
     /// Whether a target reached under `families` can be asked for it.
@@ -330,7 +341,7 @@ impl Operations {
         }
         for (op, row) in &table.operations {
             match (row.on, row.valid_in.is_empty()) {
-                (On::Call, true) => {
+                (On::Call | On::Participant, true) => {
                     return Err(format!(
                         "{}: \"valid_in\" is empty: an operation on a call is valid in some live state",
                         op.name()

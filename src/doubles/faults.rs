@@ -305,6 +305,10 @@ pub enum Fault {
     RosterMutedAsString,
     /// list participants answers 200 with a roster for an ended call.
     RosterOfEndedCall,
+    /// get participant answers the caller for the bot's own participant id.
+    ParticipantGetAnswersCaller,
+    /// get participant answers 200 (a participant) for an id that is no participant of the call.
+    UnknownParticipantFound,
 }
 
 const RECORDING: &[&str] = &[
@@ -322,6 +326,7 @@ const DTMF: &[&str] = &["call-sendDtmfTones"];
 const RECORD: &[&str] = &["call-recordResponse"];
 const GET: &[&str] = &["get-call-1"];
 const ROSTER: &[&str] = &["get-participants"];
+const PARTICIPANT: &[&str] = &["get-participant"];
 const REDIRECT: &[&str] = &["call-redirect", "call-redirect-1"];
 const REDIRECT_TARGETS: &[&str] = &["call-redirect ~ targets of 26 items", "call-redirect-1 ~ targets of 26 items"];
 const REDIRECT_TIMEOUT: &[&str] = &["call-redirect ~ timeout below 15", "call-redirect-1 ~ timeout above 90"];
@@ -943,6 +948,16 @@ impl Fault {
                 "list participants spells isMuted as the string \"false\": a typed client cannot read the roster",
                 C::BodySchema,
                 ROSTER,
+            ),
+            Fault::ParticipantGetAnswersCaller => (
+                "get participant answers another participant than the one the path names (the caller for the bot's own id): a bot reads someone else's mute state as its own",
+                C::Correlation,
+                PARTICIPANT,
+            ),
+            Fault::UnknownParticipantFound => (
+                "get participant answers 200 with a participant for an id the call does not have, instead of 404",
+                C::ErrorStatus,
+                &["unknown-participant"],
             ),
             Fault::RosterOfEndedCall => (
                 "list participants answers 200 with a roster for a call that has ended, as if it were alive",

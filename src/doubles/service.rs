@@ -20,8 +20,9 @@ use super::faults::Fault;
 use super::outbox::{Outbox, Withdrawable};
 use crate::contract::edition::Edition;
 use crate::contract::family::Family;
+use crate::contract::ids::ids_equal;
 use crate::contract::lifecycle::CallState;
-use crate::contract::operation::{Ending, Live, Operation, OperationRow, Operations};
+use crate::contract::operation::{Ending, Live, On, Operation, OperationRow, Operations};
 use crate::contract::stimulus::{StimulusKind, TONES};
 
 /// The version segment of the double's base URL.
@@ -306,7 +307,11 @@ fn route(row: &OperationRow) -> String {
         .as_deref()
         .map(|a| format!(r"/(microsoft\.graph\.)?{a}"))
         .unwrap_or_default();
-    let call = if row.creates() { "" } else { "/[^/]+" };
+    let call = match row.on {
+        On::Collection => "",
+        On::Call => "/[^/]+",
+        On::Participant => "/[^/]+/participants/[^/]+",
+    };
     format!(r"^/(beta|v1\.0)/({})/calls{call}{action}$", families.join("|"))
 }
 
@@ -331,6 +336,8 @@ struct Addressed {
     prefix: String,
     family: Family,
     call_id: String,
+    /// The participant an operation on a participant names (empty for any other).
+    participant_id: String,
 }
 
 fn address(req: &Request) -> Option<Addressed> {
@@ -348,6 +355,10 @@ fn address(req: &Request) -> Option<Addressed> {
         family,
         // Empty on the collection (create call): the call is yet to be made.
         call_id: rest.first().map(|s| s.to_string()).unwrap_or_default(),
+        participant_id: match rest {
+            [_, "participants", pid, ..] => pid.to_string(),
+            _ => String::new(),
+        },
     })
 }
 
@@ -622,6 +633,7 @@ fn perform(s: &State, operation: Operation, req: &Request, at: &Addressed) -> Re
         Operation::Redirect => body_object(s, req).and_then(|b| redirect(s, &b, at)),
         Operation::Create => body_object(s, req).and_then(|b| create(s, &b, at)),
         Operation::ListParticipants => list_participants(s, at),
+        Operation::GetParticipant => get_participant(s, at),
     }
 }
 
@@ -990,17 +1002,8 @@ fn list_participants(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refu
             live_call(s, at)?
         }
     };
-    let member = |id: &str, kind: &str, name: &str| {
-        json!({"@odata.type": "#microsoft.graph.participant", "id": id,
-            "info": {"@odata.type": "#microsoft.graph.participantInfo",
-                "identity": {"@odata.type": "#microsoft.graph.identitySet", kind: {"@odata.type": "#microsoft.graph.identity", "displayName": name, "id": id}}},
-            "mediaStreams": [{"@odata.type": "#microsoft.graph.mediaStream", "mediaType": "audio", "sourceId": "1",
-                "direction": "sendReceive", "serverMuted": false, "label": null}],
-            "isMuted": if s.is(Fault::RosterMutedAsString) { json!("false") } else { json!(false) },
-            "isInLobby": false, "metadata": null})
-    };
-    let me = member(&call.participant, "application", "Calling Bot");
-    let mut value = vec![member(&call.caller, "user", "Caller")];
+    let me = bot_participant(s, &call);
+    let mut value = vec![caller_participant(s, &call)];
     if !s.is(Fault::RosterOmitsBot) {
         value.insert(0, me.clone());
     }
@@ -1012,6 +1015,52 @@ fn list_participants(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refu
         s.uri, at.version, at.call_id
     );
     Ok(json_response(200, &json!({"@odata.context": context, "value": value})))
+}
+
+fn participant(s: &State, id: &str, kind: &str, name: &str) -> Value {
+    json!({"@odata.type": "#microsoft.graph.participant", "id": id,
+        "info": {"@odata.type": "#microsoft.graph.participantInfo",
+            "identity": {"@odata.type": "#microsoft.graph.identitySet", kind: {"@odata.type": "#microsoft.graph.identity", "displayName": name, "id": id}}},
+        "mediaStreams": [{"@odata.type": "#microsoft.graph.mediaStream", "mediaType": "audio", "sourceId": "1",
+            "direction": "sendReceive", "serverMuted": false, "label": null}],
+        "isMuted": if s.is(Fault::RosterMutedAsString) { json!("false") } else { json!(false) },
+        "isInLobby": false, "metadata": null})
+}
+
+/// The bot's own participant (an application).
+fn bot_participant(s: &State, call: &Call) -> Value {
+    participant(s, &call.participant, "application", "Calling Bot")
+}
+
+/// The far side's participant (a user).
+fn caller_participant(s: &State, call: &Call) -> Value {
+    participant(s, &call.caller, "user", "Caller")
+}
+
+/// One participant of a live call, by id; an unknown one is 404.
+fn get_participant(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let call = live_call(s, at)?;
+    let pid = at.participant_id.as_str();
+    let found = if ids_equal(pid, &call.participant) {
+        Some(if s.is(Fault::ParticipantGetAnswersCaller) {
+            caller_participant(s, &call)
+        } else {
+            bot_participant(s, &call)
+        })
+    } else if ids_equal(pid, &call.caller) || s.is(Fault::UnknownParticipantFound) {
+        Some(caller_participant(s, &call))
+    } else {
+        None
+    };
+    let mut body = found.ok_or_else(|| refuse(404, "NotFound", "Participant not found."))?;
+    if let Some(m) = body.as_object_mut() {
+        let context = format!(
+            "{}/{}/$metadata#communications/calls('{}')/participants/$entity",
+            s.uri, at.version, at.call_id
+        );
+        m.insert("@odata.context".into(), json!(context));
+    }
+    Ok(json_response(200, &body))
 }
 
 /// Under `Fault::RefusedRequestNotifies`: the failed operation a service that started before it
@@ -1050,6 +1099,7 @@ fn provision(s: &State, req: &Request, rid: &str) -> ResponseTemplate {
             prefix: "communications".into(),
             family: Family::Communications,
             call_id: id.clone(),
+            participant_id: String::new(),
         };
         let res = s.resource(&at, &id, None);
         let data = obj(
@@ -1564,6 +1614,7 @@ fn stimulate(s: &State, req: &Request, rid: &str) -> ResponseTemplate {
         prefix: "communications".into(),
         family: Family::Communications,
         call_id: call_id.clone(),
+        participant_id: String::new(),
     });
     match kind {
         StimulusKind::Tone => {

@@ -11,7 +11,7 @@ use super::rules::Facts;
 use super::verdict::{Aspect, Check, Finding, Verdict};
 use crate::contract::case::Case;
 use crate::contract::family::Family;
-use crate::contract::operation::Live;
+use crate::contract::operation::{Live, On};
 use crate::contract::{corpus, schemas};
 use crate::wire::listener::Heard;
 use crate::wire::secret::redact_header;
@@ -141,6 +141,8 @@ fn projection(case: &Case, req: &SentRequest, mut response: Value, notifications
     let action = case.op.action.as_deref().map(|a| format!("/{a}")).unwrap_or_default();
     let path = if case.op.creates() {
         "[family]/calls".to_string()
+    } else if case.op.on == On::Participant {
+        format!("[family]/calls/[call-id]/participants/[participant-id]{action}")
     } else {
         format!("[family]/calls/[call-id]{action}")
     };

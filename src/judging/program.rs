@@ -164,7 +164,9 @@ pub struct StepRun {
 
 /// Judges the answer to one step, as the documented case or the negative rule would, and returns
 /// the operationId its `Location` names.
-pub fn judge_answer(plan: &Plan, call_id: &str, req: &SentRequest, obs: &Observed, v: &mut Verdict) -> Option<String> {
+/// `on` is the call and, where the step read it, the bot's own participant in it.
+pub fn judge_answer(plan: &Plan, on: (&str, Option<&str>), req: &SentRequest, obs: &Observed, v: &mut Verdict) -> Option<String> {
+    let (call_id, my_participant) = on;
     let Some(case) = &plan.case else {
         return None; // a stimulus: the runner judged the hook's answer
     };
@@ -176,7 +178,7 @@ pub fn judge_answer(plan: &Plan, call_id: &str, req: &SentRequest, obs: &Observe
                 request_body: req.body.as_ref(),
                 corpus: corpus(),
                 call_state: plan.expectation.after.live_name(),
-                my_participant: None,
+                my_participant,
             };
             check_response(case, schemas(), &mut facts, obs, v);
             facts.operation_id

@@ -52,6 +52,12 @@ pub enum Rule {
     /// call's `myParticipantId`, where the suite read it) among them. Which others a call has is
     /// the target's.
     Roster,
+    /// The bot's own participant id in the call (`myParticipantId`, where the suite read it; any
+    /// id where it did not, as in the documents' own examples).
+    MyParticipant,
+    /// Any value, `null` included: the page shows one, the contract fixes none (a participant's
+    /// `metadata`, a free-form string the service may leave null).
+    Unfixed,
 }
 
 /// A rule and whether the property may be absent.
@@ -86,6 +92,8 @@ impl RuleSpec {
             "call-id" => Rule::CallId,
             "call-state" => Rule::CallState,
             "roster" => Rule::Roster,
+            "my-participant" => Rule::MyParticipant,
+            "unfixed" => Rule::Unfixed,
             other => return Err(format!("unknown rule {other:?}")),
         };
         Ok(RuleSpec { rule, optional })
@@ -110,19 +118,24 @@ impl RuleSpec {
             Rule::CallId => "the id of the call acted on",
             Rule::CallState => "the state the call is in",
             Rule::Roster => "the call's roster: participants with distinct ids, the bot's own (myParticipantId) among them",
+            Rule::MyParticipant => "the bot's own participant id (the call's myParticipantId)",
+            Rule::Unfixed => "any value (the contract fixes none)",
         }
     }
 
     /// The check a failure of this rule belongs to.
     pub fn check(&self) -> Check {
         match self.rule {
-            Rule::Exact | Rule::NullOrResultInfo | Rule::ServerGenerated | Rule::OperationStatus | Rule::OperationResult => {
-                Check::DocumentedValue
-            }
+            Rule::Exact
+            | Rule::NullOrResultInfo
+            | Rule::ServerGenerated
+            | Rule::OperationStatus
+            | Rule::OperationResult
+            | Rule::Unfixed => Check::DocumentedValue,
             Rule::OperationOfCall | Rule::NewCall => Check::Location,
             Rule::LocationOperationId => Check::OperationId,
             Rule::EchoRequest => Check::Echo,
-            Rule::CallResource | Rule::OperationResource | Rule::CallId | Rule::Roster => Check::Correlation,
+            Rule::CallResource | Rule::OperationResource | Rule::CallId | Rule::Roster | Rule::MyParticipant => Check::Correlation,
             Rule::CallState => Check::DocumentedValue,
             Rule::TerminationReason => Check::TerminationReason,
         }
@@ -147,6 +160,8 @@ impl RuleSpec {
             Rule::CallId => json!("[call-id]"),
             Rule::CallState => json!("[the call's state]"),
             Rule::Roster => json!("[the call's roster, the bot's own participant among them]"),
+            Rule::MyParticipant => json!("[my-participant-id]"),
+            Rule::Unfixed => json!("[unfixed]"),
         }
     }
 }
@@ -202,6 +217,7 @@ pub(super) fn apply(
             .then_some(())
             .ok_or_else(|| "null or a resultInfo object".into()),
         Rule::ServerGenerated => (!actual.is_null()).then_some(()).ok_or_else(|| "a value".into()),
+        Rule::Unfixed => Ok(()),
         Rule::CallId => match actual.as_str() {
             Some(a) if ids_equal(a, facts.call_id) => Ok(()),
             _ => Err(format!("\"{}\" (the call acted on)", facts.call_id)),
@@ -235,6 +251,12 @@ pub(super) fn apply(
         },
         Rule::TerminationReason => termination(actual, facts, infos),
         Rule::Roster => roster(actual, facts.my_participant),
+        Rule::MyParticipant => match (actual.as_str().filter(|a| !a.is_empty()), facts.my_participant) {
+            (Some(a), Some(me)) if ids_equal(a, me) => Ok(()),
+            (Some(_), None) => Ok(()),
+            (_, Some(me)) => Err(format!("\"{me}\" (the call's myParticipantId)")),
+            (None, None) => Err("a participant id".into()),
+        },
         // Notifications fold resultInfo into `termination` (`neutral_item`), answers do not.
         Rule::OperationResult => {
             let code = |v: &Value| code_of(v.pointer("/resultInfo/code").or_else(|| v.get("code")));

@@ -12,7 +12,9 @@ use serde_json::Value;
 
 use super::config::Config;
 use super::embedded::Env;
-use super::harness::{block_on, negative_request, production_refusal, stimulus_outcome, until_ended, NotDone, UNKNOWN_CALL};
+use super::harness::{
+    block_on, my_participant, negative_request, production_refusal, stimulus_outcome, until_ended, NotDone, UNKNOWN_CALL,
+};
 use crate::contract::case::Case;
 use crate::contract::corpus;
 use crate::contract::family::Family;
@@ -145,7 +147,7 @@ fn documented_request(env: &Env, case: &Case, step: &Step, path: &str, callback:
 
 /// What a step sends and to where (a path under the target's base, or the hook's), or why it
 /// cannot be sent here.
-fn request_of(env: &Env, plan: &Plan, call_id: &str, callback: &str) -> Result<(String, SentRequest), Box<Finding>> {
+fn request_of(env: &Env, plan: &Plan, call_id: &str, mine: Option<&str>, callback: &str) -> Result<(String, SentRequest), Box<Finding>> {
     match (&plan.step.act, &plan.case) {
         (Act::Stimulus { stimulus }, _) => {
             let req = env
@@ -157,7 +159,7 @@ fn request_of(env: &Env, plan: &Plan, call_id: &str, callback: &str) -> Result<(
         (Act::Operation { operation, .. }, Some(case)) => {
             let family = family_for(env, *operation)
                 .map_err(|e| Box::new(setup_finding("the path family", "a selected family the operation lists", e)))?;
-            let path = case.path_for(family, &env.target.app_id, call_id);
+            let path = case.path_for(family, &env.target.app_id, call_id, mine);
             let request = match plan.negative {
                 Some(neg) => negative_request(env, neg, case, family, call_id),
                 None => documented_request(env, case, &plan.step, &path, callback),
@@ -248,7 +250,24 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
         if std::mem::take(&mut ending[i]) {
             until_ended(env, &inboxes[i], &call_id, waits.notify).await;
         }
-        let (path, request) = match request_of(env, &plan, &call_id, &callbacks[i]) {
+        // A step on the roster or a participant names the bot's own participant, read back from a
+        // live call first; on an ended or unknown one there is none to name (the answer is 404).
+        let needs = plan
+            .step
+            .sends()
+            .is_some_and(|op| corpus().operations.row(op).needs_my_participant());
+        let mine = match needs && states[i].live() {
+            true => match my_participant(env, family_for(env, Operation::Get).unwrap_or(Family::Communications), &call_id).await {
+                Ok(id) => Some(id),
+                Err(e) => {
+                    let expected = "the call's myParticipantId (GET …/calls/{id}, CONTRACT.md 7.2): the bot's own participant";
+                    run.setup = Some(setup_finding("reading the call back", expected, e));
+                    break;
+                }
+            },
+            false => None,
+        };
+        let (path, request) = match request_of(env, &plan, &call_id, mine.as_deref(), &callbacks[i]) {
             Ok(r) => r,
             Err(f) => {
                 run.setup = Some(*f);
@@ -273,7 +292,7 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
                     }
                     None => call_id,
                 };
-                let op = judge_answer(&plan, &call_id, &request, &obs, &mut verdict);
+                let op = judge_answer(&plan, (&call_id, mine.as_deref()), &request, &obs, &mut verdict);
                 check_fresh_operation_id(op.as_deref(), &run.steps, &mut verdict);
                 (Some(obs), op)
             }

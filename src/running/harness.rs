@@ -164,7 +164,12 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     };
     let req = env.target.request(
         case.op.method.as_str(),
-        &case.path_for(family, &env.target.app_id, provisioned.as_deref().unwrap_or_default()),
+        &case.path_for(
+            family,
+            &env.target.app_id,
+            provisioned.as_deref().unwrap_or_default(),
+            mine.as_deref(),
+        ),
         case.substituted(case.body.clone(), &callback),
     );
     run.request = Some(req.clone());
@@ -353,7 +358,7 @@ async fn run_bad_input(env: &Env, case: &Case<'_>, variation: &Variation, rule: 
     run.call_id = call_id.clone();
     let mut req = env.target.request(
         case.op.method.as_str(),
-        &case.path_for(family, &env.target.app_id, call_id.as_deref().unwrap_or_default()),
+        &case.path_for(family, &env.target.app_id, call_id.as_deref().unwrap_or_default(), None),
         case.substituted(variation.body.clone(), &callback),
     );
     if let Some(raw) = &variation.raw {
@@ -466,7 +471,7 @@ async fn prepare_call(env: &Env, neg: &NegativeFixture, ready: Live, callback: &
     let id = env.target.provision(state.name(), callback).await?;
     let Some(ending) = ending else { return Ok(id) };
     let ender = ending_case(env, ending)?;
-    let path = ender.path_for(Family::Communications, &env.target.app_id, &id);
+    let path = ender.path_for(Family::Communications, &env.target.app_id, &id, None);
     setup_step(env, ender.op.method.as_str(), &path, ender.body.clone(), ender.response.status).await?;
     if !until_ended(env, inbox, &id, env.config.notify_timeout).await {
         return Err(format!(
@@ -509,9 +514,11 @@ pub(crate) fn negative_request(env: &Env, neg: &NegativeFixture, case: &Case, fa
             map.insert(k.clone(), v.clone());
         }
     }
-    let mut req = env
-        .target
-        .request(case.op.method.as_str(), &case.path_for(family, &env.target.app_id, call_id), body);
+    let mut req = env.target.request(
+        case.op.method.as_str(),
+        &case.path_for(family, &env.target.app_id, call_id, None),
+        body,
+    );
     if let Some(raw) = &spec.raw {
         req.raw = Some(raw.clone());
         req.headers.push(("Content-Type".into(), "application/json".into()));
@@ -615,7 +622,7 @@ async fn check_alive(env: &Env, family: Family, call_id: &str, v: &mut Verdict) 
     };
     let probe = env.target.request(
         cancel.op.method.as_str(),
-        &cancel.path_for(family, &env.target.app_id, call_id),
+        &cancel.path_for(family, &env.target.app_id, call_id, None),
         cancel.body.clone(),
     );
     match env.target.send(&probe).await {

@@ -170,7 +170,7 @@ fn programs(
 fn variations(
     #[base_dir = "tests/fixtures/requests"]
     #[files("*.json")]
-    #[exclude("delete|keep-alive|get-call|get-participants")]
+    #[exclude("delete|keep-alive|get-call|get-participant")]
     path: PathBuf,
 ) {
     let env = env();

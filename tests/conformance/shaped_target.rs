@@ -18,7 +18,8 @@
 //! ends notified failed too (CONTRACT.md 7.3 does not say whether they are); get answering more of the
 //! call than the page shows, without its nulls; create call answered with its Location on its own host
 //! and the call in its own shape, notified `established` only (CONTRACT.md 7.2: `establishing` may be omitted);
-//! the roster with the caller before the bot, members without `@odata.type`, with `@odata.count` beside it.
+//! the roster with the caller before the bot, members without `@odata.type`, with `@odata.count` beside it;
+//! a participant read on its own with `@odata.type` and no streams.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -518,7 +519,21 @@ fn route(state: &State, req: &Req) -> Resp {
         },
         // list participants: the caller first and the bot after it, members without @odata.type
         // (OData's minimal metadata: the declared type), a count and a sequence number beside them.
-        ("GET", Some("participants")) if prefix == "communications" && !call.incoming => {
+        // get participant: the bot's own in the same shape as in the roster, with @odata.type this
+        // time and a count of its streams; anyone else is unknown here.
+        ("GET", Some("participants")) if prefix == "communications" && !call.incoming && tail.len() == 3 => match tail[2] {
+            "p_bot" => Resp {
+                status: 200,
+                headers: vec![],
+                body: Some(
+                    json!({"mediaStreams": [], "isMuted": false, "@odata.type": "#microsoft.graph.participant",
+                    "info": {"identity": {"application": {"id": "app", "displayName": null}}, "languageId": "en-US"},
+                    "id": "p_bot", "isInLobby": false, "rosterSequenceNumber": 3}),
+                ),
+            },
+            _ => error(404, "itemNotFound", "no such participant in this call"),
+        },
+        ("GET", Some("participants")) if prefix == "communications" && !call.incoming && tail.len() == 2 => {
             let member = |id: &str, identity: Value| {
                 json!({"isInLobby": false, "id": id, "rosterSequenceNumber": 3, "isMuted": false,
                     "info": {"identity": identity, "languageId": "en-US"}, "mediaStreams": []})

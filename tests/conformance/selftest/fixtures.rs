@@ -285,7 +285,7 @@ fn every_docs_snapshot_belongs_to_a_case_and_every_case_has_its_snapshots() {
     );
 }
 
-/// `cases::variations` excludes files whose path matches `delete|keep-alive|get-call|get-participants` (rstest's
+/// `cases::variations` excludes files whose path matches `delete|keep-alive|get-call|get-participant` (rstest's
 /// `#[exclude]`, a regular expression of plain words): a case with no variation would pass having run nothing.
 #[test]
 fn the_variations_case_excludes_exactly_the_requests_that_have_no_variation() {
@@ -294,7 +294,7 @@ fn the_variations_case_excludes_exactly_the_requests_that_have_no_variation() {
     for edition in [Edition::Seeds, Edition::Current] {
         for (id, (path, _)) in &corpus().requests {
             let case = corpus().case(id, edition).expect("a case");
-            let excluded = ["delete", "keep-alive", "get-call", "get-participants"]
+            let excluded = ["delete", "keep-alive", "get-call", "get-participant"]
                 .iter()
                 .any(|w| path.to_string_lossy().contains(w));
             let none = variations_of(&case).is_empty();

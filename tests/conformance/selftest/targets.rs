@@ -137,7 +137,7 @@ fn documented_exchange(case: &Case) -> (String, conformance::wire::target::SentR
     .expect("target");
     let req = target.request(
         case.op.method.as_str(),
-        &case.path_for(Family::Communications, "app", &call_id),
+        &case.path_for(Family::Communications, "app", &call_id, None),
         case.body.clone(),
     );
     let resp = case.response;
@@ -371,7 +371,7 @@ fn a_failure_names_operation_example_request_expected_actual_and_schema_path_wit
         std::time::Duration::from_secs(1),
     )
     .expect("target");
-    let req = target.request("POST", &case.path_for(Family::Communications, "app", "c1"), case.body.clone());
+    let req = target.request("POST", &case.path_for(Family::Communications, "app", "c1", None), case.body.clone());
     let body = serde_json::json!({"@odata.type": "#microsoft.graph.updateRecordingStatusOperation", "id": "op1", "status": "COMPLETED", "clientContext": "clientContext-value", "resultInfo": null});
     let obs = Observed {
         status: 200,
@@ -489,7 +489,7 @@ fn a_recorded_set_reads_both_spellings_of_an_operation_status_as_one_value() {
     )
     .expect("target");
     let recorded = |status: &str| {
-        let req = target.request("POST", &case.path_for(Family::Communications, "app", "c1"), case.body.clone());
+        let req = target.request("POST", &case.path_for(Family::Communications, "app", "c1", None), case.body.clone());
         let body = serde_json::json!({"@odata.type": "#microsoft.graph.cancelMediaProcessingOperation", "id": "op1", "status": status});
         let run = CaseRun {
             case_id: case.id().into(),
