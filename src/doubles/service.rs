@@ -854,7 +854,7 @@ fn create(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<Respon
         "id": id, "state": "establishing", "direction": "outgoing", "callbackUri": callback,
         "myParticipantId": participant,
         "source": {"@odata.type": "#microsoft.graph.participantInfo", "identity": {"@odata.type": "#microsoft.graph.identitySet",
-            "application": {"@odata.type": "#microsoft.graph.identity", "displayName": "Calling Bot", "id": "2891555a-92ff-42e6-80fa-6e1300c6b5c6"}}}});
+            "application": {"@odata.type": "#microsoft.graph.identity", "displayName": "Calling Bot", "id": BOT_APP}}}});
     if let Some(m) = answer.as_object_mut() {
         // The call as asked for: what the request set is what the call is.
         for key in [
@@ -1017,24 +1017,30 @@ fn list_participants(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refu
     Ok(json_response(200, &json!({"@odata.context": context, "value": value})))
 }
 
-fn participant(s: &State, id: &str, kind: &str, name: &str) -> Value {
+/// A participant `id` whose identity is `kind` (`application`, `user`) `who` (its id) named `name`.
+fn participant(s: &State, id: &str, kind: &str, (who, name): (&str, &str)) -> Value {
     json!({"@odata.type": "#microsoft.graph.participant", "id": id,
         "info": {"@odata.type": "#microsoft.graph.participantInfo",
-            "identity": {"@odata.type": "#microsoft.graph.identitySet", kind: {"@odata.type": "#microsoft.graph.identity", "displayName": name, "id": id}}},
+            "identity": {"@odata.type": "#microsoft.graph.identitySet", kind: {"@odata.type": "#microsoft.graph.identity", "displayName": name, "id": who}}},
         "mediaStreams": [{"@odata.type": "#microsoft.graph.mediaStream", "mediaType": "audio", "sourceId": "1",
             "direction": "sendReceive", "serverMuted": false, "label": null}],
         "isMuted": if s.is(Fault::RosterMutedAsString) { json!("false") } else { json!(false) },
         "isInLobby": false, "metadata": null})
 }
 
+/// The bot's application id, as its participant's identity names it (the calls it places name it so too).
+const BOT_APP: &str = "2891555a-92ff-42e6-80fa-6e1300c6b5c6";
+/// The caller's user id (the user of the mute page's roster).
+const CALLER_USER: &str = "5810cede-f3cc-42eb-b2c1-e9bd5d53ec96";
+
 /// The bot's own participant (an application).
 fn bot_participant(s: &State, call: &Call) -> Value {
-    participant(s, &call.participant, "application", "Calling Bot")
+    participant(s, &call.participant, "application", (BOT_APP, "Calling Bot"))
 }
 
 /// The far side's participant (a user).
 fn caller_participant(s: &State, call: &Call) -> Value {
-    participant(s, &call.caller, "user", "Caller")
+    participant(s, &call.caller, "user", (CALLER_USER, "Caller"))
 }
 
 /// One participant of a live call, by id; an unknown one is 404.
@@ -1105,7 +1111,7 @@ fn provision(s: &State, req: &Request, rid: &str) -> ResponseTemplate {
         let data = obj(
             json!({"@odata.type": "#microsoft.graph.call", "@odata.id": res, "state": "incoming", "direction": "incoming",
             "source": {"identity": {"user": {"displayName": "John", "id": "112f7296-5fa4-42ca-bae8-6a692b15d4b8"}}, "region": "westus", "languageId": "en-US"},
-            "targets": [{"identity": {"application": {"displayName": "Calling Bot", "id": "2891555a-92ff-42e6-80fa-6e1300c6b5c6"}}}],
+            "targets": [{"identity": {"application": {"displayName": "Calling Bot", "id": BOT_APP}}}],
             "requestedModalities": ["audio", "video"]}),
         );
         s.send(callback, vec![s.envelope(&at, "created", &res, data)]);

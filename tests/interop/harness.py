@@ -93,6 +93,16 @@ def provision(hook: str, state: str, callback: str) -> str:
         return json.load(r)["id"]
 
 
+TOKEN = "interop-token"
+
+
+def raw_json(url: str) -> dict:
+    """A GET of the double answered as JSON, read as it came (to see what a model would drop)."""
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
 def stimulate(hook: str, call_id: str, stimulus: str, body: dict) -> int:
     """Asks the hook for what only the far side does (CONTRACT.md section 5); its status, 202 when done."""
     req = urllib.request.Request(
@@ -237,7 +247,7 @@ class StaticToken(AccessTokenProvider):
     """The bot's token, as a bot's credential would hand it to the SDK (the double takes any)."""
 
     async def get_authorization_token(self, uri: str, additional_authentication_context=None) -> str:
-        return "interop-token"
+        return TOKEN
 
     def get_allowed_hosts_validator(self) -> AllowedHostsValidator:
         return AllowedHostsValidator([])

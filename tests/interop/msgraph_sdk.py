@@ -30,10 +30,13 @@ from harness import (
     StaticToken,
     expect_error,
     finish,
+    lost_fields,
     ok,
+    parse,
     print_notes,
     problem,
     provision,
+    raw_json,
     read_resource,
     start_callback,
     start_double,
@@ -67,6 +70,7 @@ from msgraph.generated.models.media_info import MediaInfo
 from msgraph.generated.models.media_prompt import MediaPrompt
 from msgraph.generated.models.modality import Modality
 from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+from msgraph.generated.models.participant import Participant
 from msgraph.generated.models.play_prompt_operation import PlayPromptOperation
 from msgraph.generated.models.recording_status import RecordingStatus
 from msgraph.generated.models.reject_reason import RejectReason
@@ -181,6 +185,35 @@ async def drive(target: str, hook: str, callback: str, inboxes: Inboxes) -> None
         problem(name, f"read as id {getattr(read, 'id', None)!r}, state {getattr(read, 'state', None)!r}")
     else:
         ok(name, f"a Call, id {read.id}, state {read.state.value}")
+
+    # Its roster and the bot's own participant, read through the SDK's Participant; and the same
+    # answers as JSON through the model, so a field the SDK would drop is a problem.
+    name = "list participants"
+    roster = await calls.by_call_id(ringing).participants.get()
+    members = list(getattr(roster, "value", None) or [])
+    me = read.my_participant_id if read is not None else None
+    if not me or not any(m.id == me for m in members) or any(m.info is None or m.is_muted is None for m in members):
+        problem(name, f"{len(members)} participant(s) {[m.id for m in members]}, the bot's own {me!r} not among them, or one without info or isMuted")
+    else:
+        ok(name, f"{len(members)} Participants, the bot's own {me} among them")
+    for i, member in enumerate(raw_json(f"{target}/communications/calls/{ringing}/participants").get("value", [])):
+        for field in lost_fields(member, parse(Participant, member)):
+            problem(name, f"the SDK's Participant loses value/{i}/{field}")
+    name = "get participant (the bot's own)"
+    mine = await calls.by_call_id(ringing).participants.by_participant_id(me or "none").get()
+    if mine is None or mine.id != me or mine.is_muted is not False or mine.info is None:
+        problem(name, f"read as id {getattr(mine, 'id', None)!r}, isMuted {getattr(mine, 'is_muted', None)!r}")
+    else:
+        ok(name, f"a Participant, id {mine.id}, isMuted {mine.is_muted}")
+    member = raw_json(f"{target}/communications/calls/{ringing}/participants/{me}")
+    for field in lost_fields(member, parse(Participant, member)):
+        problem(name, f"the SDK's Participant loses {field}")
+    await expect_error(
+        ODataError,
+        "get participant (a participant the call does not have)",
+        404,
+        calls.by_call_id(ringing).participants.by_participant_id(UNKNOWN_CALL).get(),
+    )
 
     # The answered call plays a prompt: running at once, completed later, both read through the SDK.
     name = "playPrompt"
@@ -327,7 +360,9 @@ async def drive(target: str, hook: str, callback: str, inboxes: Inboxes) -> None
         problem(name, f"read as id {getattr(placed, 'id', None)!r}, state {state!r}, direction {direction!r}")
     else:
         ok(name, f"a Call, id {placed.id}, state {state}, direction {direction}, myParticipantId {placed.my_participant_id}")
-        heard = [c for i in await wait_for(inboxes, "/placed", 1) if isinstance(c := read_resource(MODELS, name, i), Call)]
+        # Two: establishing, then established (the double sends both, the second once the first is
+        # delivered; waiting for one read the first alone once the steps before took longer).
+        heard = [c for i in await wait_for(inboxes, "/placed", 2) if isinstance(c := read_resource(MODELS, name, i), Call)]
         if not any(c.state is not None and c.state.value == "established" for c in heard):
             problem("create call's established", f"no established Call heard at the request's callbackUri within {WAIT} s")
         else:
