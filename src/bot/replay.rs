@@ -365,6 +365,21 @@ fn convert_item(item: Value, to_current: bool) -> Value {
     };
     let mut data = match item.remove("resourceData") {
         Some(Value::Object(m)) => m,
+        // A roster: its participants are the same in either dialect.
+        Some(Value::Array(roster)) => {
+            let mut out = Map::new();
+            if to_current {
+                out.insert("@odata.type".into(), json!("#microsoft.graph.commsNotification"));
+            }
+            out.insert("changeType".into(), item.remove("changeType").unwrap_or(Value::Null));
+            let resource = item
+                .remove("resource")
+                .or_else(|| item.remove("resourceUrl"))
+                .unwrap_or(Value::Null);
+            out.insert(if to_current { "resourceUrl" } else { "resource" }.into(), resource);
+            out.insert("resourceData".into(), Value::Array(roster));
+            return Value::Object(out);
+        }
         _ => Map::new(),
     };
     let mut out = Map::new();

@@ -24,3 +24,24 @@ pub fn resource_ids(resource: &str) -> Option<(String, Option<String>)> {
         Some(_) => None,
     }
 }
+
+/// The call whose participants (its roster) a resource path names: `/communications/calls/X/participants` gives `X`.
+pub fn participants_of(resource: &str) -> Option<String> {
+    let path = resource.split(['?', '#']).next().unwrap_or_default();
+    let segs: Vec<&str> = path.split('/').collect();
+    let i = segs.iter().rposition(|s| *s == "calls")?;
+    match segs.get(i + 1..) {
+        Some([call, "participants"]) if !call.is_empty() => Some(call.to_string()),
+        _ => None,
+    }
+}
+
+/// The call a resource path is about (a call, its operation, or its roster) and which of them: a
+/// notification expected of one is never matched by one about another.
+pub fn resource_call(resource: &str) -> Option<(String, &'static str)> {
+    match resource_ids(resource) {
+        Some((call, None)) => Some((call, "call")),
+        Some((call, Some(_))) => Some((call, "operation")),
+        None => participants_of(resource).map(|call| (call, "participants")),
+    }
+}

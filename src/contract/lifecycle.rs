@@ -140,6 +140,8 @@ pub struct Expectation {
     pub rule: String,
     /// For a stimulus, what it makes the target notify (`None`: nothing may come of it).
     pub far: Option<Far>,
+    /// Whether the bot's own participant is muted afterwards (what a read of it must say).
+    pub muted: bool,
 }
 
 /// A call as the model follows it across a program: its state, and whether (and how often) the
@@ -159,6 +161,9 @@ pub struct ModelCall {
     /// Whether its last step moved it to another live state (answered, placed): generation reads
     /// it back more often then, where a service that keeps a stale copy shows it.
     pub moved: bool,
+    /// Whether the bot has muted itself on it (a call starts unmuted: its audio is active,
+    /// CONTRACT.md section 5).
+    pub muted: bool,
 }
 
 /// The most media operations `ModelCall::media` counts.
@@ -173,6 +178,7 @@ impl ModelCall {
             last_example: None,
             media: 0,
             moved: false,
+            muted: false,
         }
     }
 
@@ -199,6 +205,7 @@ impl ModelCall {
             last_example: None,
             media,
             moved: e.after.live() && e.after != self.state,
+            muted: e.after.live() && e.muted,
         }
     }
 }
@@ -234,13 +241,15 @@ pub mod rules {
 /// create call acts on a call not placed yet and on nothing else (it makes a new call: on a role
 /// already placed it would be another call), and nothing else acts on one not placed yet (there is
 /// no id to address).
-pub fn expect(state: CallState, row: &OperationRow, sent: Sent) -> Option<Expectation> {
+pub fn expect(call: ModelCall, row: &OperationRow, sent: Sent) -> Option<Expectation> {
+    let state = call.state;
     let same = |answer, rule: &str| {
         Some(Expectation {
             answer,
             after: state,
             rule: rule.to_string(),
             far: None,
+            muted: call.muted,
         })
     };
     if row.creates() != (state == CallState::Unplaced) {
@@ -268,6 +277,7 @@ pub fn expect(state: CallState, row: &OperationRow, sent: Sent) -> Option<Expect
             },
             rule: row.rule.clone(),
             far: None,
+            muted: row.mutes.unwrap_or(call.muted),
         }),
     }
 }
@@ -284,6 +294,7 @@ fn placed(row: &OperationRow, sent: Sent) -> Option<Expectation> {
         after,
         rule,
         far: None,
+        muted: false,
     })
 }
 
@@ -308,6 +319,7 @@ pub fn expect_stimulus(call: ModelCall, stimulus: &Stimulus) -> Option<Expectati
         after,
         rule: rule.to_string(),
         far,
+        muted: call.muted,
     })
 }
 

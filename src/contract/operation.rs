@@ -80,6 +80,15 @@ pub enum Operation {
     #[serde(rename = "getParticipant")]
     #[strum(serialize = "getParticipant")]
     GetParticipant,
+    /// `POST /communications/calls/{id}/mute` (CONTRACT.md 7.2, `graph-docs/api/call-mute.md`): the
+    /// bot mutes itself.
+    #[serde(rename = "mute")]
+    #[strum(serialize = "mute")]
+    Mute,
+    /// `POST /communications/calls/{id}/unmute` (CONTRACT.md 7.2, `graph-docs/api/call-unmute.md`).
+    #[serde(rename = "unmute")]
+    #[strum(serialize = "unmute")]
+    Unmute,
 }
 
 impl Operation {
@@ -255,6 +264,10 @@ pub struct OperationRow {
     /// runs or waits (`status: failed`, resultInfo 400/8508); required with `queue`.
     #[serde(default)]
     pub cancelled: Option<String>,
+    /// What a success sets the bot's own `isMuted` to (mute: `true`, unmute: `false`), notified
+    /// as a roster update; `null` where it leaves it as it was.
+    #[serde(default)]
+    pub mutes: Option<bool>,
     /// The queue a success empties (cancelMediaProcessing: `media`, its running and queued
     /// operations each notified as `cancelled` says); `null` for none.
     #[serde(default)]
@@ -297,10 +310,10 @@ impl OperationRow {
         self.valid_in.first().copied().unwrap_or(Live::Established)
     }
 
-    /// Whether judging its answer needs the bot's own participant id (`myParticipantId`, read from
-    /// the call before the request): the roster must name it.
+    /// Whether judging its answer or its notifications needs the bot's own participant id
+    /// (`myParticipantId`, read from the call before the request): the roster must name it.
     pub fn needs_my_participant(&self) -> bool {
-        matches!(self.body, Body::Participants | Body::Participant) || self.on == On::Participant
+        matches!(self.body, Body::Participants | Body::Participant) || self.on == On::Participant || self.mutes.is_some()
     }
 
     /// Whether a target reached under `families` can be asked for it.

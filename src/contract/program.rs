@@ -111,7 +111,7 @@ impl Catalog {
                 Sent::Invalid { status }
             }
         };
-        Ok(expect(call.state, self.rows.row(operation), sent))
+        Ok(expect(call, self.rows.row(operation), sent))
     }
 
     /// `call` after `step`, which the model expected `e` of.

@@ -309,6 +309,16 @@ pub enum Fault {
     ParticipantGetAnswersCaller,
     /// get participant answers 200 (a participant) for an id that is no participant of the call.
     UnknownParticipantFound,
+    /// mute answers, but the roster update never comes.
+    MuteNotNotified,
+    /// mute's roster update shows the bot as it was (unmute's likewise).
+    MuteNotifiesUnchanged,
+    /// mute's roster update names the call, not its participants.
+    MuteRosterOnTheCall,
+    /// mute and unmute are notified, but the bot's participant reads back as it was.
+    MuteForgotten,
+    /// unmute answers 202 Accepted instead of 200 OK.
+    UnmuteAnswers202,
 }
 
 const RECORDING: &[&str] = &[
@@ -327,6 +337,7 @@ const RECORD: &[&str] = &["call-recordResponse"];
 const GET: &[&str] = &["get-call-1"];
 const ROSTER: &[&str] = &["get-participants"];
 const PARTICIPANT: &[&str] = &["get-participant"];
+const MUTES: &[&str] = &["call-mute", "call-unmute"];
 const REDIRECT: &[&str] = &["call-redirect", "call-redirect-1"];
 const REDIRECT_TARGETS: &[&str] = &["call-redirect ~ targets of 26 items", "call-redirect-1 ~ targets of 26 items"];
 const REDIRECT_TIMEOUT: &[&str] = &["call-redirect ~ timeout below 15", "call-redirect-1 ~ timeout above 90"];
@@ -959,6 +970,27 @@ impl Fault {
                 C::ErrorStatus,
                 &["unknown-participant"],
             ),
+            Fault::MuteNotNotified => (
+                "mute and unmute answer, but the roster update never comes: a bot showing its mute state never sees it change",
+                C::NotificationArrives,
+                MUTES,
+            ),
+            Fault::MuteNotifiesUnchanged => (
+                "the roster update after mute shows the bot unmuted (after unmute, muted): the notification says the opposite of what was done",
+                C::NotificationArrives,
+                MUTES,
+            ),
+            Fault::MuteRosterOnTheCall => (
+                "the roster update names the call (…/calls/{id}) instead of its participants (…/calls/{id}/participants): a bot routing by resource reads a roster as a call",
+                C::NotificationArrives,
+                MUTES,
+            ),
+            Fault::MuteForgotten => (
+                "mute is answered and notified, but the bot's participant reads back unmuted (a roster kept apart from the mute state)",
+                C::DocumentedValue,
+                SAVED,
+            ),
+            Fault::UnmuteAnswers202 => ("unmute answers 202 Accepted instead of 200 OK", C::Status, &["call-unmute"]),
             Fault::RosterOfEndedCall => (
                 "list participants answers 200 with a roster for a call that has ended, as if it were alive",
                 C::ErrorStatus,

@@ -86,6 +86,8 @@ struct Call {
     participant: String,
     /// The far side's participant (the caller, or whom the bot called), the same for the call's life.
     caller: String,
+    /// Whether the bot has muted itself.
+    muted: bool,
     state: CallState,
     /// The state it was provisioned in (what a stale cache reports).
     provisioned: CallState,
@@ -137,6 +139,7 @@ impl Call {
         Call {
             participant,
             caller,
+            muted: false,
             state,
             provisioned: state,
             outgoing: false,
@@ -484,6 +487,18 @@ impl State {
         }
     }
 
+    /// A roster update (participants `updated`) of call `at` in its family's dialect: the
+    /// participants as they are, in an array (the legacy dialect's id and etag have no place in it).
+    fn roster_envelope(&self, at: &Addressed, roster: Vec<Value>) -> Value {
+        let resource = format!("{}/participants", self.resource(at, &at.call_id, None));
+        if at.family == Family::Communications {
+            json!({"@odata.type": "#microsoft.graph.commsNotifications", "value": [
+                {"@odata.type": "#microsoft.graph.commsNotification", "changeType": "updated", "resourceUrl": resource, "resourceData": roster}]})
+        } else {
+            json!({"value": [{"changeType": "updated", "resource": resource, "resourceData": roster}]})
+        }
+    }
+
     fn location(&self, at: &Addressed, call_id: &str, op: &str) -> String {
         let path = format!("/{}/{}/calls/{call_id}/operations/{op}", at.version, at.prefix);
         match self.options.fault {
@@ -634,6 +649,8 @@ fn perform(s: &State, operation: Operation, req: &Request, at: &Addressed) -> Re
         Operation::Create => body_object(s, req).and_then(|b| create(s, &b, at)),
         Operation::ListParticipants => list_participants(s, at),
         Operation::GetParticipant => get_participant(s, at),
+        Operation::Mute => body_object(s, req).and_then(|b| mute(s, &b, at, true)),
+        Operation::Unmute => body_object(s, req).and_then(|b| mute(s, &b, at, false)),
     }
 }
 
@@ -1033,9 +1050,61 @@ const BOT_APP: &str = "2891555a-92ff-42e6-80fa-6e1300c6b5c6";
 /// The caller's user id (the user of the mute page's roster).
 const CALLER_USER: &str = "5810cede-f3cc-42eb-b2c1-e9bd5d53ec96";
 
-/// The bot's own participant (an application).
+/// The bot's own participant (an application), muted as it muted itself.
 fn bot_participant(s: &State, call: &Call) -> Value {
-    participant(s, &call.participant, "application", (BOT_APP, "Calling Bot"))
+    let mut me = participant(s, &call.participant, "application", (BOT_APP, "Calling Bot"));
+    if let (Some(m), false) = (me.as_object_mut(), s.is(Fault::RosterMutedAsString)) {
+        m.insert("isMuted".into(), json!(call.muted));
+    }
+    me
+}
+
+/// mute (`muted`) and unmute: 200 with the operation already completed and its Location, then the
+/// roster with the bot's own participant as it now is.
+fn mute(s: &State, body: &Map<String, Value>, at: &Addressed, muted: bool) -> Result<ResponseTemplate, Refusal> {
+    let client_context = optional_string(s, body, "clientContext", Some(256))?;
+    let kind = if muted { "mute" } else { "unmute" };
+    let (mut call, op) = start_operation(s, at, kind, "Only an established call can be muted or unmuted.")?;
+    if !s.is(Fault::MuteForgotten) {
+        if let Some(c) = s.calls.lock().unwrap_or_else(|e| e.into_inner()).get_mut(&at.call_id) {
+            c.muted = muted;
+        }
+        call.muted = muted;
+    }
+    let notified = if s.is(Fault::MuteNotifiesUnchanged) { !muted } else { muted };
+    let mut me = bot_participant(s, &call);
+    if let Some(m) = me.as_object_mut() {
+        m.insert("isMuted".into(), json!(notified));
+    }
+    if !s.is(Fault::MuteNotNotified) {
+        let update = if s.is(Fault::MuteRosterOnTheCall) {
+            let res = s.resource(at, &at.call_id, None);
+            let mut e = s.roster_envelope(at, vec![caller_participant(s, &call), me]);
+            if let Some(item) = e.pointer_mut("/value/0").and_then(Value::as_object_mut) {
+                item.insert(
+                    if at.family == Family::Communications {
+                        "resourceUrl"
+                    } else {
+                        "resource"
+                    }
+                    .into(),
+                    json!(res),
+                );
+            }
+            e
+        } else {
+            s.roster_envelope(at, vec![caller_participant(s, &call), me])
+        };
+        s.send(&call.callback, vec![update]);
+    }
+    let odata = if muted {
+        "#microsoft.graph.muteParticipantOperation"
+    } else {
+        "#microsoft.graph.unmuteParticipantOperation"
+    };
+    let answer = json!({"@odata.type": odata, "id": op, "clientContext": client_context, "status": "completed", "resultInfo": null});
+    let status = if s.is(Fault::UnmuteAnswers202) && !muted { 202 } else { 200 };
+    Ok(operation_answer(s, at, &op, status, &answer))
 }
 
 /// The far side's participant (a user).

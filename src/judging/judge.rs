@@ -122,6 +122,8 @@ pub fn judge_with(
         corpus: corpus(),
         call_state: case.fixture.call.map(Live::name),
         my_participant,
+        // A provisioned call's bot is not muted: its audio is active (CONTRACT.md section 5).
+        my_muted: case.fixture.call.map(|_| false),
     };
     let response = check_response(case, schemas(), &mut facts, obs, &mut verdict);
     let notifications = check_notifications(expected, schemas(), &facts, heard, waited_ms, &mut verdict);

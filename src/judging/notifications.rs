@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use crate::contract::ids::{ids_equal, resource_ids};
+use crate::contract::ids::{ids_equal, participants_of, resource_call, resource_ids};
 use crate::contract::schema::Schemas;
 use crate::wire::listener::Heard;
 use crate::wire::target::preview;
@@ -18,6 +18,19 @@ use super::verdict::{Aspect, Check, Verdict};
 /// A notification item in dialect-neutral form: `resource` whichever field named it, and why a
 /// call ended folded into `resourceData.termination`.
 pub fn neutral_item(item: &Value) -> Value {
+    let resource = item
+        .get("resourceUrl")
+        .or_else(|| item.get("resource"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    if let Some(Value::Array(roster)) = item.get("resourceData") {
+        // A roster (participants updated): its members as they came.
+        let mut out = Map::new();
+        out.insert("changeType".into(), item.get("changeType").cloned().unwrap_or(Value::Null));
+        out.insert("resource".into(), resource);
+        out.insert("resourceData".into(), Value::Array(roster.clone()));
+        return Value::Object(out);
+    }
     let mut rd = item.get("resourceData").and_then(Value::as_object).cloned().unwrap_or_default();
     let mut termination = Map::new();
     for key in ["terminationReason", "resultInfo"] {
@@ -28,11 +41,6 @@ pub fn neutral_item(item: &Value) -> Value {
     if !termination.is_empty() {
         rd.insert("termination".into(), Value::Object(termination));
     }
-    let resource = item
-        .get("resourceUrl")
-        .or_else(|| item.get("resource"))
-        .cloned()
-        .unwrap_or(Value::Null);
     let mut out = Map::new();
     out.insert("changeType".into(), item.get("changeType").cloned().unwrap_or(Value::Null));
     out.insert("resource".into(), resource);
@@ -64,6 +72,10 @@ pub struct ExpectedNotification {
     /// Whether it may come or not (an edition's `notifications_optional`): judged when it comes,
     /// never waited for, never projected.
     pub optional: bool,
+    /// For a roster, the bot's own participant in it where the suite read it: a roster update is
+    /// the one expected only if the bot's member says what the documented first member says
+    /// (mute's and unmute's updates of one call may come in either order).
+    pub me: Option<String>,
 }
 
 impl ExpectedNotification {
@@ -77,6 +89,7 @@ impl ExpectedNotification {
             rules,
             ordered: true,
             optional: false,
+            me: None,
         })
     }
 
@@ -100,15 +113,40 @@ impl ExpectedNotification {
     fn matches(&self, actual: &Value, call_id: &str) -> bool {
         let same = |p: &str| self.field(p).is_none_or(|e| actual.pointer(p) == Some(e));
         let present = |p: &str| self.field(p).is_some() == actual.pointer(p).is_some();
-        same("/changeType")
+        let about = |v: &Value| v.pointer("/resource").and_then(Value::as_str).and_then(resource_call);
+        self.roster_says(actual)
+            && same("/changeType")
             && same("/resourceData/@odata.type")
             && same("/resourceData/state")
             && present("/resourceData/toneInfo")
-            && actual
-                .pointer("/resource")
-                .and_then(Value::as_str)
-                .and_then(resource_ids)
-                .is_some_and(|(c, _)| ids_equal(&c, call_id))
+            && match (about(&self.item), about(actual)) {
+                (Some((_, want)), Some((c, got))) => want == got && ids_equal(&c, call_id),
+                _ => false,
+            }
+    }
+}
+
+impl ExpectedNotification {
+    /// For an expected roster: whether `actual`'s member for the bot (by `me`; without it, any
+    /// member) is muted and in the lobby as the documented first member is. True for anything else.
+    fn roster_says(&self, actual: &Value) -> bool {
+        let Some(documented) = self.item.pointer("/resourceData/0") else {
+            return true;
+        };
+        let Some(members) = actual.pointer("/resourceData").and_then(Value::as_array) else {
+            return false;
+        };
+        let agrees = |m: &Value| {
+            ["isMuted", "isInLobby"]
+                .iter()
+                .all(|k| documented.get(*k).is_none_or(|d| m.get(*k) == Some(d)))
+        };
+        let mine = |m: &&Value| {
+            self.me
+                .as_deref()
+                .is_none_or(|me| m.get("id").and_then(Value::as_str).is_some_and(|id| ids_equal(id, me)))
+        };
+        members.iter().filter(mine).any(agrees)
     }
 }
 
@@ -120,6 +158,14 @@ fn summary(item: &Value) -> String {
 /// unless `with_resource`.
 fn describe(item: &Value, with_resource: bool) -> String {
     let s = |p: &str| item.pointer(p).and_then(Value::as_str).unwrap_or("?").to_string();
+    if let Some(Value::Array(roster)) = item.get("resourceData") {
+        let resource = if with_resource {
+            format!(" {}", s("/resource"))
+        } else {
+            String::new()
+        };
+        return format!("{} roster{resource} ({} participant(s))", s("/changeType"), roster.len());
+    }
     let state = item
         .pointer("/resourceData/state")
         .and_then(Value::as_str)
@@ -413,8 +459,13 @@ pub fn says_ended(item: &Value, call_id: &str) -> bool {
 }
 
 /// Whether `item` is what an operation on call `call_id` causes: a notification of one of its
-/// operations, or one saying the call ended. What a refused request must not cause; a call's own
+/// operations, of its roster, or one saying the call ended. What a refused request must not cause; a call's own
 /// announcement (`created`, or `updated` with its state, as a provisioned call may get) is not.
 pub fn effect_of_an_operation(item: &Value, call_id: &str) -> bool {
-    names(item, call_id, true) || says_ended(item, call_id)
+    let roster = item
+        .pointer("/resource")
+        .and_then(Value::as_str)
+        .and_then(participants_of)
+        .is_some_and(|c| ids_equal(&c, call_id));
+    names(item, call_id, true) || says_ended(item, call_id) || roster
 }

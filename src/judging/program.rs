@@ -160,6 +160,8 @@ pub struct StepRun {
     /// How many deliveries its call's inbox held when the request was sent: what came until then
     /// came while the call was as the steps before left it.
     pub heard_before: usize,
+    /// The bot's own participant in its call, where the step read it (a step on the roster).
+    pub my_participant: Option<String>,
 }
 
 /// Judges the answer to one step, as the documented case or the negative rule would, and returns
@@ -179,6 +181,7 @@ pub fn judge_answer(plan: &Plan, on: (&str, Option<&str>), req: &SentRequest, ob
                 corpus: corpus(),
                 call_state: plan.expectation.after.live_name(),
                 my_participant,
+                my_muted: Some(plan.expectation.muted),
             };
             check_response(case, schemas(), &mut facts, obs, v);
             facts.operation_id
@@ -335,7 +338,8 @@ fn judge_step_notifications(
         request_body: s.request.body.as_ref(),
         corpus: corpus(),
         call_state: None,
-        my_participant: None,
+        my_participant: s.my_participant.as_deref(),
+        my_muted: None,
     };
     let came = s.operation_id.as_deref().and_then(|op| naming(items, claimed, call_id, op));
     let expected = expected_for(&s.plan, fate, came).to_vec();

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use crate::contract::fixture::Corpus;
-use crate::contract::ids::{ids_equal, resource_ids};
+use crate::contract::ids::{ids_equal, participants_of, resource_ids};
 use crate::contract::status::{documented_member, metadata_spelling};
 
 use super::verdict::{Aspect, Check, Verdict};
@@ -58,6 +58,14 @@ pub enum Rule {
     /// Any value, `null` included: the page shows one, the contract fixes none (a participant's
     /// `metadata`, a free-form string the service may leave null).
     Unfixed,
+    /// A resource path naming this call's participants (`…/calls/{id}/participants`).
+    ParticipantsResource,
+    /// [`Rule::Roster`], and the bot's own member (found by its id) judged by the documented
+    /// roster's first member, which stands for it, and the rules under `{pointer}/0`.
+    RosterWithMe,
+    /// The bot's own `isMuted` as the suite knows it (a provisioned call starts unmuted; a
+    /// program's model follows mute and unmute).
+    MyMuteState,
 }
 
 /// A rule and whether the property may be absent.
@@ -94,6 +102,9 @@ impl RuleSpec {
             "roster" => Rule::Roster,
             "my-participant" => Rule::MyParticipant,
             "unfixed" => Rule::Unfixed,
+            "participants-resource" => Rule::ParticipantsResource,
+            "roster-with-me" => Rule::RosterWithMe,
+            "my-mute-state" => Rule::MyMuteState,
             other => return Err(format!("unknown rule {other:?}")),
         };
         Ok(RuleSpec { rule, optional })
@@ -120,6 +131,11 @@ impl RuleSpec {
             Rule::Roster => "the call's roster: participants with distinct ids, the bot's own (myParticipantId) among them",
             Rule::MyParticipant => "the bot's own participant id (the call's myParticipantId)",
             Rule::Unfixed => "any value (the contract fixes none)",
+            Rule::ParticipantsResource => "a resource path naming this call's participants (…/calls/{id}/participants)",
+            Rule::RosterWithMe => {
+                "the call's roster: participants with distinct ids, the bot's own (myParticipantId) among them and as documented"
+            }
+            Rule::MyMuteState => "whether the bot is muted, as its mute and unmute left it",
         }
     }
 
@@ -135,7 +151,14 @@ impl RuleSpec {
             Rule::OperationOfCall | Rule::NewCall => Check::Location,
             Rule::LocationOperationId => Check::OperationId,
             Rule::EchoRequest => Check::Echo,
-            Rule::CallResource | Rule::OperationResource | Rule::CallId | Rule::Roster | Rule::MyParticipant => Check::Correlation,
+            Rule::CallResource
+            | Rule::OperationResource
+            | Rule::CallId
+            | Rule::Roster
+            | Rule::RosterWithMe
+            | Rule::MyParticipant
+            | Rule::ParticipantsResource => Check::Correlation,
+            Rule::MyMuteState => Check::DocumentedValue,
             Rule::CallState => Check::DocumentedValue,
             Rule::TerminationReason => Check::TerminationReason,
         }
@@ -162,6 +185,9 @@ impl RuleSpec {
             Rule::Roster => json!("[the call's roster, the bot's own participant among them]"),
             Rule::MyParticipant => json!("[my-participant-id]"),
             Rule::Unfixed => json!("[unfixed]"),
+            Rule::ParticipantsResource => json!("/calls/[call-id]/participants"),
+            Rule::RosterWithMe => json!("[the call's roster, the bot's own participant among them]"),
+            Rule::MyMuteState => actual.clone(),
         }
     }
 }
@@ -189,6 +215,8 @@ pub struct Facts<'a> {
     pub call_state: Option<&'a str>,
     /// The bot's own participant in the call (`myParticipantId`), where the suite read it.
     pub my_participant: Option<&'a str>,
+    /// Whether the bot is muted, where the suite knows it.
+    pub my_muted: Option<bool>,
 }
 
 pub(super) fn apply(
@@ -250,7 +278,20 @@ pub(super) fn apply(
             )),
         },
         Rule::TerminationReason => termination(actual, facts, infos),
-        Rule::Roster => roster(actual, facts.my_participant),
+        Rule::Roster | Rule::RosterWithMe => roster(actual, facts.my_participant),
+        Rule::ParticipantsResource => match actual.as_str().and_then(participants_of) {
+            Some(call) if ids_equal(&call, facts.call_id) => Ok(()),
+            _ => Err(format!(
+                "a path naming the participants of call {} (…/calls/{}/participants)",
+                facts.call_id, facts.call_id
+            )),
+        },
+        Rule::MyMuteState => match (actual.as_bool(), facts.my_muted) {
+            (Some(a), Some(want)) if a == want => Ok(()),
+            (Some(_), None) => Ok(()),
+            (_, Some(want)) => Err(format!("{want} (the bot's mute state, as its mute and unmute left it)")),
+            (None, None) => Err("true or false".into()),
+        },
         Rule::MyParticipant => match (actual.as_str().filter(|a| !a.is_empty()), facts.my_participant) {
             (Some(a), Some(me)) if ids_equal(a, me) => Ok(()),
             (Some(_), None) => Ok(()),
@@ -389,6 +430,7 @@ impl Walk<'_, '_> {
         if let Some(spec) = spec {
             let key = ptr.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
             return match apply(&spec, &key, expected, actual, self.facts, &mut v.infos) {
+                Ok(()) if spec.rule == Rule::RosterWithMe => Some(self.my_member(expected, actual, ptr, v)),
                 Ok(()) if spec.optional => None,
                 Ok(()) => Some(spec.placeholder(expected, actual)),
                 Err(want) => {
@@ -427,6 +469,26 @@ impl Walk<'_, '_> {
                 Some(actual.clone())
             }
         }
+    }
+}
+
+impl Walk<'_, '_> {
+    /// The projection of a roster whose bot member is judged: that member, walked against the
+    /// documented roster's first (which stands for it) at `{ptr}/0`, alone in an array; the other
+    /// members are the target's.
+    fn my_member(&self, expected: &Value, actual: &Value, ptr: &str, v: &mut Verdict) -> Value {
+        let (Some(documented), Some(members)) = (expected.get(0), actual.as_array()) else {
+            return json!([]);
+        };
+        let mine = match self.facts.my_participant {
+            Some(me) => members
+                .iter()
+                .find(|m| m.get("id").and_then(Value::as_str).is_some_and(|id| ids_equal(id, me))),
+            // The documents' own examples: their first member stands for the bot.
+            None => members.first(),
+        };
+        let projected = self.at(documented, mine, &format!("{ptr}/0"), v);
+        Value::Array(projected.into_iter().collect())
     }
 }
 

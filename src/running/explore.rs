@@ -267,6 +267,10 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
             },
             false => None,
         };
+        let mut plan = plan;
+        for e in plan.notifications.iter_mut().chain(plan.cancelled.iter_mut()) {
+            e.me.clone_from(&mine);
+        }
         let (path, request) = match request_of(env, &plan, &call_id, mine.as_deref(), &callbacks[i]) {
             Ok(r) => r,
             Err(f) => {
@@ -312,6 +316,7 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
             operation_id,
             verdict,
             heard_before,
+            my_participant: mine,
         });
         if failed {
             break;

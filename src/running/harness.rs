@@ -23,7 +23,7 @@ use crate::contract::stimulus::{Stimulus, StimulusAnswer};
 use crate::contract::variations::{bad_input, valid_forms, Expect, Variation, HTTPS_CALLBACK};
 use crate::contract::{corpus, schemas};
 use crate::judging::judge::{expected_notifications, judge_with, setup_finding, CaseRun};
-use crate::judging::notifications::{all_heard, effect_of_an_operation, heard_items, is_call_deleted};
+use crate::judging::notifications::{all_heard, effect_of_an_operation, heard_items, is_call_deleted, ExpectedNotification};
 use crate::judging::response::{check_error_answer, created_call};
 use crate::judging::verdict::{Aspect, Check, Finding, Verdict};
 use crate::wire::listener::{Heard, Inbox};
@@ -149,6 +149,11 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
         },
         None => None,
     };
+    // A roster update is told from another by the bot's own member: it needs the bot's id.
+    let expected: Vec<ExpectedNotification> = expected
+        .into_iter()
+        .map(|e| ExpectedNotification { me: mine.clone(), ..e })
+        .collect();
     // A request that names its own callbackUri (answer) moves the call's notifications there: the
     // case listens on a second inbox, so a target that keeps notifying the first one fails.
     // A variation without it (redirect's callbackUri is optional) leaves them at the call's own.

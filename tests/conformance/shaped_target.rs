@@ -19,7 +19,8 @@
 //! call than the page shows, without its nulls; create call answered with its Location on its own host
 //! and the call in its own shape, notified `established` only (CONTRACT.md 7.2: `establishing` may be omitted);
 //! the roster with the caller before the bot, members without `@odata.type`, with `@odata.count` beside it;
-//! a participant read on its own with `@odata.type` and no streams.
+//! a participant read on its own with `@odata.type` and no streams; mute and unmute completed in the
+//! metadata's spelling, the whole roster notified with the caller first.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -55,6 +56,8 @@ struct Call {
     prefix: String,
     /// Placed by the bot (create call).
     outgoing: bool,
+    /// The bot muted itself.
+    muted: bool,
 }
 
 /// A call's media queue: when the last accepted operation will have played, and each one not yet
@@ -526,25 +529,38 @@ fn route(state: &State, req: &Req) -> Resp {
                 status: 200,
                 headers: vec![],
                 body: Some(
-                    json!({"mediaStreams": [], "isMuted": false, "@odata.type": "#microsoft.graph.participant",
+                    json!({"mediaStreams": [], "isMuted": call.muted, "@odata.type": "#microsoft.graph.participant",
                     "info": {"identity": {"application": {"id": "app", "displayName": null}}, "languageId": "en-US"},
                     "id": "p_bot", "isInLobby": false, "rosterSequenceNumber": 3}),
                 ),
             },
             _ => error(404, "itemNotFound", "no such participant in this call"),
         },
-        ("GET", Some("participants")) if prefix == "communications" && !call.incoming && tail.len() == 2 => {
-            let member = |id: &str, identity: Value| {
-                json!({"isInLobby": false, "id": id, "rosterSequenceNumber": 3, "isMuted": false,
-                    "info": {"identity": identity, "languageId": "en-US"}, "mediaStreams": []})
-            };
-            let caller = member("p_caller", json!({"user": {"id": "u-1", "displayName": "Caller"}}));
-            let bot = member("p_bot", json!({"application": {"id": "app", "displayName": null}}));
-            Resp {
-                status: 200,
-                headers: vec![],
-                body: Some(json!({"@odata.count": 2, "value": [caller, bot]})),
+        ("GET", Some("participants")) if prefix == "communications" && !call.incoming && tail.len() == 2 => Resp {
+            status: 200,
+            headers: vec![],
+            body: Some(json!({"@odata.count": 2, "value": roster(call.muted)})),
+        },
+        // mute and unmute: completed at once, in the metadata's spelling, and the whole roster
+        // notified (the caller first, members untyped) in an envelope of its own.
+        ("POST", Some(action @ ("mute" | "unmute"))) if prefix == "communications" && !call.incoming => {
+            let muted = action == "mute";
+            if let Some(c) = state.calls.lock().unwrap().get_mut(&call_id) {
+                c.muted = muted;
             }
+            let op = state.next(action);
+            state.notify(
+                &call.callback,
+                json!({"value": [item("updated", &format!("{resource}/participants"), json!(roster(muted)))]}),
+            );
+            let cc = body.get("clientContext").cloned().unwrap_or(Value::Null);
+            operation_answer(
+                &prefix,
+                &call_id,
+                &op,
+                json!({"status": "Completed", "id": op, "clientContext": cc,
+                    "@odata.type": format!("#microsoft.graph.{action}ParticipantOperation")}),
+            )
         }
         // keepAlive takes no body and causes no notification; any live call stays live.
         ("POST", Some("keepAlive")) if prefix == "communications" => resp(200),
@@ -597,6 +613,7 @@ fn create(state: &State, raw: &[u8]) -> Resp {
             tones: None,
             prefix: "communications".into(),
             outgoing: true,
+            muted: false,
         },
     );
     let resource = format!("/communications/calls/{id}");
@@ -740,7 +757,7 @@ fn validate(action: Option<&str>, raw: &[u8]) -> Result<serde_json::Map<String, 
                 .is_none_or(|c| c.as_str().is_some_and(|c| c.chars().count() <= 256));
             tones_ok && delay_ok && cc_ok
         }
-        Some("subscribeToTone") => body
+        Some("subscribeToTone" | "mute" | "unmute") => body
             .get("clientContext")
             .is_none_or(|c| c.as_str().is_some_and(|c| c.chars().count() <= 256)),
         Some("cancelMediaProcessing") => body.get("all").is_none_or(Value::is_boolean) && string_or_absent("clientContext"),
@@ -809,6 +826,19 @@ fn operation_answer(prefix: &str, call_id: &str, op: &str, body: Value) -> Resp 
 }
 
 /// A current-dialect item that also carries the legacy `resource` field, as real services do.
+/// The call's roster in this target's shape: the caller first, the bot (`p_bot`) after it, members
+/// without `@odata.type`, a sequence number beside them.
+fn roster(bot_muted: bool) -> Vec<Value> {
+    let member = |id: &str, identity: Value, muted: bool| {
+        json!({"isInLobby": false, "id": id, "rosterSequenceNumber": 3, "isMuted": muted,
+            "info": {"identity": identity, "languageId": "en-US"}, "mediaStreams": []})
+    };
+    vec![
+        member("p_caller", json!({"user": {"id": "u-1", "displayName": "Caller"}}), false),
+        member("p_bot", json!({"application": {"id": "app", "displayName": null}}), bot_muted),
+    ]
+}
+
 fn item(change: &str, resource: &str, data: Value) -> Value {
     json!({"resourceUrl": resource, "resource": resource, "changeType": change, "resourceData": data,
            "@odata.type": "#microsoft.graph.commsNotification", "tenantId": "contoso"})
@@ -832,6 +862,7 @@ fn provision(state: &State, req: &Req) -> Resp {
             tones: None,
             prefix: "communications".into(),
             outgoing: false,
+            muted: false,
         },
     );
     let resource = format!("/communications/calls/{id}");

@@ -7,7 +7,7 @@ use std::time::Duration;
 use strum::IntoEnumIterator;
 
 use conformance::bot::replay::Variant;
-use conformance::contract::ids::resource_ids;
+use conformance::contract::ids::{participants_of, resource_ids};
 use conformance::contract::{corpus, schemas};
 use conformance::judging::notifications::{check_notifications, ExpectedNotification};
 use conformance::judging::rules::Facts;
@@ -45,7 +45,7 @@ fn allowances_the_service_side_forgives_every_shape_of_every_documented_notifica
             .pointer("/value/0")
             .and_then(|i| i.get("resource").or_else(|| i.get("resourceUrl")))
             .and_then(|r| r.as_str())
-            .and_then(resource_ids)
+            .and_then(|r| resource_ids(r).or_else(|| participants_of(r).map(|call| (call, None))))
             .expect("the example names its call");
         for shape in Variant::shapes().chain([Variant::AllAtOnce]).filter(|v| v.applies(fixture)) {
             let header_name = |n: &str| {
@@ -76,6 +76,7 @@ fn allowances_the_service_side_forgives_every_shape_of_every_documented_notifica
                 corpus: corpus(),
                 call_state: None,
                 my_participant: None,
+                my_muted: None,
             };
             let mut v = Verdict::default();
             check_notifications(std::slice::from_ref(&expected), schemas(), &facts, &[heard], 1000, &mut v);
@@ -120,4 +121,52 @@ fn allowances_the_listener_takes_a_chunked_notification() {
         );
         assert_eq!(heard[0].body, body.as_bytes());
     });
+}
+
+/// A roster update of `call` in which `me` is muted or not, the caller never.
+fn roster_update(seq: usize, call: &str, me: &str, muted: bool) -> conformance::wire::listener::Heard {
+    let member = |id: &str, m: bool| serde_json::json!({"id": id, "isMuted": m, "isInLobby": false, "info": {}});
+    let body = serde_json::json!({"@odata.type": "#microsoft.graph.commsNotifications", "value": [{
+        "@odata.type": "#microsoft.graph.commsNotification", "changeType": "updated",
+        "resourceUrl": format!("/communications/calls/{call}/participants"),
+        "resourceData": [member("p-caller", false), member(me, muted)]}]});
+    conformance::wire::listener::Heard {
+        seq,
+        method: "POST".into(),
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: body.to_string().into_bytes(),
+        refused: None,
+    }
+}
+
+#[test]
+fn allowances_a_roster_update_is_told_from_another_by_the_bots_own_member_whatever_their_order() {
+    use conformance::judging::notifications::all_heard;
+    // mute's and unmute's updates of one call may come in either order (CONTRACT.md 7.3: order is
+    // promised within one operation's notifications only); each expectation takes its own.
+    let expected = |id: &str| ExpectedNotification {
+        me: Some("p-bot".into()),
+        ..ExpectedNotification::from_fixture(corpus().notification(id).expect("a fixture")).expect("a notification fixture")
+    };
+    let muted = expected("call-mute--notification-roster-muted");
+    let unmuted = expected("call-unmute--notification-roster-unmuted");
+    let unmute_first = [roster_update(1, "c1", "p-bot", false)];
+    assert!(all_heard(std::slice::from_ref(&unmuted), &unmute_first, "c1"));
+    assert!(
+        !all_heard(std::slice::from_ref(&muted), &unmute_first, "c1"),
+        "an update saying the bot is unmuted (the caller is too) is not mute's"
+    );
+    let both = [roster_update(1, "c1", "p-bot", false), roster_update(2, "c1", "p-bot", true)];
+    assert!(all_heard(&[muted.clone(), unmuted.clone()], &both, "c1"));
+    // Another call's roster, and a roster that lacks the bot, are neither.
+    assert!(!all_heard(
+        std::slice::from_ref(&muted),
+        &[roster_update(1, "c2", "p-bot", true)],
+        "c1"
+    ));
+    assert!(!all_heard(
+        std::slice::from_ref(&muted),
+        &[roster_update(1, "c1", "p-other", true)],
+        "c1"
+    ));
 }

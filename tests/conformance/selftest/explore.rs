@@ -212,6 +212,14 @@ fn explore_the_default_budget_presses_keys_on_subscribed_and_unsubscribed_calls(
     );
 }
 
+/// A call the model follows, in `state`, as it starts (unmuted, unsubscribed).
+fn model_call(state: CallState) -> conformance::contract::lifecycle::ModelCall {
+    conformance::contract::lifecycle::ModelCall {
+        state,
+        ..conformance::contract::lifecycle::ModelCall::from_start(conformance::contract::lifecycle::Start::Established)
+    }
+}
+
 #[test]
 fn explore_the_model_agrees_with_the_single_cases_fixtures() {
     // Each documented example, on a call in the state its fixture provisions, is the documented exchange.
@@ -222,7 +230,7 @@ fn explore_the_model_agrees_with_the_single_cases_fixtures() {
             None => CallState::Unplaced,
         };
         let row = corpus().operations.row(req.provenance.operation);
-        let e = expect(state, row, Sent::Valid).expect("the contract speaks");
+        let e = expect(model_call(state), row, Sent::Valid).expect("the contract speaks");
         assert_eq!(e.answer, Answer::Documented, "{}", req.id);
     }
     // Each negative fixture's status is the model's, for the call it prepares.
@@ -247,7 +255,7 @@ fn explore_the_model_agrees_with_the_single_cases_fixtures() {
                 }
                 _ => continue, // a valid boundary ("success"): a documented exchange, covered above
             };
-            let e = expect(state, row, sent).expect("the contract speaks");
+            let e = expect(model_call(state), row, sent).expect("the contract speaks");
             let want = match status {
                 Some(s) => Answer::Error(s),
                 None => Answer::Unspecified,
