@@ -195,13 +195,23 @@ def lost_fields(data: dict, parsed, prefix: str = "") -> list[str]:
 def read_resource(models: dict, operation: str, item: dict) -> object | None:
     """An item's resourceData through the model its @odata.type names, each lost field a problem."""
     data = item.get("resourceData") or {}
-    model = models.get(data.get("@odata.type", ""))
+    if isinstance(data, list):
+        # A roster: each participant through the SDK's model, its position in the path.
+        members = [(f"resourceData/{i}/", m) for i, m in enumerate(data)]
+        participant = "#microsoft.graph.participant"  # the declared type: a member may leave it out
+        return [parsed for prefix, m in members if (parsed := read_member(models, operation, prefix, m, participant)) is not None]
+    return read_member(models, operation, "resourceData/", data, "")
+
+
+def read_member(models: dict, operation: str, prefix: str, data: dict, declared: str) -> object | None:
+    """`data` (at `prefix`) through the model its @odata.type, or else `declared`, names."""
+    model = models.get(data.get("@odata.type", declared))
     if model is None:
-        problem(operation, f"resourceData of @odata.type {data.get('@odata.type')!r} has no SDK model here")
+        problem(operation, f"{prefix[:-1]} of @odata.type {data.get('@odata.type')!r} has no SDK model here")
         return None
     parsed = parse(model, data)
     for field in lost_fields(data, parsed):
-        problem(operation, f"the SDK's {model.__name__} loses resourceData/{field}")
+        problem(operation, f"the SDK's {model.__name__} loses {prefix}{field}")
     return parsed
 
 
@@ -212,6 +222,14 @@ def documents_notes(models: dict) -> list[str]:
         fixture = json.loads(path.read_text())
         for item in fixture["body"].get("value", []):
             data = item.get("resourceData") or {}
+            # A roster's members are participants, typed or not.
+            members = [(f"resourceData/{i}/", m, "#microsoft.graph.participant") for i, m in enumerate(data)] if isinstance(data, list) else []
+            for prefix, member, declared in members:
+                model = models.get(member.get("@odata.type", declared))
+                if model is not None:
+                    notes.extend(f"{path.name}: {prefix}{field}" for field in lost_fields(member, parse(model, member)))
+            if isinstance(data, list):
+                continue
             model = models.get(data.get("@odata.type", ""))
             if model is None:
                 continue

@@ -92,6 +92,7 @@ MODELS = {
     "#microsoft.graph.subscribeToToneOperation": SubscribeToToneOperation,
     "#microsoft.graph.sendDtmfTonesOperation": SendDtmfTonesOperation,
     "#microsoft.graph.recordOperation": RecordOperation,
+    "#microsoft.graph.participant": Participant,
 }
 
 
