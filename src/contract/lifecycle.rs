@@ -232,7 +232,8 @@ pub mod rules {
     pub const HANGUP: &str = "The caller hung up: the call ends, with a call deleted notification, state terminated and a resultInfo, and answers 404 from then on (CONTRACT.md sections 5 and 7.3)";
 }
 
-/// What the contract says of an operation (its row), sent as `sent`, on a call in `state`. `None`
+/// What the contract says of an operation (its row), sent as `sent`, on `call` (its state, and
+/// whether the bot muted itself, which a success of mute or unmute changes). `None`
 /// where it is silent: an operation on a live call in a state its row does not make it valid in
 /// (unless the row says the call only stays alive), and bad input on a call that has ended or never
 /// existed (whether 404 or the input's own status comes first is not said). Such a step is not

@@ -976,16 +976,21 @@ fn acknowledge(s: &State, row: &OperationRow, at: &Addressed) -> Result<Response
     }
 }
 
-/// get: the call as it is now, 200: its id, its state, where its notifications go.
-fn get_call(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+/// The live call `at` names, or 404; under `fault`, an ended one too (a read that still finds it).
+fn live_or_ended_under(s: &State, at: &Addressed, fault: Fault) -> Result<Call, Refusal> {
     let calls = s.calls.lock().unwrap_or_else(|e| e.into_inner());
-    let call = match calls.get(&at.call_id) {
-        Some(c) if !c.state.live() && s.is(Fault::GetFindsEndedCall) => c.clone(),
+    match calls.get(&at.call_id) {
+        Some(c) if !c.state.live() && s.is(fault) => Ok(c.clone()),
         _ => {
             drop(calls);
-            live_call(s, at)?
+            live_call(s, at)
         }
-    };
+    }
+}
+
+/// get: the call as it is now, 200: its id, its state, where its notifications go.
+fn get_call(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let call = live_or_ended_under(s, at, Fault::GetFindsEndedCall)?;
     let now = if s.is(Fault::GetStaleState) { call.provisioned } else { call.state };
     let state = now.live_name().unwrap_or("terminated");
     let state = if s.is(Fault::GetStatePascal) {
@@ -1011,14 +1016,7 @@ fn get_call(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
 
 /// The call's roster: the bot's own participant (an application) and the far side's (a user).
 fn list_participants(s: &State, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
-    let calls = s.calls.lock().unwrap_or_else(|e| e.into_inner());
-    let call = match calls.get(&at.call_id) {
-        Some(c) if !c.state.live() && s.is(Fault::RosterOfEndedCall) => c.clone(),
-        _ => {
-            drop(calls);
-            live_call(s, at)?
-        }
-    };
+    let call = live_or_ended_under(s, at, Fault::RosterOfEndedCall)?;
     let me = bot_participant(s, &call);
     let mut value = vec![caller_participant(s, &call)];
     if !s.is(Fault::RosterOmitsBot) {

@@ -164,7 +164,12 @@ fn describe(item: &Value, with_resource: bool) -> String {
         } else {
             String::new()
         };
-        return format!("{} roster{resource} ({} participant(s))", s("/changeType"), roster.len());
+        let muted = roster.iter().filter(|m| m.get("isMuted") == Some(&Value::Bool(true))).count();
+        return format!(
+            "{} roster{resource} ({} participant(s), {muted} muted)",
+            s("/changeType"),
+            roster.len()
+        );
     }
     let state = item
         .pointer("/resourceData/state")
