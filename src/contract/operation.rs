@@ -89,6 +89,11 @@ pub enum Operation {
     #[serde(rename = "unmute")]
     #[strum(serialize = "unmute")]
     Unmute,
+    /// `POST /communications/calls/{id}/changeScreenSharingRole` (CONTRACT.md 7.2,
+    /// `graph-docs/api/call-changescreensharingrole.md`): the bot becomes a viewer or a sharer.
+    #[serde(rename = "changeScreenSharingRole")]
+    #[strum(serialize = "changeScreenSharingRole")]
+    ChangeScreenSharingRole,
 }
 
 impl Operation {

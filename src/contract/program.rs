@@ -177,6 +177,9 @@ impl Catalog {
             // queue's faults show (a cancel that leaves the queue playing, a stack for a queue).
             // A cancel the more, the more there is queued to cancel.
             let queues = match (row.queue, row.cancels) {
+                // The queue's first operation too, twice as often: the queue is where a call keeps
+                // the most state (a recording to cancel is what one of its faults needs).
+                (Some(_), _) if state.media == 0 => FIRST_MEDIA_FOCUS,
                 _ if state.media == 0 => 1,
                 (Some(_), _) => MEDIA_FOCUS,
                 (_, Some(_)) => MEDIA_FOCUS * u32::from(state.media),
@@ -255,6 +258,9 @@ const REPEAT_FOCUS: u32 = 3;
 /// How much more often a media operation is drawn on a call with a media operation queued since
 /// its last cancel (a cancel: this many times the number queued).
 const MEDIA_FOCUS: u32 = 8;
+
+/// How much more often a media operation is drawn on a call that has none queued.
+const FIRST_MEDIA_FOCUS: u32 = 2;
 
 /// How much more often the call is read back (get) right after it moved to another live state
 /// (answered, placed): a service that keeps a stale copy of the call shows it only then.

@@ -319,6 +319,12 @@ pub enum Fault {
     MuteForgotten,
     /// unmute answers 202 Accepted instead of 200 OK.
     UnmuteAnswers202,
+    /// changeScreenSharingRole answers 200 instead of 202.
+    ScreenSharingAnswers200,
+    /// changeScreenSharingRole answers with a body where the page returns none.
+    ScreenSharingAnswersBody,
+    /// changeScreenSharingRole accepts a role that is neither viewer nor sharer.
+    ScreenSharingRoleUnchecked,
 }
 
 const RECORDING: &[&str] = &[
@@ -338,6 +344,7 @@ const GET: &[&str] = &["get-call-1"];
 const ROSTER: &[&str] = &["get-participants"];
 const PARTICIPANT: &[&str] = &["get-participant"];
 const MUTES: &[&str] = &["call-mute", "call-unmute"];
+const SCREEN: &[&str] = &["call-changeScreenSharingRole"];
 const REDIRECT: &[&str] = &["call-redirect", "call-redirect-1"];
 const REDIRECT_TARGETS: &[&str] = &["call-redirect ~ targets of 26 items", "call-redirect-1 ~ targets of 26 items"];
 const REDIRECT_TIMEOUT: &[&str] = &["call-redirect ~ timeout below 15", "call-redirect-1 ~ timeout above 90"];
@@ -991,6 +998,17 @@ impl Fault {
                 SAVED,
             ),
             Fault::UnmuteAnswers202 => ("unmute answers 202 Accepted instead of 200 OK", C::Status, &["call-unmute"]),
+            Fault::ScreenSharingAnswers200 => ("changeScreenSharingRole answers 200 OK instead of 202 Accepted", C::Status, SCREEN),
+            Fault::ScreenSharingAnswersBody => (
+                "changeScreenSharingRole answers 202 with a body (the role echoed) where the page returns none",
+                C::EmptyBody,
+                SCREEN,
+            ),
+            Fault::ScreenSharingRoleUnchecked => (
+                "changeScreenSharingRole accepts a role that is neither viewer nor sharer, and answers it as if it were",
+                C::ErrorStatus,
+                &["call-changeScreenSharingRole ~ role outside its enum (\"ndc\")"],
+            ),
             Fault::RosterOfEndedCall => (
                 "list participants answers 200 with a roster for a call that has ended, as if it were alive",
                 C::ErrorStatus,

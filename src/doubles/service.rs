@@ -651,6 +651,7 @@ fn perform(s: &State, operation: Operation, req: &Request, at: &Addressed) -> Re
         Operation::GetParticipant => get_participant(s, at),
         Operation::Mute => body_object(s, req).and_then(|b| mute(s, &b, at, true)),
         Operation::Unmute => body_object(s, req).and_then(|b| mute(s, &b, at, false)),
+        Operation::ChangeScreenSharingRole => body_object(s, req).and_then(|b| change_screen_sharing_role(s, &b, at)),
     }
 }
 
@@ -1055,6 +1056,36 @@ fn bot_participant(s: &State, call: &Call) -> Value {
         m.insert("isMuted".into(), json!(call.muted));
     }
     me
+}
+
+/// changeScreenSharingRole: 202 with no body, then the roster, the bot's own streams as its role
+/// left them (a sharer sends its screen).
+fn change_screen_sharing_role(s: &State, body: &Map<String, Value>, at: &Addressed) -> Result<ResponseTemplate, Refusal> {
+    let role = body.get("role").and_then(Value::as_str);
+    let sharer = match role {
+        Some("viewer") => false,
+        Some("sharer") => true,
+        Some(_) if s.is(Fault::ScreenSharingRoleUnchecked) => false,
+        _ => return Err(refuse(400, "BadRequest", "role must be viewer or sharer.")),
+    };
+    let call = live_call(s, at)?;
+    if call.state != CallState::Established {
+        return Err(refuse(400, "BadRequest", "Only an established call shares screens."));
+    }
+    let mut me = bot_participant(s, &call);
+    if let (true, Some(streams)) = (sharer, me.get_mut("mediaStreams").and_then(Value::as_array_mut)) {
+        streams.push(
+            json!({"@odata.type": "#microsoft.graph.mediaStream", "mediaType": "videoBasedScreenSharing",
+            "sourceId": "2", "direction": "sendOnly", "serverMuted": false, "label": "applicationsharing-video"}),
+        );
+    }
+    s.send(&call.callback, vec![s.roster_envelope(at, vec![me, caller_participant(s, &call)])]);
+    let status = if s.is(Fault::ScreenSharingAnswers200) { 200 } else { 202 };
+    Ok(if s.is(Fault::ScreenSharingAnswersBody) {
+        json_response(status, &json!({"role": role}))
+    } else {
+        ResponseTemplate::new(status)
+    })
 }
 
 /// mute (`muted`) and unmute: 200 with the operation already completed and its Location, then the

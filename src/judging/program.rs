@@ -339,7 +339,7 @@ fn judge_step_notifications(
         corpus: corpus(),
         call_state: None,
         my_participant: s.my_participant.as_deref(),
-        my_muted: None,
+        my_muted: Some(s.plan.expectation.muted),
     };
     let came = s.operation_id.as_deref().and_then(|op| naming(items, claimed, call_id, op));
     let expected = expected_for(&s.plan, fate, came).to_vec();

@@ -22,6 +22,7 @@ use crate::contract::lifecycle::{CallState, Operation, Start};
 use crate::contract::program::{compact, generate, program_of, shrink, Catalog};
 use crate::contract::steps::{role, role_index, Act, Program, Request, Step};
 use crate::judging::judge::setup_finding;
+use crate::judging::notifications::ExpectedNotification;
 use crate::judging::program::{
     all_heard_on_call, check_fresh_operation_id, judge_answer, judge_call_notifications, note_media_fates, Plan, ProgramRun, StepRun,
 };
@@ -255,7 +256,8 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
         let needs = plan
             .step
             .sends()
-            .is_some_and(|op| corpus().operations.row(op).needs_my_participant());
+            .is_some_and(|op| corpus().operations.row(op).needs_my_participant())
+            || plan.notifications.iter().any(ExpectedNotification::is_roster);
         let mine = match needs && states[i].live() {
             true => match my_participant(env, family_for(env, Operation::Get).unwrap_or(Family::Communications), &call_id).await {
                 Ok(id) => Some(id),

@@ -137,7 +137,8 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
         }
     };
     run.call_id = provisioned.clone();
-    let mine = match provisioned.as_deref().filter(|_| case.op.needs_my_participant()) {
+    let needs_mine = case.op.needs_my_participant() || expected.iter().any(ExpectedNotification::is_roster);
+    let mine = match provisioned.as_deref().filter(|_| needs_mine) {
         Some(call_id) => match my_participant(env, family, call_id).await {
             Ok(id) => Some(id),
             Err(e) => {

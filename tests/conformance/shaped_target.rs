@@ -20,7 +20,7 @@
 //! and the call in its own shape, notified `established` only (CONTRACT.md 7.2: `establishing` may be omitted);
 //! the roster with the caller before the bot, members without `@odata.type`, with `@odata.count` beside it;
 //! a participant read on its own with `@odata.type` and no streams; mute and unmute completed in the
-//! metadata's spelling, the whole roster notified with the caller first.
+//! metadata's spelling, the whole roster notified with the caller first (after changeScreenSharingRole too).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -135,15 +135,25 @@ impl State {
 }
 
 /// POSTs one notification as this target does (its own token, its own Content-Type); what the
-/// callback answers is not its concern.
+/// callback answers is not its concern, but a POST that never got there is sent again, as a
+/// service does (the double's sender retries so too). Before, a failed POST was dropped: once,
+/// during a whole `cargo test`, a saved program's queue was never heard to complete after its
+/// cancel, which a lost POST on a stale kept-alive connection explains (not proven).
 async fn post(client: &reqwest::Client, callback: String, body: Value) {
-    let _ = client
-        .post(callback)
-        .header("authorization", "Bearer shaped-target-notification-token")
-        .header("content-type", "application/json; charset=utf-8")
-        .body(body.to_string())
-        .send()
-        .await;
+    let body = body.to_string();
+    for wait in [200, 600, 1800, 0] {
+        let sent = client
+            .post(&callback)
+            .header("authorization", "Bearer shaped-target-notification-token")
+            .header("content-type", "application/json; charset=utf-8")
+            .body(body.clone())
+            .send()
+            .await;
+        if sent.is_ok() || wait == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+    }
 }
 
 /// Starts it on 127.0.0.1 in `edition`. Must run on the shared runtime, which keeps serving it.
@@ -562,6 +572,14 @@ fn route(state: &State, req: &Req) -> Resp {
                     "@odata.type": format!("#microsoft.graph.{action}ParticipantOperation")}),
             )
         }
+        // changeScreenSharingRole: 202, and the whole roster notified (CONTRACT.md 7.2: it may be).
+        ("POST", Some("changeScreenSharingRole")) if prefix == "communications" && !call.incoming => {
+            state.notify(
+                &call.callback,
+                json!({"value": [item("updated", &format!("{resource}/participants"), json!(roster(call.muted)))]}),
+            );
+            resp(202)
+        }
         // keepAlive takes no body and causes no notification; any live call stays live.
         ("POST", Some("keepAlive")) if prefix == "communications" => resp(200),
         _ => error(400, "BadRequest", "operation not supported on this call"),
@@ -757,6 +775,7 @@ fn validate(action: Option<&str>, raw: &[u8]) -> Result<serde_json::Map<String, 
                 .is_none_or(|c| c.as_str().is_some_and(|c| c.chars().count() <= 256));
             tones_ok && delay_ok && cc_ok
         }
+        Some("changeScreenSharingRole") => matches!(body.get("role").and_then(Value::as_str), Some("viewer" | "sharer")),
         Some("subscribeToTone" | "mute" | "unmute") => body
             .get("clientContext")
             .is_none_or(|c| c.as_str().is_some_and(|c| c.chars().count() <= 256)),
