@@ -270,8 +270,10 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
             false => None,
         };
         let mut plan = plan;
+        let muted = plan.expectation.muted;
         for e in plan.notifications.iter_mut().chain(plan.cancelled.iter_mut()) {
             e.me.clone_from(&mine);
+            e.my_muted = Some(muted);
         }
         let (path, request) = match request_of(env, &plan, &call_id, mine.as_deref(), &callbacks[i]) {
             Ok(r) => r,

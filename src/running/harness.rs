@@ -151,9 +151,15 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
         None => None,
     };
     // A roster update is told from another by the bot's own member: it needs the bot's id.
+    // A provisioned call's bot is not muted (its audio is active, CONTRACT.md section 5).
+    let my_muted = case.fixture.call.map(|_| false);
     let expected: Vec<ExpectedNotification> = expected
         .into_iter()
-        .map(|e| ExpectedNotification { me: mine.clone(), ..e })
+        .map(|e| ExpectedNotification {
+            me: mine.clone(),
+            my_muted,
+            ..e
+        })
         .collect();
     // A request that names its own callbackUri (answer) moves the call's notifications there: the
     // case listens on a second inbox, so a target that keeps notifying the first one fails.

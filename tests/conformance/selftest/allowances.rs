@@ -141,6 +141,7 @@ fn roster_update(seq: usize, call: &str, me: &str, muted: bool) -> conformance::
 
 #[test]
 fn allowances_a_roster_update_is_told_from_another_by_the_bots_own_member_whatever_their_order() {
+    // (A generated program once had changeScreenSharingRole's optional update take mute's.)
     use conformance::judging::notifications::all_heard;
     // mute's and unmute's updates of one call may come in either order (CONTRACT.md 7.3: order is
     // promised within one operation's notifications only); each expectation takes its own.
@@ -158,6 +159,22 @@ fn allowances_a_roster_update_is_told_from_another_by_the_bots_own_member_whatev
     );
     let both = [roster_update(1, "c1", "p-bot", false), roster_update(2, "c1", "p-bot", true)];
     assert!(all_heard(&[muted.clone(), unmuted.clone()], &both, "c1"));
+    // changeScreenSharingRole's update (its isMuted the bot's mute state, as the model knows it) is
+    // not the mute after it: on an unmuted call it never takes an update saying the bot is muted.
+    let role = ExpectedNotification {
+        my_muted: Some(false),
+        ..expected("call-changeScreenSharingRole--notification-roster-updated")
+    };
+    assert!(!all_heard(
+        std::slice::from_ref(&role),
+        &[roster_update(1, "c1", "p-bot", true)],
+        "c1"
+    ));
+    assert!(all_heard(
+        std::slice::from_ref(&role),
+        &[roster_update(1, "c1", "p-bot", false)],
+        "c1"
+    ));
     // Another call's roster, and a roster that lacks the bot, are neither.
     assert!(!all_heard(
         std::slice::from_ref(&muted),
