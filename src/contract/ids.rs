@@ -14,24 +14,27 @@ pub const UNKNOWN_PARTICIPANT: &str = "0c0ffee0-0000-4000-8000-0000000fab1e";
 
 /// The call id and operation id a resource path names: `/app/calls/X/operations/Y` gives `(X, Some(Y))`.
 pub fn resource_ids(resource: &str) -> Option<(String, Option<String>)> {
-    let path = resource.split(['?', '#']).next().unwrap_or_default();
-    let segs: Vec<&str> = path.split('/').collect();
-    let i = segs.iter().rposition(|s| *s == "calls")?;
-    let call = segs.get(i + 1).filter(|s| !s.is_empty())?.to_string();
-    match segs.get(i + 2..) {
+    let after = after_calls(resource)?;
+    let call = after.first().filter(|s| !s.is_empty())?.to_string();
+    match after.get(1..) {
         Some([]) | None => Some((call, None)),
         Some(["operations", op]) if !op.is_empty() => Some((call, Some(op.to_string()))),
         Some(_) => None,
     }
 }
 
-/// The call whose participants (its roster) a resource path names: `/communications/calls/X/participants` gives `X`.
-pub fn participants_of(resource: &str) -> Option<String> {
+/// The segments of a resource path after its last `calls` (query and fragment left out).
+fn after_calls(resource: &str) -> Option<Vec<&str>> {
     let path = resource.split(['?', '#']).next().unwrap_or_default();
     let segs: Vec<&str> = path.split('/').collect();
     let i = segs.iter().rposition(|s| *s == "calls")?;
-    match segs.get(i + 1..) {
-        Some([call, "participants"]) if !call.is_empty() => Some(call.to_string()),
+    Some(segs[i + 1..].to_vec())
+}
+
+/// The call whose participants (its roster) a resource path names: `/communications/calls/X/participants` gives `X`.
+pub fn participants_of(resource: &str) -> Option<String> {
+    match after_calls(resource)?.as_slice() {
+        [call, "participants"] if !call.is_empty() => Some(call.to_string()),
         _ => None,
     }
 }
@@ -44,4 +47,12 @@ pub fn resource_call(resource: &str) -> Option<(String, &'static str)> {
         Some((call, Some(_))) => Some((call, "operation")),
         None => participants_of(resource).map(|call| (call, "participants")),
     }
+}
+
+/// Whether a roster's `member` is participant `id` (ids compared as [`ids_equal`] does).
+pub fn is_participant(member: &serde_json::Value, id: &str) -> bool {
+    member
+        .get("id")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|m| ids_equal(m, id))
 }

@@ -1106,24 +1106,17 @@ fn mute(s: &State, body: &Map<String, Value>, at: &Addressed, muted: bool) -> Re
         m.insert("isMuted".into(), json!(notified));
     }
     if !s.is(Fault::MuteNotNotified) {
-        let update = if s.is(Fault::MuteRosterOnTheCall) {
-            let res = s.resource(at, &at.call_id, None);
-            let mut e = s.roster_envelope(at, vec![caller_participant(s, &call), me]);
-            if let Some(item) = e.pointer_mut("/value/0").and_then(Value::as_object_mut) {
-                item.insert(
-                    if at.family == Family::Communications {
-                        "resourceUrl"
-                    } else {
-                        "resource"
-                    }
-                    .into(),
-                    json!(res),
-                );
+        let mut update = s.roster_envelope(at, vec![caller_participant(s, &call), me]);
+        if s.is(Fault::MuteRosterOnTheCall) {
+            let field = if at.family == Family::Communications {
+                "resourceUrl"
+            } else {
+                "resource"
+            };
+            if let Some(item) = update.pointer_mut("/value/0").and_then(Value::as_object_mut) {
+                item.insert(field.into(), json!(s.resource(at, &at.call_id, None)));
             }
-            e
-        } else {
-            s.roster_envelope(at, vec![caller_participant(s, &call), me])
-        };
+        }
         s.send(&call.callback, vec![update]);
     }
     let odata = if muted {

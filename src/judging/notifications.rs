@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use crate::contract::ids::{ids_equal, resource_call, resource_ids};
+use crate::contract::ids::{ids_equal, is_participant, resource_call, resource_ids};
 use crate::contract::schema::Schemas;
 use crate::wire::listener::Heard;
 use crate::wire::target::preview;
@@ -159,11 +159,7 @@ impl ExpectedNotification {
                 .iter()
                 .all(|k| want(k).is_none_or(|w| m.get(*k) == Some(&w)))
         };
-        let mine = |m: &&Value| {
-            self.me
-                .as_deref()
-                .is_none_or(|me| m.get("id").and_then(Value::as_str).is_some_and(|id| ids_equal(id, me)))
-        };
+        let mine = |m: &&Value| self.me.as_deref().is_none_or(|me| is_participant(m, me));
         members.iter().filter(mine).any(agrees)
     }
 }

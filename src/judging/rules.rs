@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use crate::contract::fixture::Corpus;
-use crate::contract::ids::{ids_equal, participants_of, resource_ids};
+use crate::contract::ids::{ids_equal, is_participant, participants_of, resource_ids};
 use crate::contract::status::{documented_member, metadata_spelling};
 
 use super::verdict::{Aspect, Check, Verdict};
@@ -481,9 +481,7 @@ impl Walk<'_, '_> {
             return json!([]);
         };
         let mine = match self.facts.my_participant {
-            Some(me) => members
-                .iter()
-                .find(|m| m.get("id").and_then(Value::as_str).is_some_and(|id| ids_equal(id, me))),
+            Some(me) => members.iter().find(|m| is_participant(m, me)),
             // The documents' own examples: their first member stands for the bot.
             None => members.first(),
         };

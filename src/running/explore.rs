@@ -13,7 +13,8 @@ use serde_json::Value;
 use super::config::Config;
 use super::embedded::Env;
 use super::harness::{
-    block_on, my_participant, negative_request, production_refusal, stimulus_outcome, until_ended, NotDone, UNKNOWN_CALL,
+    block_on, my_participant, negative_request, production_refusal, reads_my_participant, stimulus_outcome, until_ended, NotDone,
+    UNKNOWN_CALL,
 };
 use crate::contract::case::Case;
 use crate::contract::corpus;
@@ -22,7 +23,6 @@ use crate::contract::lifecycle::{CallState, Operation, Start};
 use crate::contract::program::{compact, generate, program_of, shrink, Catalog};
 use crate::contract::steps::{role, role_index, Act, Program, Request, Step};
 use crate::judging::judge::setup_finding;
-use crate::judging::notifications::ExpectedNotification;
 use crate::judging::program::{
     all_heard_on_call, check_fresh_operation_id, judge_answer, judge_call_notifications, note_media_fates, Plan, ProgramRun, StepRun,
 };
@@ -253,17 +253,13 @@ pub async fn run_program(env: &Env, catalog: &Catalog, program: &Program, label:
         }
         // A step on the roster or a participant names the bot's own participant, read back from a
         // live call first; on an ended or unknown one there is none to name (the answer is 404).
-        let needs = plan
-            .step
-            .sends()
-            .is_some_and(|op| corpus().operations.row(op).needs_my_participant())
-            || plan.notifications.iter().any(ExpectedNotification::is_roster);
+        let row = plan.step.sends().map(|op| corpus().operations.row(op));
+        let needs = reads_my_participant(row, &plan.notifications);
         let mine = match needs && states[i].live() {
             true => match my_participant(env, family_for(env, Operation::Get).unwrap_or(Family::Communications), &call_id).await {
                 Ok(id) => Some(id),
-                Err(e) => {
-                    let expected = "the call's myParticipantId (GET …/calls/{id}, CONTRACT.md 7.2): the bot's own participant";
-                    run.setup = Some(setup_finding("reading the call back", expected, e));
+                Err(f) => {
+                    run.setup = Some(*f);
                     break;
                 }
             },

@@ -18,7 +18,7 @@ use crate::bot::replay::{Replay, Variant};
 use crate::contract::case::{Case, Origin, OriginKind};
 use crate::contract::family::Family;
 use crate::contract::fixture::{ExpectedStatus, Level, NegativeCall, NegativeFixture};
-use crate::contract::operation::{Ending, Live, Operation};
+use crate::contract::operation::{Ending, Live, Operation, OperationRow};
 use crate::contract::stimulus::{Stimulus, StimulusAnswer};
 use crate::contract::variations::{bad_input, valid_forms, Expect, Variation, HTTPS_CALLBACK};
 use crate::contract::{corpus, schemas};
@@ -137,14 +137,11 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
         }
     };
     run.call_id = provisioned.clone();
-    let needs_mine = case.op.needs_my_participant() || expected.iter().any(ExpectedNotification::is_roster);
-    let mine = match provisioned.as_deref().filter(|_| needs_mine) {
+    let mine = match provisioned.as_deref().filter(|_| reads_my_participant(Some(case.op), &expected)) {
         Some(call_id) => match my_participant(env, family, call_id).await {
             Ok(id) => Some(id),
-            Err(e) => {
-                let expected =
-                    "the call's myParticipantId (GET …/calls/{id}, CONTRACT.md 7.2): the bot's own participant, which the answer must name";
-                setup(&mut run, "reading the call back", expected, e);
+            Err(f) => {
+                run.verdict.findings.push(*f);
                 return run;
             }
         },
@@ -231,22 +228,37 @@ pub async fn run_case(env: &Env, case: &Case<'_>, family: Family) -> CaseRun {
     run
 }
 
-/// The bot's own participant in `call_id` (its `myParticipantId`), as the target reads the call back.
-pub(crate) async fn my_participant(env: &Env, family: Family, call_id: &str) -> Result<String, String> {
+/// Whether a request of `row` (`None` for a stimulus) whose notifications are `expected` is judged
+/// by the bot's own participant id: its path or its answer names it (the roster, a participant), or
+/// a roster update it causes is told from another by the bot's member.
+pub(crate) fn reads_my_participant(row: Option<&OperationRow>, expected: &[ExpectedNotification]) -> bool {
+    row.is_some_and(OperationRow::needs_my_participant) || expected.iter().any(ExpectedNotification::is_roster)
+}
+
+/// The bot's own participant in `call_id` (its `myParticipantId`), as the target reads the call
+/// back; a setup finding saying so where it cannot be read.
+pub(crate) async fn my_participant(env: &Env, family: Family, call_id: &str) -> Result<String, Box<Finding>> {
     let path = family.call_path(&env.target.app_id, call_id);
-    let obs = env
-        .target
-        .send(&env.target.request("GET", &path, None))
-        .await
-        .map_err(|e| format!("GET {path}: {e}"))?;
-    if obs.status != 200 {
-        return Err(format!("GET {path} answered {} ({})", obs.status, obs.body_preview(200)));
-    }
-    serde_json::from_slice::<Value>(&obs.body)
-        .ok()
-        .and_then(|call| call.get("myParticipantId").and_then(Value::as_str).map(str::to_string))
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| format!("GET {path} answered a call without myParticipantId: {}", obs.body_preview(200)))
+    let read = async {
+        let obs = env
+            .target
+            .send(&env.target.request("GET", &path, None))
+            .await
+            .map_err(|e| format!("GET {path}: {e}"))?;
+        if obs.status != 200 {
+            return Err(format!("GET {path} answered {} ({})", obs.status, obs.body_preview(200)));
+        }
+        serde_json::from_slice::<Value>(&obs.body)
+            .ok()
+            .and_then(|call| call.get("myParticipantId").and_then(Value::as_str).map(str::to_string))
+            .filter(|id| !id.is_empty())
+            .ok_or_else(|| format!("GET {path} answered a call without myParticipantId: {}", obs.body_preview(200)))
+    };
+    read.await.map_err(|e| {
+        let expected =
+            "the call's myParticipantId (GET …/calls/{id}, CONTRACT.md 7.2): the bot's own participant, which the step is judged by";
+        Box::new(setup_finding("reading the call back", expected, e))
+    })
 }
 
 /// Hangs up a call a case placed (create call), once it is judged: a suite aimed at staging leaves
